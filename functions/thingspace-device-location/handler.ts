@@ -1,0 +1,7 @@
+import { webhookHandler } from '../../shared/http/middleware';
+import { createRuntime } from '../../shared/runtime';
+import { createHmacWebhook, hmacWebhookConfig } from '../../shared/thingspace/hmac-webhook';
+import { deviceLocationChannel } from '../../shared/thingspace/location';
+
+/** POST /webhooks/thingspace/{account}/device-location */
+export const handler = webhookHandler(createHmacWebhook(deviceLocationChannel, createRuntime(), hmacWebhookConfig()));

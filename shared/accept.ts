@@ -1,0 +1,45 @@
+import { PayloadTooLargeError, ServiceUnavailableError } from './http/errors';
+import { logger } from './log';
+import { toRecords, type CallbackFacts } from './mapping';
+import type { ReceivedCallback } from './model';
+import { CallbackStore, MAX_ITEM_BYTES, RecordTooLargeError, StoreUnavailableError } from './store/callback-store';
+
+/** What the provider is told about an accepted callback. */
+export interface Acceptance {
+  status: 'stored' | 'duplicate';
+  messageId: string;
+  events: number;
+  notifications: number;
+}
+
+/**
+ * The common tail of every webhook once the message is verified and parsed: map it to records,
+ * store them exactly once, log the outcome. Store failures become the gateway errors providers
+ * understand (503: retry; 413: never fits).
+ */
+export async function acceptCallback(
+  store: CallbackStore,
+  received: ReceivedCallback,
+  facts: CallbackFacts,
+  started: number,
+): Promise<Acceptance> {
+  const mapped = toRecords(received, facts);
+  let stored: number;
+  try {
+    ({ stored } = await store.save(mapped, received.receivedOn));
+  } catch (error) {
+    if (error instanceof RecordTooLargeError) throw new PayloadTooLargeError(MAX_ITEM_BYTES);
+    if (error instanceof StoreUnavailableError) {
+      throw new ServiceUnavailableError('Callback store unavailable; retry later', { cause: error.cause });
+    }
+    throw error;
+  }
+  const acceptance: Acceptance = {
+    status: stored === 0 ? 'duplicate' : 'stored',
+    messageId: mapped.messageId,
+    events: mapped.events.length,
+    notifications: mapped.notifications.length,
+  };
+  logger.info('callback accepted', { outcome: acceptance.status, ...acceptance, durationMs: Date.now() - started });
+  return acceptance;
+}

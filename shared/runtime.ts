@@ -1,0 +1,32 @@
+import { createDynamoClient, createSecretsManagerClient } from './aws/clients';
+import { DEFAULT_RETENTION_DAYS, DEFAULT_SECRET_CACHE_TTL_SECONDS, envInt, requireEnv } from './config';
+import { SecretCache } from './secrets/cache';
+import { FileSecretSource } from './secrets/file-source';
+import { SecretsManagerSource } from './secrets/secrets-manager-source';
+import type { SecretSource } from './secrets/source';
+import { CallbackStore } from './store/callback-store';
+
+/**
+ * The adapters a function runs with, built once per container from its environment. Secrets come
+ * from the file named by SECRETS_FILE when set (local mode), else from Secrets Manager under
+ * SECRET_PREFIX; the table is TABLE_NAME on DYNAMODB_ENDPOINT or AWS.
+ */
+export interface Runtime {
+  secrets: SecretCache;
+  store: CallbackStore;
+}
+
+/** Builds the adapters from environment variables; throws at init when one is missing. */
+export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+  const source: SecretSource = env.SECRETS_FILE
+    ? new FileSecretSource(env.SECRETS_FILE)
+    : new SecretsManagerSource(createSecretsManagerClient(env), env.SECRET_PREFIX ?? '');
+  const secrets = new SecretCache(source, {
+    ttlMs: envInt('SECRET_CACHE_TTL_SECONDS', DEFAULT_SECRET_CACHE_TTL_SECONDS, { min: 0, max: 86_400 }, env) * 1000,
+  });
+  const store = new CallbackStore(createDynamoClient(env), {
+    tableName: requireEnv('TABLE_NAME', env),
+    retentionDays: envInt('RETENTION_DAYS', DEFAULT_RETENTION_DAYS, { min: 0, max: 36_500 }, env),
+  });
+  return { secrets, store };
+}

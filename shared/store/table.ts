@@ -1,0 +1,36 @@
+/**
+ * The one table's shape, shared by the CDK stack and the local engine so both build the same
+ * thing. Every access path of the query API is a Query or GetItem on these keys:
+ *
+ * | item          | pk                                   | sk            | byTime (timeKey)  | byCreated (createdKey) |
+ * |---------------|--------------------------------------|---------------|-------------------|------------------------|
+ * | event         | `EV#{scope}#{device}`                | `{eventId}`   | `{sentOn}#{id}`   | `{receivedOn}#{id}`    |
+ * | notification  | `NO#{scope}#{device}#{operation}`    | `{id}`        | `{sentOn}#{id}`   | `{createdOn}#{id}`     |
+ * | operation     | `OP#{scope}#{device}`                | `{operation}` | `{sentOn}#{notificationId}` of the latest | `{first createdOn}#{operation}` |
+ *
+ * Partitions are per device (and per operation), so a fleet's writes spread over as many
+ * partitions as it has devices. Device and operation ids are URI-encoded inside keys so that no
+ * id can forge the `#` separator. Two local secondary indexes give the time orders; an item
+ * collection (one device's events) stays far below 10 GB under the retention TTL.
+ */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  indexes: {
+    byTime: 'timeKey',
+    byCreated: 'createdKey',
+  },
+} as const;
+
+export type IndexName = keyof typeof TABLE.indexes;
+
+const part = (s: string) => encodeURIComponent(s);
+
+/** Partition key of a device's events. */
+export const eventPk = (scopeId: string, deviceId: string) => `EV#${scopeId}#${part(deviceId)}`;
+/** Partition key of one operation's notifications. */
+export const notificationPk = (scopeId: string, deviceId: string, operationId: string) =>
+  `NO#${scopeId}#${part(deviceId)}#${part(operationId)}`;
+/** Partition key of a device's operation summaries. */
+export const operationPk = (scopeId: string, deviceId: string) => `OP#${scopeId}#${part(deviceId)}`;

@@ -1,0 +1,87 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_SIGNATURE_HEADERS,
+  DEFAULT_TOKEN_HEADER,
+  envInt,
+  envList,
+} from '../config';
+import { UnsupportedMediaTypeError } from '../http/errors';
+import { accountParam, header, rawBody } from '../http/request';
+import { acceptCallback } from '../accept';
+import { json } from '../http/response';
+import { logger } from '../log';
+import type { CallbackFacts } from '../mapping';
+import type { ReceivedCallback } from '../model';
+import type { Runtime } from '../runtime';
+import { verifyWithSecret } from '../secrets/verify-with-secret';
+import { verifyHmacCallback } from './verify';
+
+/** One HMAC-signed ThingSpace channel: its route name, whether it checks the token, its parser and mapper. */
+export interface HmacChannel<M> {
+  channel: 'diagnostics' | 'location' | 'device-location';
+  /** Diagnostics callbacks also carry the token registered through `httpHeaders`. */
+  checksToken: boolean;
+  parse(body: Buffer): M;
+  map(message: M, account: string): CallbackFacts;
+}
+
+export interface HmacWebhookConfig {
+  signatureHeaders: string[];
+  tokenHeader: string;
+  maxBodyBytes: number;
+}
+
+/** Reads THINGSPACE_SIGNATURE_HEADERS, THINGSPACE_TOKEN_HEADER and MAX_BODY_BYTES (defaults in config.ts). */
+export function hmacWebhookConfig(env: NodeJS.ProcessEnv = process.env): HmacWebhookConfig {
+  return {
+    signatureHeaders: envList('THINGSPACE_SIGNATURE_HEADERS', DEFAULT_SIGNATURE_HEADERS, env),
+    tokenHeader: (env.THINGSPACE_TOKEN_HEADER?.trim() || DEFAULT_TOKEN_HEADER).toLowerCase(),
+    maxBodyBytes: envInt('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, { min: 1 }, env),
+  };
+}
+
+const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
+/**
+ * The receive function of an HMAC-signed ThingSpace channel. In order: size cap, media type,
+ * account, signature on the exact raw bytes (nothing parses an unverified body), parse, map,
+ * store; 2xx only once every record is durable, a redelivery included.
+ */
+export function createHmacWebhook<M>(
+  channel: HmacChannel<M>,
+  runtime: Runtime,
+  config: HmacWebhookConfig,
+  now: () => Date = () => new Date(),
+) {
+  return async function receiveThingSpaceCallback(
+    event: APIGatewayProxyEventV2,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
+    const started = Date.now();
+    logger.appendKeys({ provider: 'thingspace', channel: channel.channel });
+    const body = rawBody(event, config.maxBodyBytes);
+    const contentType = header(event.headers, 'content-type');
+    if (contentType !== undefined && !JSON_MEDIA_TYPE.test(contentType)) {
+      throw new UnsupportedMediaTypeError('application/json');
+    }
+    const account = accountParam(event);
+    logger.appendKeys({ account });
+
+    await verifyWithSecret(runtime.secrets, `thingspace/${account}/${channel.channel}`, now(), (versions) =>
+      verifyHmacCallback(event.headers, body, versions, {
+        signatureHeaders: config.signatureHeaders,
+        tokenHeader: channel.checksToken ? config.tokenHeader : undefined,
+      }),
+    );
+
+    const message = channel.parse(body);
+    const received: ReceivedCallback = {
+      provider: 'thingspace',
+      channel: channel.channel,
+      scopeId: account,
+      body,
+      receivedOn: now(),
+    };
+    return json(200, await acceptCallback(runtime.store, received, channel.map(message, account), started));
+  };
+}
