@@ -1,0 +1,111 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import dynalite from 'dynalite';
+import { ROUTES } from '../shared/routes';
+import { ensureSecretsFile } from './secrets-file';
+import { createLocalServer } from './server';
+import { ensureTable } from './table';
+
+export interface GatewayOptions {
+  /** HTTP port; 0 picks a free one. Default: PORT or 3000. */
+  port?: number;
+  host?: string;
+  /** Where the embedded engine keeps its data. Default: DATA_DIR or `.local`. */
+  dataDir?: string;
+}
+
+export interface RunningGateway {
+  url: string;
+  /** The DynamoDB endpoint the handlers write to. */
+  dynamoEndpoint: string;
+  tableName: string;
+  secretsFile: string;
+  /** True when this start created the secrets file. */
+  createdSecrets: boolean;
+  /** Stops the embedded engine only (the HTTP server keeps answering): for outage tests. */
+  stopEngine(): Promise<void>;
+  /** Starts the embedded engine again on the same port and data. */
+  startEngine(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '..');
+
+/**
+ * Local mode: the embedded DynamoDB engine (dynalite, on disk under DATA_DIR, on loopback) or the
+ * engine at DYNAMODB_ENDPOINT, the table, the secrets file, and the HTTP server. Settings are the
+ * environment variables the Lambdas read; this sets the ones it decides (DYNAMODB_ENDPOINT,
+ * TABLE_NAME, SECRETS_FILE) before any handler module is loaded.
+ */
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = process.env;
+  const dataDir = resolve(options.dataDir ?? env.DATA_DIR ?? '.local');
+  const tableName = (env.TABLE_NAME ||= 'iot-gateway');
+  const secretsFile = (env.SECRETS_FILE ||= join(dataDir, 'secrets.json'));
+  env.AWS_REGION ||= 'us-east-1';
+  // Local engines accept any credentials; the SDK insists on having some.
+  env.AWS_ACCESS_KEY_ID ||= 'local';
+  env.AWS_SECRET_ACCESS_KEY ||= 'local';
+  env.POWERTOOLS_SERVICE_NAME ||= 'iot-callback-gateway';
+
+  await mkdir(dataDir, { recursive: true });
+  let engine: Server | undefined;
+  let enginePort = 0;
+  const listenEngine = async () => {
+    engine = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await listen(engine, enginePort, '127.0.0.1');
+    enginePort = (engine.address() as AddressInfo).port;
+  };
+  if (!env.DYNAMODB_ENDPOINT) {
+    await listenEngine();
+    env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${enginePort}`;
+  }
+  const dynamoEndpoint = env.DYNAMODB_ENDPOINT;
+
+  const admin = new DynamoDBClient({ endpoint: dynamoEndpoint });
+  await ensureTable(admin, tableName);
+  admin.destroy();
+  const createdSecrets = await ensureSecretsFile(secretsFile);
+
+  const server = createLocalServer(ROUTES, ROOT);
+  const host = options.host ?? '127.0.0.1';
+  await listen(server, options.port ?? Number(env.PORT ?? 3000), host);
+  const port = (server.address() as AddressInfo).port;
+
+  const stopEngine = async () => {
+    if (!engine) return;
+    const closing = engine;
+    engine = undefined;
+    const closed = new Promise<void>((r) => closing.close(() => r()));
+    // dynalite waits for open connections; the SDK keeps its keep-alive sockets open.
+    closing.closeAllConnections();
+    await closed;
+  };
+  return {
+    url: `http://${host}:${port}`,
+    dynamoEndpoint,
+    tableName,
+    secretsFile,
+    createdSecrets,
+    stopEngine,
+    startEngine: listenEngine,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await stopEngine();
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+}

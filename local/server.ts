@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { RouteDefinition } from '../shared/routes';
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2 | string | object>;
+
+/** API Gateway's own payload limit; the handlers enforce their smaller cap themselves. */
+const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+// API Gateway HTTP APIs pass these bodies as text and base64-encode every other one.
+const TEXT_MEDIA_TYPE = /^(text\/[\w.+-]+|application\/(json|xml|javascript))\s*(;|$)/i;
+
+interface CompiledRoute {
+  route: RouteDefinition;
+  pattern: RegExp;
+  params: string[];
+}
+
+function compile(route: RouteDefinition): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(param[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), params };
+}
+
+/**
+ * An HTTP server that does what API Gateway does for the project's routes: it matches the route,
+ * turns the request into an API Gateway v2 (payload 2.0) event, calls the same handler module the
+ * Lambda runs, and writes the structured result back. Handlers cannot tell the difference.
+ */
+export function createLocalServer(routes: readonly RouteDefinition[], root: string): Server {
+  const compiled = routes.map(compile);
+  const handlers = new Map<string, Promise<Handler>>();
+  const load = (route: RouteDefinition) => {
+    let handler = handlers.get(route.id);
+    if (!handler) {
+      handler = import(join(root, route.entry)).then((m: { handler: Handler }) => m.handler);
+      handlers.set(route.id, handler);
+    }
+    return handler;
+  };
+
+  return createServer((req, res) => {
+    serve(req, res).catch(() => send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) }));
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const onPath = compiled.map((c) => ({ c, m: c.pattern.exec(url.pathname) })).filter((x) => x.m);
+    const hit = onPath.find((x) => x.c.route.method === method);
+    if (!hit) {
+      req.resume();
+      const status = onPath.length > 0 ? 405 : 404;
+      return send(res, { statusCode: status, body: JSON.stringify({ message: status === 404 ? 'Not Found' : 'Method Not Allowed' }) });
+    }
+    const body = await readBody(req);
+    if (body === undefined) return send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
+
+    const { route, params } = hit.c;
+    let pathParameters: Record<string, string>;
+    try {
+      pathParameters = Object.fromEntries(params.map((p, i) => [p, decodeURIComponent(hit.m![i + 1]!)]));
+    } catch {
+      return send(res, { statusCode: 400, body: JSON.stringify({ message: 'Bad Request' }) });
+    }
+    const requestId = randomUUID();
+    const event = toEvent(req, url, method, route, pathParameters, body, requestId);
+    const handler = await load(route);
+    const result = await handler(event, lambdaContext(route.id, requestId));
+    send(res, normalise(result));
+  }
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  route: RouteDefinition,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+  requestId: string,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = query[k] !== undefined ? `${query[k]},${v}` : v;
+  const text = TEXT_MEDIA_TYPE.test(headers['content-type'] ?? '');
+  const now = new Date();
+  const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  return {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    pathParameters,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp, userAgent: headers['user-agent'] ?? '' },
+      requestId,
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+function lambdaContext(functionName: string, awsRequestId: string): Context {
+  const deadline = Date.now() + 10_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > API_GATEWAY_MAX_BYTES) {
+      req.resume();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** API Gateway v2's rules: a result without statusCode is a 200 JSON body. */
+function normalise(result: unknown): APIGatewayProxyStructuredResultV2 {
+  if (typeof result === 'object' && result !== null && 'statusCode' in result) return result as APIGatewayProxyStructuredResultV2;
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: typeof result === 'string' ? result : JSON.stringify(result) };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  if (res.headersSent) return;
+  const body = result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  res.writeHead(result.statusCode ?? 200, {
+    ...(result.body !== undefined && !result.headers?.['content-type'] ? { 'content-type': 'application/json' } : {}),
+    ...result.headers,
+    ...(body ? { 'content-length': body.length } : {}),
+  });
+  res.end(body);
+}
