@@ -25,10 +25,6 @@ export interface RunningGateway {
   secretsFile: string;
   /** True when this start created the secrets file. */
   createdSecrets: boolean;
-  /** Stops the embedded engine only (the HTTP server keeps answering): for outage tests. */
-  stopEngine(): Promise<void>;
-  /** Starts the embedded engine again on the same port and data. */
-  startEngine(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,15 +49,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   await mkdir(dataDir, { recursive: true });
   let engine: Server | undefined;
-  let enginePort = 0;
-  const listenEngine = async () => {
-    engine = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await listen(engine, enginePort, '127.0.0.1');
-    enginePort = (engine.address() as AddressInfo).port;
-  };
   if (!env.DYNAMODB_ENDPOINT) {
-    await listenEngine();
-    env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${enginePort}`;
+    engine = await startEmbeddedEngine(join(dataDir, 'dynamodb'));
+    env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
   }
   const dynamoEndpoint = env.DYNAMODB_ENDPOINT;
 
@@ -75,29 +65,31 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   await listen(server, options.port ?? Number(env.PORT ?? 3000), host);
   const port = (server.address() as AddressInfo).port;
 
-  const stopEngine = async () => {
-    if (!engine) return;
-    const closing = engine;
-    engine = undefined;
-    const closed = new Promise<void>((r) => closing.close(() => r()));
-    // dynalite waits for open connections; the SDK keeps its keep-alive sockets open.
-    closing.closeAllConnections();
-    await closed;
-  };
   return {
     url: `http://${host}:${port}`,
     dynamoEndpoint,
     tableName,
     secretsFile,
     createdSecrets,
-    stopEngine,
-    startEngine: listenEngine,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await stopEngine();
+      await closeServer(server);
+      if (engine) await closeServer(engine);
     },
   };
+}
+
+/** dynalite on loopback, its data on disk at `path` (LevelDB), so a restart loses nothing. */
+export async function startEmbeddedEngine(path: string, port = 0): Promise<Server> {
+  const engine = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await listen(engine, port, '127.0.0.1');
+  return engine;
+}
+
+/** Closes a server without waiting for idle keep-alive sockets (the SDK keeps some open). */
+export function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  server.closeAllConnections();
+  return closed;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -23,6 +23,7 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     : new SecretsManagerSource(createSecretsManagerClient(env), env.SECRET_PREFIX ?? '');
   const secrets = new SecretCache(source, {
     ttlMs: envInt('SECRET_CACHE_TTL_SECONDS', DEFAULT_SECRET_CACHE_TTL_SECONDS, { min: 0, max: 86_400 }, env) * 1000,
+    minRefreshIntervalMs: envInt('SECRET_MIN_REFRESH_MS', 1_000, { min: 0, max: 3_600_000 }, env),
   });
   const store = new CallbackStore(createDynamoClient(env), {
     tableName: requireEnv('TABLE_NAME', env),

@@ -1,0 +1,12 @@
+import { App } from 'aws-cdk-lib';
+import { IotCallbackGatewayStack, settingsFromContext } from './stack';
+
+// Settings come from cdk.json context or `-c key=value` (see README "Configure").
+const app = new App();
+new IotCallbackGatewayStack(app, 'IotCallbackGateway', {
+  ...settingsFromContext(app.node),
+  description: 'IoT callback gateway: ThingSpace webhooks -> HTTP API -> Lambda -> DynamoDB',
+  // Account and region of the CLI's profile; unset, the template stays environment-agnostic.
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+app.synth();

@@ -1,0 +1,140 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ServiceUnavailableError, SignatureMismatchError } from '../../shared/http/errors';
+import { SecretCache } from '../../shared/secrets/cache';
+import { SecretsManagerSource } from '../../shared/secrets/secrets-manager-source';
+import { SecretUnavailableError, type SecretSource } from '../../shared/secrets/source';
+import { verifyWithSecret } from '../../shared/secrets/verify-with-secret';
+
+/** A source whose value the test changes, counting reads. */
+class FakeSource implements SecretSource {
+  reads = 0;
+  constructor(public value: string | undefined) {}
+  async get(): Promise<string | undefined> {
+    this.reads++;
+    return this.value;
+  }
+}
+
+const secret = (key: string) => JSON.stringify({ current: { key } });
+
+describe('SecretsManagerSource', () => {
+  const sm = mockClient(SecretsManagerClient);
+  afterEach(() => sm.reset());
+
+  it('reads the secret under the prefix', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: 'iot-gateway/thingspace/a/location' }).resolves({ SecretString: secret('k') });
+    const source = new SecretsManagerSource(new SecretsManagerClient({ region: 'us-east-1' }), 'iot-gateway/');
+    await expect(source.get('thingspace/a/location')).resolves.toBe(secret('k'));
+  });
+
+  it('answers undefined for a secret that does not exist', async () => {
+    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
+    const source = new SecretsManagerSource(new SecretsManagerClient({ region: 'us-east-1' }), '');
+    await expect(source.get('x')).resolves.toBeUndefined();
+  });
+
+  it('turns any other failure into SecretUnavailableError', async () => {
+    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    const source = new SecretsManagerSource(new SecretsManagerClient({ region: 'us-east-1' }), '');
+    await expect(source.get('x')).rejects.toBeInstanceOf(SecretUnavailableError);
+  });
+});
+
+describe('SecretCache', () => {
+  it('serves from memory until the TTL, then reads again', async () => {
+    let now = 0;
+    const source = new FakeSource('v1');
+    const cache = new SecretCache(source, { ttlMs: 60_000, now: () => now });
+    expect(await cache.get('n')).toEqual({ value: 'v1', fromCache: false });
+    source.value = 'v2';
+    now = 59_999;
+    expect(await cache.get('n')).toEqual({ value: 'v1', fromCache: true });
+    now = 60_000;
+    expect(await cache.get('n')).toEqual({ value: 'v2', fromCache: false });
+    expect(source.reads).toBe(2);
+  });
+
+  it('remembers a missing secret only briefly', async () => {
+    let now = 0;
+    const source = new FakeSource(undefined);
+    const cache = new SecretCache(source, { ttlMs: 300_000, missingTtlMs: 10_000, now: () => now });
+    await cache.get('n');
+    source.value = 'created';
+    now = 9_999;
+    expect((await cache.get('n')).value).toBeUndefined();
+    now = 10_000;
+    expect((await cache.get('n')).value).toBe('created');
+  });
+
+  it('shares one read between concurrent misses', async () => {
+    const source = new FakeSource('v');
+    const cache = new SecretCache(source, { ttlMs: 1_000 });
+    await Promise.all([cache.get('n'), cache.get('n'), cache.get('n')]);
+    expect(source.reads).toBe(1);
+  });
+
+  it('refresh reads again, but not twice within the minimum interval', async () => {
+    let now = 0;
+    const source = new FakeSource('v1');
+    const cache = new SecretCache(source, { ttlMs: 60_000, minRefreshIntervalMs: 1_000, now: () => now });
+    await cache.get('n');
+    expect(await cache.refresh('n')).toBeUndefined();
+    now = 1_000;
+    source.value = 'v2';
+    expect(await cache.refresh('n')).toEqual({ value: 'v2', fromCache: false });
+    expect((await cache.get('n')).value).toBe('v2');
+  });
+});
+
+describe('verifyWithSecret', () => {
+  const now = new Date('2026-11-21T12:00:00Z');
+  const verifyKey = (expected: string) => (versions: Record<string, string>[]) => {
+    if (!versions.some((v) => v.key === expected)) throw new SignatureMismatchError('Signature does not match');
+  };
+
+  it('refetches a cached secret once on a mismatch, so a rotated key works at once', async () => {
+    const source = new FakeSource(secret('old'));
+    const cache = new SecretCache(source, { ttlMs: 300_000, minRefreshIntervalMs: 0 });
+    await verifyWithSecret(cache, 'n', now, verifyKey('old'));
+    source.value = secret('new');
+    await verifyWithSecret(cache, 'n', now, verifyKey('new'));
+    expect(source.reads).toBe(2);
+    // The refreshed value is now cached: no further read.
+    await verifyWithSecret(cache, 'n', now, verifyKey('new'));
+    expect(source.reads).toBe(2);
+  });
+
+  it('rejects after the one refetch when the signature is still wrong', async () => {
+    const source = new FakeSource(secret('k'));
+    const cache = new SecretCache(source, { ttlMs: 300_000, minRefreshIntervalMs: 0 });
+    await cache.get('n');
+    await expect(verifyWithSecret(cache, 'n', now, verifyKey('other'))).rejects.toBeInstanceOf(SignatureMismatchError);
+    expect(source.reads).toBe(2);
+  });
+
+  it('does not refetch a value it has just read', async () => {
+    const source = new FakeSource(secret('k'));
+    const cache = new SecretCache(source, { ttlMs: 300_000, minRefreshIntervalMs: 0 });
+    await expect(verifyWithSecret(cache, 'n', now, verifyKey('other'))).rejects.toBeInstanceOf(SignatureMismatchError);
+    expect(source.reads).toBe(1);
+  });
+
+  it.each([
+    ['missing', new FakeSource(undefined), 'No secret is configured for this account'],
+    ['malformed', new FakeSource('{"current":42}'), 'The secret for this account is misconfigured'],
+  ])('answers 503 for a %s secret and never calls verify', async (_label, source, message) => {
+    const cache = new SecretCache(source, { ttlMs: 1_000 });
+    const verify = jest.fn();
+    const error = await verifyWithSecret(cache, 'n', now, verify).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect((error as ServiceUnavailableError).statusCode).toBe(503);
+    expect((error as Error).message).toBe(message);
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('answers 503 when the store cannot be read', async () => {
+    const cache = new SecretCache({ get: () => Promise.reject(new SecretUnavailableError('down')) }, { ttlMs: 1_000 });
+    await expect(verifyWithSecret(cache, 'n', now, jest.fn())).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});
