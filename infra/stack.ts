@@ -28,6 +28,8 @@ export const DEFAULT_SETTINGS: WebhookFunctionSettings = {
   tokenHeader: DEFAULT_TOKEN_HEADER,
   secretCacheTtlSeconds: DEFAULT_SECRET_CACHE_TTL_SECONDS,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  sensoroNonceWindowSeconds: 300,
+  sensoroPublicBaseUrl: '',
   logRetentionDays: logs.RetentionDays.ONE_MONTH,
 };
 
@@ -106,8 +108,31 @@ export function settingsFromContext(node: Node): WebhookFunctionSettings {
       86_400,
     ),
     maxBodyBytes: intContext('maxBodyBytes', get('maxBodyBytes'), DEFAULT_SETTINGS.maxBodyBytes, 1),
+    sensoroNonceWindowSeconds: intContext(
+      'sensoroNonceWindowSeconds',
+      get('sensoroNonceWindowSeconds'),
+      DEFAULT_SETTINGS.sensoroNonceWindowSeconds,
+      1,
+      86_400,
+    ),
+    sensoroPublicBaseUrl: publicBaseUrl(stringContext(get('sensoroPublicBaseUrl'), '')),
     logRetentionDays: logRetentionDays as logs.RetentionDays,
   };
+}
+
+/** SENSORO signs the URL it called: a base must be an absolute http(s) URL without query or fragment. */
+function publicBaseUrl(value: string): string {
+  if (value === '') return '';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`Context sensoroPublicBaseUrl "${value}" is not a URL`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash) {
+    throw new Error(`Context sensoroPublicBaseUrl "${value}" must be http(s)://host[/prefix] without query or fragment`);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function stringContext(value: unknown, fallback: string): string {

@@ -23,6 +23,10 @@ export interface WebhookFunctionSettings {
   tokenHeader: string;
   secretCacheTtlSeconds: number;
   maxBodyBytes: number;
+  /** Accepted distance of a SENSORO nonce from now, either side. */
+  sensoroNonceWindowSeconds: number;
+  /** The public scheme://host[/prefix] SENSORO calls (signatures cover it); empty: the request's host. */
+  sensoroPublicBaseUrl: string;
   /** Must be one of the values CloudWatch Logs accepts (see `logs.RetentionDays`). */
   logRetentionDays: logs.RetentionDays;
 }
@@ -78,11 +82,7 @@ export class WebhookFunction extends Construct {
         RETENTION_DAYS: String(settings.retentionDays),
         SECRET_CACHE_TTL_SECONDS: String(settings.secretCacheTtlSeconds),
         MAX_BODY_BYTES: String(settings.maxBodyBytes),
-        // Unset means the handler's own default list (shared/config.ts), so only pass a real override.
-        ...(settings.signatureHeaders.length > 0
-          ? { THINGSPACE_SIGNATURE_HEADERS: settings.signatureHeaders.join(',') }
-          : {}),
-        THINGSPACE_TOKEN_HEADER: settings.tokenHeader,
+        ...providerEnvironment(route, settings),
         POWERTOOLS_SERVICE_NAME: 'iot-callback-gateway',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
@@ -109,6 +109,21 @@ export class WebhookFunction extends Construct {
       );
     }
   }
+}
+
+/** The settings of the route's provider only: a ThingSpace function has no SENSORO variables and back. */
+function providerEnvironment(route: RouteDefinition, settings: WebhookFunctionSettings): Record<string, string> {
+  if (route.provider === 'sensoro') {
+    return {
+      SENSORO_NONCE_WINDOW_SECONDS: String(settings.sensoroNonceWindowSeconds),
+      ...(settings.sensoroPublicBaseUrl ? { SENSORO_PUBLIC_BASE_URL: settings.sensoroPublicBaseUrl } : {}),
+    };
+  }
+  return {
+    // Unset means the handler's own default list (shared/config.ts), so only pass a real override.
+    ...(settings.signatureHeaders.length > 0 ? { THINGSPACE_SIGNATURE_HEADERS: settings.signatureHeaders.join(',') } : {}),
+    THINGSPACE_TOKEN_HEADER: settings.tokenHeader,
+  };
 }
 
 /**

@@ -99,6 +99,10 @@ function toEvent(
   const text = TEXT_MEDIA_TYPE.test(headers['content-type'] ?? '');
   const now = new Date();
   const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  // API Gateway adds these; the SENSORO channel rebuilds the URL the provider called from them.
+  headers['x-forwarded-for'] ??= sourceIp;
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-forwarded-port'] ??= String(req.socket.localPort ?? '');
   return {
     version: '2.0',
     routeKey: `${route.method} ${route.path}`,

@@ -18,8 +18,11 @@ export interface ReceivedCallback {
   channel: string;
   /** The ThingSpace account or SENSORO AppID: the Kapua scopeId. */
   scopeId: string;
+  /** The bytes stored as the raw body (credentials already removed where a channel carries them). */
   body: Buffer;
   receivedOn: Date;
+  /** The provider's own message id, when it has one (SENSORO `msgId`): redeliveries share it. */
+  dedupeKey?: string;
 }
 
 /** A stored device event (one per device a callback names). */
@@ -75,10 +78,12 @@ export function deterministicId(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest().subarray(0, 12).toString('base64url');
 }
 
-/** The id of a received callback: its provider, route, scope and exact bytes. */
+/** The id of a received callback: its provider, route, scope and the provider's message id or else its exact bytes. */
 export function messageIdOf(callback: ReceivedCallback): string {
-  const bodyHash = createHash('sha256').update(callback.body).digest('hex');
-  return deterministicId(callback.provider, callback.channel, callback.scopeId, bodyHash);
+  const identity = callback.dedupeKey !== undefined
+    ? `id:${callback.dedupeKey}`
+    : `sha256:${createHash('sha256').update(callback.body).digest('hex')}`;
+  return deterministicId(callback.provider, callback.channel, callback.scopeId, identity);
 }
 
 /** Kapua's date format: `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC. */

@@ -5,6 +5,8 @@
 export interface RouteDefinition {
   /** Function id: also the folder under `functions/`. */
   id: string;
+  /** Whose callbacks it receives: decides which provider settings the function gets. */
+  provider: 'thingspace' | 'sensoro';
   method: 'GET' | 'POST' | 'DELETE';
   /** API Gateway path with `{param}` placeholders. */
   path: string;
@@ -16,18 +18,31 @@ export interface RouteDefinition {
   writesTable: boolean;
 }
 
-const thingspaceHmac = (channel: string): RouteDefinition => ({
+/** A ThingSpace channel route; `secret` is the channel whose secret verifies it (SOAP shares Connectivity's). */
+const thingspace = (channel: string, secret = channel): RouteDefinition => ({
   id: `thingspace-${channel}`,
+  provider: 'thingspace',
   method: 'POST',
   path: `/webhooks/thingspace/{account}/${channel}`,
   entry: `functions/thingspace-${channel}/handler.ts`,
-  secrets: [`thingspace/*/${channel}`],
+  secrets: [`thingspace/*/${secret}`],
   writesTable: true,
 });
 
 /** The webhook routes, one Lambda each. */
 export const ROUTES: readonly RouteDefinition[] = [
-  thingspaceHmac('diagnostics'),
-  thingspaceHmac('location'),
-  thingspaceHmac('device-location'),
+  thingspace('diagnostics'),
+  thingspace('location'),
+  thingspace('device-location'),
+  thingspace('connectivity'),
+  thingspace('soap', 'connectivity'),
+  {
+    id: 'sensoro',
+    provider: 'sensoro',
+    method: 'POST',
+    path: '/webhooks/sensoro/{appId}',
+    entry: 'functions/sensoro/handler.ts',
+    secrets: ['sensoro/*'],
+    writesTable: true,
+  },
 ];

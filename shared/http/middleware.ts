@@ -12,11 +12,11 @@ type Result = APIGatewayProxyStructuredResultV2;
  * Turns any error into its HTTP answer and logs it: a 4xx as a warning with its reason, anything
  * else as an error with the cause's name and message (SDK messages carry no secret values).
  */
-export function webhookErrors(): MiddlewareObj<Event, Result> {
+export function webhookErrors(render: ErrorRenderer = toErrorResponse): MiddlewareObj<Event, Result> {
   return {
     onError: function webhookErrorsOnError(request) {
       const error = request.error;
-      const response = toErrorResponse(error);
+      const response = render(error, request.event);
       const cause = (error as { cause?: { name?: string; message?: string } } | undefined)?.cause;
       const fields = {
         outcome: 'rejected',
@@ -32,9 +32,12 @@ export function webhookErrors(): MiddlewareObj<Event, Result> {
   };
 }
 
+/** Renders an error as the channel's answer (ThingSpace JSON by default, SOAP faults on the SOAP route). */
+export type ErrorRenderer = (error: unknown, event: Event) => Result;
+
 /** A webhook Lambda handler: the receive function, with logger context and error answers. */
-export function webhookHandler(receive: (event: Event, context: Context) => Promise<Result>) {
+export function webhookHandler(receive: (event: Event, context: Context) => Promise<Result>, render?: ErrorRenderer) {
   return middy<Event, Result>(receive)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(webhookErrors());
+    .use(webhookErrors(render));
 }

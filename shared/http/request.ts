@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError } from './errors';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
 
 /** A header value by case-insensitive name (API Gateway v2 lower-cases names; other callers may not). */
 export function header(headers: APIGatewayProxyEventV2['headers'] | undefined, name: string): string | undefined {
@@ -29,14 +29,24 @@ export function rawBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64En
   return Buffer.from(body, 'utf8');
 }
 
-/** Account names are numeric with a suffix in practice (`0212312345-00001`); anything else is refused. */
-const ACCOUNT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Scopes are ThingSpace accounts (`0212312345-00001`) or SENSORO AppIDs; anything else is refused. */
+const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** The `{account}` path parameter, validated before it is used in a secret name or a key. */
-export function accountParam(event: Pick<APIGatewayProxyEventV2, 'pathParameters'>): string {
-  const account = event.pathParameters?.account;
-  if (!account || !ACCOUNT_PATTERN.test(account)) {
-    throw new BadRequestError('Path parameter account is missing or malformed');
+/** A scope path parameter (`account`, `appId`), validated before it is used in a secret name or a key. */
+export function scopeParam(event: Pick<APIGatewayProxyEventV2, 'pathParameters'>, name = 'account'): string {
+  const value = event.pathParameters?.[name];
+  if (!value || !SCOPE_PATTERN.test(value)) {
+    throw new BadRequestError(`Path parameter ${name} is missing or malformed`);
   }
-  return account;
+  return value;
+}
+
+const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
+/** Refuses (415) a body whose Content-Type is present and not JSON. */
+export function requireJsonMediaType(headers: APIGatewayProxyEventV2['headers'] | undefined): void {
+  const contentType = header(headers, 'content-type');
+  if (contentType !== undefined && !JSON_MEDIA_TYPE.test(contentType)) {
+    throw new UnsupportedMediaTypeError('application/json');
+  }
 }

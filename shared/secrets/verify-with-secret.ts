@@ -7,22 +7,27 @@ import { SecretUnavailableError } from './source';
  * Runs `verify` against the valid versions of the named channel secret. On a signature mismatch
  * with a cached secret, the secret is fetched again once and verification retried, so a rotated
  * key takes effect at once. A missing, unreadable or malformed secret is a 503: a callback is
- * never accepted unverified, and the provider retries once the operator has fixed it.
+ * never accepted unverified, and the provider retries once the operator has fixed it. Returns the
+ * versions that verified the message, for channels that need more of the secret (a decryption key).
  */
 export async function verifyWithSecret(
   secrets: SecretCache,
   name: string,
   now: Date,
   verify: (versions: SecretVersion[]) => void,
-): Promise<void> {
+): Promise<SecretVersion[]> {
   const first = await read(() => secrets.get(name));
   try {
-    verify(versionsOf(name, first.value, now));
+    const versions = versionsOf(name, first.value, now);
+    verify(versions);
+    return versions;
   } catch (error) {
     if (!(error instanceof SignatureMismatchError) || !first.fromCache) throw error;
     const fresh = await read(() => secrets.refresh(name));
     if (!fresh) throw error;
-    verify(versionsOf(name, fresh.value, now));
+    const versions = versionsOf(name, fresh.value, now);
+    verify(versions);
+    return versions;
   }
 }
 
@@ -43,5 +48,12 @@ function versionsOf(name: string, value: string | undefined, now: Date): SecretV
     return validVersions(parseChannelSecret(name, value), now);
   } catch (error) {
     throw new ServiceUnavailableError('The secret for this account is misconfigured', { cause: error });
+  }
+}
+
+/** The secret lacks a field the channel needs: an operator error, answered 503 so the provider retries after the fix. */
+export class BadSecretShape extends ServiceUnavailableError {
+  constructor(readonly field: string) {
+    super('The secret for this account is misconfigured');
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseJsonObject } from '../http/json';
 import type { CallbackFacts } from '../mapping';
-import { devicesOf, deviceFields, idLike, parseWith, progressOf, providerTime, statusOf } from './payload';
+import { devicesOf, deviceFields, idLike, parseWith, progressOf, providerTime, statusOf } from '../payload';
 
 const attribute = z.looseObject({
   name: z.string().min(1).max(128),

@@ -6,8 +6,7 @@ import {
   envInt,
   envList,
 } from '../config';
-import { UnsupportedMediaTypeError } from '../http/errors';
-import { accountParam, header, rawBody } from '../http/request';
+import { rawBody, requireJsonMediaType, scopeParam } from '../http/request';
 import { acceptCallback } from '../accept';
 import { json } from '../http/response';
 import { logger } from '../log';
@@ -41,8 +40,6 @@ export function hmacWebhookConfig(env: NodeJS.ProcessEnv = process.env): HmacWeb
   };
 }
 
-const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
-
 /**
  * The receive function of an HMAC-signed ThingSpace channel. In order: size cap, media type,
  * account, signature on the exact raw bytes (nothing parses an unverified body), parse, map,
@@ -60,11 +57,8 @@ export function createHmacWebhook<M>(
     const started = Date.now();
     logger.appendKeys({ provider: 'thingspace', channel: channel.channel });
     const body = rawBody(event, config.maxBodyBytes);
-    const contentType = header(event.headers, 'content-type');
-    if (contentType !== undefined && !JSON_MEDIA_TYPE.test(contentType)) {
-      throw new UnsupportedMediaTypeError('application/json');
-    }
-    const account = accountParam(event);
+    requireJsonMediaType(event.headers);
+    const account = scopeParam(event);
     logger.appendKeys({ account });
 
     await verifyWithSecret(runtime.secrets, `thingspace/${account}/${channel.channel}`, now(), (versions) =>

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseJsonObject } from '../http/json';
 import type { CallbackFacts } from '../mapping';
 import type { OperationStatus } from '../model';
-import { devicesOf, deviceFields, idLike, parseWith, progressOf, providerTime, statusOf } from './payload';
+import { devicesOf, deviceFields, idLike, parseWith, progressOf, providerTime, statusOf } from '../payload';
 
 const coordinate = z.union([z.string().max(64), z.number()]);
 

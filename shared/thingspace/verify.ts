@@ -1,6 +1,7 @@
 import { SignatureMismatchError, UnauthorizedError } from '../http/errors';
 import { header } from '../http/request';
 import type { SecretVersion } from '../secrets/channel-secret';
+import { BadSecretShape } from '../secrets/verify-with-secret';
 import { safeEqual, verifyHmac } from './hmac';
 
 export interface HmacCheck {
@@ -46,12 +47,3 @@ export function verifyHmacCallback(
     }
   }
 }
-
-/** The secret lacks a field the channel needs (an operator error, not the caller's). */
-export class BadSecretShape extends Error {
-  constructor(field: string) {
-    super(`Channel secret has no ${field}`);
-    this.name = 'BadSecretShape';
-  }
-}
-

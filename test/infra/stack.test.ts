@@ -112,12 +112,13 @@ function assertNarrowGrants(template: Template, routeId: string): void {
   // What the patterns really allow, checked against concrete secret ARNs.
   const canRead = (name: string) => secretResources.some((pattern) => iamMatches(pattern, realSecretArn(name)));
   for (const own of route.secrets) expect(canRead(sampleName(own))).toBe(true);
+  const own = route.secrets.map(sampleName);
   const foreign = [
-    ...ROUTES.filter((r) => r.id !== routeId).flatMap((r) => r.secrets.map(sampleName)),
+    ...ROUTES.flatMap((r) => r.secrets.map(sampleName)),
     `thingspace/${ACCOUNT}/api`,
     `thingspace/${ACCOUNT}/connectivity`,
-    'sensoro/app-1',
-  ];
+    `sensoro/${ACCOUNT}`,
+  ].filter((name) => !own.includes(name));
   for (const name of foreign) expect({ name, readable: canRead(name) }).toEqual({ name, readable: false });
 
   const tableStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
@@ -159,11 +160,21 @@ describe('IotCallbackGatewayStack', () => {
       RETENTION_DAYS: '365',
       SECRET_CACHE_TTL_SECONDS: '300',
       MAX_BODY_BYTES: '262144',
-      THINGSPACE_TOKEN_HEADER: 'x-callback-token',
       POWERTOOLS_SERVICE_NAME: 'iot-callback-gateway',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     });
+    // Each function gets its own provider's settings and none of the other's.
+    const route = ROUTES.find((r) => r.id === routeId)!;
+    if (route.provider === 'sensoro') {
+      expect(env).toMatchObject({ SENSORO_NONCE_WINDOW_SECONDS: '300' });
+      expect(Object.keys(env).filter((k) => k.startsWith('THINGSPACE_'))).toEqual([]);
+    } else {
+      expect(env).toMatchObject({ THINGSPACE_TOKEN_HEADER: 'x-callback-token' });
+      expect(Object.keys(env).filter((k) => k.startsWith('SENSORO_'))).toEqual([]);
+    }
+    // Unset: the SENSORO channel rebuilds the URL from the request's host.
+    expect(env).not.toHaveProperty('SENSORO_PUBLIC_BASE_URL');
     // Empty setting: the handler keeps its own default list.
     expect(env).not.toHaveProperty('THINGSPACE_SIGNATURE_HEADERS');
     // Names and limits only: nothing named or shaped like a key, password or token value.
@@ -297,13 +308,22 @@ describe('IotCallbackGatewayStack', () => {
 });
 
 describe('settings', () => {
-  test('signature headers override reaches every function, normalised', () => {
+  test('signature headers override reaches every ThingSpace function, normalised', () => {
     const template = Template.fromStack(buildStack({ signatureHeaders: ['x-signature', 'x-vz-signature'] }));
     const lambdas = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(lambdas).toHaveLength(ROUTES.length);
-    for (const fn of lambdas) {
-      expect(fn.Properties.Environment.Variables.THINGSPACE_SIGNATURE_HEADERS).toBe('x-signature,x-vz-signature');
-    }
+    const withOverride = lambdas.filter((fn) => fn.Properties.Environment.Variables.THINGSPACE_SIGNATURE_HEADERS === 'x-signature,x-vz-signature');
+    expect(withOverride).toHaveLength(ROUTES.filter((r) => r.provider === 'thingspace').length);
+  });
+
+  test('the SENSORO public base URL reaches the SENSORO function only; a malformed one is refused', () => {
+    const template = Template.fromStack(buildStack({ sensoroPublicBaseUrl: 'https://hooks.example.com/iot' }));
+    const bases = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.Environment.Variables.SENSORO_PUBLIC_BASE_URL,
+    );
+    expect(bases.filter((b) => b !== undefined)).toEqual(['https://hooks.example.com/iot']);
+    expect(() => settingsFromContext(contextOf({ sensoroPublicBaseUrl: 'hooks.example.com' }))).toThrow(/not a URL/);
+    expect(() => settingsFromContext(contextOf({ sensoroPublicBaseUrl: 'https://h.example/?a=1' }))).toThrow(/without query/);
   });
 
   test('a different secret prefix moves both the environment and the grants', () => {
@@ -333,6 +353,8 @@ describe('settings', () => {
           secretCacheTtlSeconds: '60',
           maxBodyBytes: '1024',
           logRetentionDays: '14',
+          sensoroNonceWindowSeconds: '120',
+          sensoroPublicBaseUrl: 'https://hooks.example.com/',
         }),
       ),
     ).toEqual({
@@ -342,6 +364,8 @@ describe('settings', () => {
       tokenHeader: 'x-my-token',
       secretCacheTtlSeconds: 60,
       maxBodyBytes: 1024,
+      sensoroNonceWindowSeconds: 120,
+      sensoroPublicBaseUrl: 'https://hooks.example.com',
       logRetentionDays: logs.RetentionDays.TWO_WEEKS,
     });
   });

@@ -1,6 +1,6 @@
 import { BadRequestError, PayloadTooLargeError } from '../../shared/http/errors';
 import { parseJsonObject } from '../../shared/http/json';
-import { accountParam, header, rawBody } from '../../shared/http/request';
+import { scopeParam, header, rawBody } from '../../shared/http/request';
 
 describe('rawBody', () => {
   it('decodes base64 bodies to the exact bytes', () => {
@@ -28,12 +28,12 @@ describe('header', () => {
   });
 });
 
-describe('accountParam', () => {
+describe('scopeParam', () => {
   it.each(['0212312345-00001', 'TestQAAccount'])('accepts %s', (account) => {
-    expect(accountParam({ pathParameters: { account } })).toBe(account);
+    expect(scopeParam({ pathParameters: { account } })).toBe(account);
   });
   it.each(['', '../x', 'a/b', 'a#b', 'x'.repeat(65), '-lead'])('refuses %p', (account) => {
-    expect(() => accountParam({ pathParameters: { account } })).toThrow(BadRequestError);
+    expect(() => scopeParam({ pathParameters: { account } })).toThrow(BadRequestError);
   });
 });
 

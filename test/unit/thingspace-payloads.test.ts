@@ -5,7 +5,7 @@ import { BadRequestError, GatewayError } from '../../shared/http/errors';
 import { toRecords } from '../../shared/mapping';
 import { diagnosticsChannel } from '../../shared/thingspace/diagnostics';
 import { deviceLocationChannel, locationChannel } from '../../shared/thingspace/location';
-import { providerTime, statusOf } from '../../shared/thingspace/payload';
+import { providerTime, statusOf } from '../../shared/payload';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
 const ACCOUNT = '0212312345-00001';

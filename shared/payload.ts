@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BadRequestError } from '../http/errors';
-import type { DeviceRef, OperationStatus } from '../model';
+import { BadRequestError } from './http/errors';
+import type { DeviceRef, OperationStatus } from './model';
 
 /** An identifier the provider may send as a string or a number. */
 export const idLike = z.union([z.string().min(1).max(256), z.number().transform((n) => String(n))]);

@@ -1,0 +1,125 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { acceptCallback } from '../accept';
+import { DEFAULT_MAX_BODY_BYTES, envInt } from '../config';
+import { BadRequestError, SignatureMismatchError, UnauthorizedError } from '../http/errors';
+import { parseJsonObject } from '../http/json';
+import { header, rawBody, requireJsonMediaType, scopeParam } from '../http/request';
+import { json } from '../http/response';
+import { logger } from '../log';
+import type { Runtime } from '../runtime';
+import type { SecretVersion } from '../secrets/channel-secret';
+import { verifyWithSecret } from '../secrets/verify-with-secret';
+import { BadSecretShape } from '../secrets/verify-with-secret';
+import { decryptSensoro, SensoroKeyError } from './crypto';
+import { mapPush, parsePush, withDecrypted } from './push';
+import { verifySensoroSignature } from './signature';
+
+export interface SensoroConfig {
+  /** Accepted distance of X-ACCESS-NONCE from now, either side (ms). */
+  nonceWindowMs: number;
+  /** The public scheme://host[/prefix] SENSORO calls; unset, the request's own host and X-Forwarded-Proto. */
+  publicBaseUrl?: string;
+  maxBodyBytes: number;
+}
+
+/** Reads SENSORO_NONCE_WINDOW_SECONDS (default 300), SENSORO_PUBLIC_BASE_URL and MAX_BODY_BYTES. */
+export function sensoroConfig(env: NodeJS.ProcessEnv = process.env): SensoroConfig {
+  return {
+    nonceWindowMs: envInt('SENSORO_NONCE_WINDOW_SECONDS', 300, { min: 1, max: 86_400 }, env) * 1000,
+    publicBaseUrl: env.SENSORO_PUBLIC_BASE_URL?.trim() || undefined,
+    maxBodyBytes: envInt('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, { min: 1 }, env),
+  };
+}
+
+/** The URL SENSORO signed: the public base when configured, else the request's host and path. */
+export function publicUrl(event: APIGatewayProxyEventV2, base: string | undefined): string {
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  if (base) return base.replace(/\/+$/, '') + event.rawPath + query;
+  const proto = (header(event.headers, 'x-forwarded-proto') ?? 'https').split(',')[0]!.trim();
+  const host = header(event.headers, 'host') ?? event.requestContext.domainName;
+  return `${proto}://${host}${event.rawPath}${query}`;
+}
+
+const SUCCESS = { messages: 'success' };
+
+/**
+ * The SENSORO receive function: X-ACCESS-ID must name the route's AppID, X-ACCESS-NONCE must be
+ * within the window (replays outside it are refused), X-ACCESS-SIGNATURE must verify over the raw
+ * body (or, as SENSORO's own sample signs, its compact re-serialisation) with the AppSecret of
+ * `sensoro/{appId}`; safe-mode pushes are decrypted with its AppKey. Deduplicated on `msgId`.
+ */
+export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, now: () => Date = () => new Date()) {
+  return async function receiveSensoroPush(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const started = Date.now();
+    logger.appendKeys({ provider: 'sensoro', channel: 'sensoro' });
+    const body = rawBody(event, config.maxBodyBytes);
+    requireJsonMediaType(event.headers);
+    const appId = scopeParam(event, 'appId');
+    logger.appendKeys({ account: appId });
+
+    if (header(event.headers, 'x-access-id') !== appId) throw new UnauthorizedError('X-ACCESS-ID does not name this application');
+    const nonce = header(event.headers, 'x-access-nonce') ?? '';
+    if (!/^\d{10,16}$/.test(nonce) || Math.abs(now().getTime() - Number(nonce)) > config.nonceWindowMs) {
+      throw new UnauthorizedError('X-ACCESS-NONCE is missing or outside the accepted window');
+    }
+    const signature = header(event.headers, 'x-access-signature');
+    if (!signature) throw new UnauthorizedError('Missing X-ACCESS-SIGNATURE');
+    const url = publicUrl(event, config.publicBaseUrl);
+    const method = event.requestContext.http.method;
+
+    const versions = await verifyWithSecret(runtime.secrets, `sensoro/${appId}`, now(), (candidates) => {
+      const secrets = candidates.map((v) => v.appSecret).filter((s): s is string => !!s);
+      if (secrets.length === 0) throw new BadSecretShape('appSecret');
+      if (verifySensoroSignature(signature, secrets, nonce, method, url, [body])) return;
+      if (verifySensoroSignature(signature, secrets, nonce, method, url, compactForms(body))) return;
+      throw new SignatureMismatchError('Signature does not match');
+    });
+
+    let push = parsePush(body);
+    if (String(push.appId) !== appId) throw new BadRequestError('SENSORO push: appId does not match the route');
+    if (push.encryptData !== undefined) push = withDecrypted(push, decrypt(push.encryptData, appId, versions));
+
+    await acceptCallback(
+      runtime.store,
+      {
+        provider: 'sensoro',
+        channel: 'sensoro',
+        scopeId: appId,
+        body,
+        receivedOn: now(),
+        ...(push.msgId !== undefined ? { dedupeKey: push.msgId } : {}),
+      },
+      mapPush(push, appId),
+      started,
+    );
+    return json(200, SUCCESS);
+  };
+}
+
+/** SENSORO's sample signs `JSON.stringify` of the parsed body: the fallback, when it differs from the raw bytes. */
+function compactForms(body: Buffer): string[] {
+  try {
+    const compact = JSON.stringify(parseJsonObject(body));
+    return compact === body.toString('utf8') ? [] : [compact];
+  } catch {
+    return [];
+  }
+}
+
+/** Decrypts with the AppKey of each verified version until one yields this AppID. */
+function decrypt(encryptData: string, appId: string, versions: readonly SecretVersion[]): string {
+  const keys = versions.map((v) => v.appKey).filter((k): k is string => !!k);
+  if (keys.length === 0) throw new BadSecretShape('appKey');
+  let failure: unknown;
+  for (const key of keys) {
+    try {
+      const plain = decryptSensoro(encryptData, key);
+      if (plain.appId === appId) return plain.json;
+      failure = new BadRequestError('encryptData was encrypted for another AppID');
+    } catch (error) {
+      if (error instanceof SensoroKeyError) throw new BadSecretShape('appKey');
+      failure = error;
+    }
+  }
+  throw failure;
+}

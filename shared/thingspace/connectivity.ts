@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { parseJsonObject } from '../http/json';
+import type { CallbackFacts } from '../mapping';
+import type { OperationStatus } from '../model';
+import type { EchoedCredentials } from './credentials';
+import { devicesOf, deviceFields, idLike, parseWith, progressOf, statusOf } from '../payload';
+
+const KNOWN_FIELDS = new Set(['username', 'password', 'requestId', 'deviceIds', 'status', 'callbackCount', 'maxCallbackThreshold']);
+
+/** A Connectivity Management REST callback, leniently: the service-specific data object is kept whole. */
+const connectivitySchema = z.looseObject({
+  ...deviceFields,
+  requestId: idLike.optional(),
+  status: z.string().max(64).optional(),
+  callbackCount: z.number().int().optional(),
+  maxCallbackThreshold: z.number().int().optional(),
+});
+
+export type ConnectivityMessage = z.infer<typeof connectivitySchema>;
+
+/** What the REST channel reads from a body before verifying it. */
+export interface ConnectivityRead {
+  credentials: EchoedCredentials;
+  message: ConnectivityMessage;
+  /** The body as stored: the received JSON without `username` and `password`. */
+  storedBody: Buffer;
+}
+
+/**
+ * Parses a Connectivity REST callback. The credentials live in the body, so the body is parsed
+ * (within the JSON limits) before it can be verified; they are split off here and nothing that
+ * is stored ever contains them.
+ */
+export function readConnectivity(body: Buffer): ConnectivityRead {
+  const json = parseJsonObject(body);
+  const { username, password, ...rest } = json;
+  const credentials = {
+    ...(typeof username === 'string' ? { username } : {}),
+    ...(typeof password === 'string' ? { password } : {}),
+  };
+  const message = parseWith(connectivitySchema, rest, 'Connectivity callback');
+  return { credentials, message, storedBody: Buffer.from(JSON.stringify(rest)) };
+}
+
+/**
+ * Events per device in `deviceIds` and, with a `requestId`, a notification of that request. The
+ * resource is the name of the service-specific data object (e.g. `carrierService`); NIDD's
+ * `status` maps Delivered → COMPLETED, Queued → RUNNING, DeliveryFailed → FAILED; a response
+ * without a status is final (COMPLETED, or FAILED when its data object names a fault).
+ */
+export function mapConnectivity(message: ConnectivityMessage, account: string): CallbackFacts {
+  const dataKey = Object.keys(message).find(
+    (k) => !KNOWN_FIELDS.has(k) && typeof message[k] === 'object' && message[k] !== null && !Array.isArray(message[k]),
+  );
+  const data = dataKey ? (message[dataKey] as Record<string, unknown>) : undefined;
+  const faulted = data !== undefined && Object.keys(data).some((k) => /fault|error/i.test(k));
+  const status: OperationStatus = message.status ? statusOf(message.status) : faulted ? 'FAILED' : 'COMPLETED';
+  return {
+    devices: devicesOf(message, account),
+    resource: dataKey ?? 'connectivity',
+    action: 'callback',
+    payload: () => ({
+      ...(dataKey ? { [dataKey]: data } : {}),
+      ...(message.status ? { status: message.status } : {}),
+      ...(message.callbackCount !== undefined ? { callbackCount: message.callbackCount } : {}),
+      ...(message.maxCallbackThreshold !== undefined ? { maxCallbackThreshold: message.maxCallbackThreshold } : {}),
+    }),
+    operation: message.requestId
+      ? {
+          id: message.requestId,
+          status,
+          progress: progressOf(status),
+          message: message.status ? `status ${message.status}` : dataKey,
+        }
+      : undefined,
+  };
+}

@@ -1,0 +1,172 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { z } from 'zod';
+import { BadRequestError, UnsupportedMediaTypeError } from '../http/errors';
+import type { CallbackFacts } from '../mapping';
+import type { EchoedCredentials } from './credentials';
+import { devicesOf, parseWith } from '../payload';
+
+export type SoapVersion = '1.1' | '1.2';
+
+const ENVELOPE_NS: Record<SoapVersion, string> = {
+  '1.1': 'http://schemas.xmlsoap.org/soap/envelope/',
+  '1.2': 'http://www.w3.org/2003/05/soap-envelope',
+};
+const CONTENT_TYPE: Record<SoapVersion, string> = {
+  '1.1': 'text/xml; charset=utf-8',
+  '1.2': 'application/soap+xml; charset=utf-8',
+};
+const CALLBACK_NS = 'http://nphase.com/unifiedwebservice/v2';
+
+/** The SOAP version a request's media type names: `text/xml` is 1.1, `application/soap+xml` is 1.2. */
+export function soapVersionOf(contentType: string | undefined): SoapVersion {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/xml') return '1.1';
+  if (type === 'application/soap+xml') return '1.2';
+  throw new UnsupportedMediaTypeError('text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)');
+}
+
+/** Deepest element nesting accepted; a CallbackRequest nests about eight levels. */
+const MAX_XML_DEPTH = 32;
+
+// Entities stay on for the five predefined ones and character references; DOCTYPE (and with it
+// every custom entity and external reference) is refused before the parser runs.
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: MAX_XML_DEPTH,
+});
+
+const text = z.string().max(1_024);
+const requestSchema = z.looseObject({
+  Username: text.optional(),
+  Password: text.optional(),
+  RequestId: z.string().min(1).max(256).optional(),
+  Device: z
+    .looseObject({ Kind: z.string().min(1).max(32), Identifier: z.string().min(1).max(128) })
+    .optional(),
+  Data: z.union([z.record(z.string(), z.unknown()), z.literal('')]).optional(),
+});
+
+export type SoapCallback = z.infer<typeof requestSchema>;
+
+export interface SoapRead {
+  version: SoapVersion;
+  credentials: EchoedCredentials;
+  message: SoapCallback;
+  /** The body as stored: the received XML with Username and Password blanked. */
+  storedBody: Buffer;
+}
+
+/**
+ * Parses a legacy SOAP `CallbackRequest`. Hostile XML is refused with a 400 before or while
+ * parsing: DOCTYPE and entity declarations (XXE, billion laughs), malformed XML, nesting deeper
+ * than MAX_XML_DEPTH; the size cap ran before this.
+ */
+export function readSoap(body: Buffer, contentType: string | undefined): SoapRead {
+  const version = soapVersionOf(contentType);
+  const xml = body.toString('utf8');
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new BadRequestError('DOCTYPE and entity declarations are not accepted');
+  if (XMLValidator.validate(xml) !== true) throw new BadRequestError('Body is not well-formed XML');
+  let doc: unknown;
+  try {
+    doc = parser.parse(xml);
+  } catch {
+    throw new BadRequestError(`Body is not well-formed XML or nests deeper than ${MAX_XML_DEPTH} levels`);
+  }
+  const request = (doc as { Envelope?: { Body?: { CallbackRequest?: unknown } } })?.Envelope?.Body?.CallbackRequest;
+  if (typeof request !== 'object' || request === null) {
+    throw new BadRequestError('Body is not a SOAP envelope holding a CallbackRequest');
+  }
+  const message = parseWith(requestSchema, request, 'SOAP CallbackRequest');
+  const credentials = {
+    ...(message.Username ? { username: message.Username } : {}),
+    ...(message.Password ? { password: message.Password } : {}),
+  };
+  return { version, credentials, message, storedBody: Buffer.from(redact(xml, credentials)) };
+}
+
+/**
+ * The XML with the contents of every Username and Password element blanked; then, should a
+ * credential still appear anywhere (say inside a CDATA section that fooled the pattern), every
+ * remaining occurrence of it is blanked too, so nothing stored can hold one.
+ */
+function redact(xml: string, credentials: EchoedCredentials): string {
+  let out = xml.replace(/<((?:[\w.-]+:)?(?:Username|Password))(\s[^>]*)?>[\s\S]*?<\/\1\s*>/g, '<$1$2></$1>');
+  for (const value of [credentials.password, credentials.username]) {
+    if (value) out = out.split(value).join('');
+  }
+  return out;
+}
+
+/** The Data child that is populated names the resource; a Fault child fails the request. */
+export function mapSoap(message: SoapCallback, account: string): CallbackFacts {
+  let data = typeof message.Data === 'object' ? message.Data : {};
+  // The seed document wraps the payload in a second Data element.
+  if (Object.keys(data).length === 1 && typeof data.Data === 'object' && data.Data !== null) {
+    data = data.Data as Record<string, unknown>;
+  }
+  const resource = Object.keys(data).find((k) => data[k] !== '' && data[k] !== undefined) ?? 'Callback';
+  const failed = resource === 'Fault';
+  const status = failed ? 'FAILED' : 'COMPLETED';
+  const devices = message.Device
+    ? devicesOf({ device: { id: message.Device.Identifier, kind: message.Device.Kind } }, account)
+    : devicesOf({}, account);
+  return {
+    devices,
+    resource,
+    action: 'callback',
+    payload: () => ({ [resource]: data[resource] ?? null }),
+    operation: message.RequestId
+      ? { id: message.RequestId, status, progress: 100, message: failed ? firstText(data.Fault)?.slice(0, 256) : resource }
+      : undefined,
+  };
+}
+
+/** The fault's human-readable text: a *String/*Message/*Reason/*Description field first, else the first text. */
+function firstText(value: unknown): string | undefined {
+  if (typeof value === 'object' && value !== null) {
+    const named = Object.entries(value).find(([k, v]) => /string|message|reason|description/i.test(k) && typeof v === 'string' && v);
+    if (named) return named[1] as string;
+  }
+  const stack = [value];
+  while (stack.length > 0) {
+    const node = stack.shift();
+    if (typeof node === 'string' && node.length > 0) return node;
+    if (typeof node === 'object' && node !== null) stack.push(...Object.values(node));
+  }
+  return undefined;
+}
+
+const escapeXml = (s: string) =>
+  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+
+/** The acknowledgement of an accepted callback, in the request's SOAP version. */
+export function soapAcknowledgement(version: SoapVersion, status: string): { contentType: string; body: string } {
+  return {
+    contentType: CONTENT_TYPE[version],
+    body:
+      `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${ENVELOPE_NS[version]}"><soap:Body>` +
+      `<CallbackResponse xmlns="${CALLBACK_NS}"><Status>${escapeXml(status)}</Status></CallbackResponse>` +
+      `</soap:Body></soap:Envelope>`,
+  };
+}
+
+/** A SOAP Fault: Client/Sender for the caller's errors (4xx), Server/Receiver for ours (5xx). */
+export function soapFault(version: SoapVersion, statusCode: number, message: string): { contentType: string; body: string } {
+  const ours = statusCode >= 500;
+  const fault =
+    version === '1.1'
+      ? `<soap:Fault><faultcode>soap:${ours ? 'Server' : 'Client'}</faultcode><faultstring>${escapeXml(message)}</faultstring></soap:Fault>`
+      : `<soap:Fault><soap:Code><soap:Value>soap:${ours ? 'Receiver' : 'Sender'}</soap:Value></soap:Code>` +
+        `<soap:Reason><soap:Text xml:lang="en">${escapeXml(message)}</soap:Text></soap:Reason></soap:Fault>`;
+  return {
+    contentType: CONTENT_TYPE[version],
+    body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${ENVELOPE_NS[version]}"><soap:Body>${fault}</soap:Body></soap:Envelope>`,
+  };
+}
