@@ -5,14 +5,10 @@ import { BadSecretShape } from '../../shared/secrets/verify-with-secret';
 import { mapConnectivity, readConnectivity } from '../../shared/thingspace/connectivity';
 import { verifyCredentials } from '../../shared/thingspace/credentials';
 import { mapSoap, readSoap, soapAcknowledgement, soapFault } from '../../shared/thingspace/soap';
+import { soapEnvelope } from '../support/soap';
 
 const ACCOUNT = '0212312345-00001';
 const receivedOn = new Date('2026-11-21T12:00:00Z');
-
-export function soapEnvelope(inner: string, version: '1.1' | '1.2' = '1.1', username = 'user-1', password = 'pass-1'): string {
-  const ns = version === '1.1' ? 'http://schemas.xmlsoap.org/soap/envelope/' : 'http://www.w3.org/2003/05/soap-envelope';
-  return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${ns}"><s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><CallbackRequest xmlns="http://nphase.com/unifiedwebservice/v2"><Username>${username}</Username><Password>${password}</Password><RequestId>c8de7c1d-59b9-4cf3-b969-db76cb2ce509</RequestId><Device><Kind>mdn</Kind><Identifier>8586928930</Identifier></Device><Data>${inner}</Data></CallbackRequest></s:Body></s:Envelope>`;
-}
 
 describe('verifyCredentials', () => {
   const versions = [{ username: 'u2', password: 'p2' }, { username: 'u1', password: 'p1' }];
