@@ -32,6 +32,10 @@ async function main(): Promise<void> {
       '',
       'Send it twice: both answers are 200, the second says "duplicate". Change one byte of $SIG for a 401;',
       'post to another account (e.g. 0000000000-00000) for a 503 (no secret configured).',
+      '',
+      'Or let `npm run send` sign, credential or encrypt a sample for any channel with the keys of the secrets file:',
+      '  npm run send -- connectivity            npm run send -- soap [--soap12] [--wrong]',
+      '  npm run send -- sensoro [--safe]        npm run send -- sensoro --stale     (401: nonce outside the window)',
     );
   }
   console.log(lines.join('\n'));

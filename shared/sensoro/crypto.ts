@@ -1,4 +1,4 @@
-import { createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { BadRequestError } from '../http/errors';
 
 /** SENSORO (WeChat message crypto) pads to a multiple of 32 bytes, not AES's 16. */
@@ -49,4 +49,20 @@ export function decryptSensoro(encryptData: string, appKey: string): { json: str
     json: content.subarray(20, 20 + length).toString('utf8'),
     appId: content.subarray(20 + length).toString('utf8'),
   };
+}
+
+/**
+ * Safe-mode encryption, the inverse of decryptSensoro: what SENSORO does to a push, and what a
+ * safe-mode reply needs. `random` is the 16-byte prefix (fixed only in known-answer tests).
+ */
+export function encryptSensoro(appKey: string, appId: string, json: string, random: Buffer = randomBytes(16)): string {
+  const key = sensoroKey(appKey);
+  const message = Buffer.from(json, 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(message.length);
+  const plain = Buffer.concat([random, length, message, Buffer.from(appId, 'utf8')]);
+  const pad = SENSORO_BLOCK - (plain.length % SENSORO_BLOCK);
+  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+  cipher.setAutoPadding(false);
+  return Buffer.concat([cipher.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), cipher.final()]).toString('base64');
 }

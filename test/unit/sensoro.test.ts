@@ -50,7 +50,7 @@ describe('SENSORO signature (known answer)', () => {
 describe('SENSORO safe mode (known answer)', () => {
   const { appKey, appId, random, message, expected } = CRYPTO_CHECK;
 
-  it('the test-side encryptor reproduces the check value', () => {
+  it('encryption reproduces the check value', () => {
     expect(encryptSensoro(appKey, appId, message, random)).toBe(expected);
   });
 
