@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import dynalite from 'dynalite';
 import { ROUTES } from '../shared/routes';
@@ -30,6 +30,9 @@ export interface RunningGateway {
 
 const ROOT = resolve(__dirname, '..');
 
+/** Written into DATA_DIR while `npm start` runs its embedded engine: `{endpoint, tableName}`. */
+export const ENGINE_FILE = 'engine.json';
+
 /**
  * Local mode: the embedded DynamoDB engine (dynalite, on disk under DATA_DIR, on loopback) or the
  * engine at DYNAMODB_ENDPOINT, the table, the secrets file, and the HTTP server. Settings are the
@@ -49,9 +52,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   await mkdir(dataDir, { recursive: true });
   let engine: Server | undefined;
+  const engineFile = join(dataDir, ENGINE_FILE);
   if (!env.DYNAMODB_ENDPOINT) {
     engine = await startEmbeddedEngine(join(dataDir, 'dynamodb'));
     env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+    // Tells `npm run apikey` where the running engine is (LevelDB allows one process on the data).
+    await writeFile(engineFile, JSON.stringify({ endpoint: env.DYNAMODB_ENDPOINT, tableName }) + '\n');
   }
   const dynamoEndpoint = env.DYNAMODB_ENDPOINT;
 
@@ -73,7 +79,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     createdSecrets,
     close: async () => {
       await closeServer(server);
-      if (engine) await closeServer(engine);
+      if (engine) {
+        await closeServer(engine);
+        await rm(engineFile, { force: true });
+      }
     },
   };
 }

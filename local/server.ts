@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { RouteDefinition } from '../shared/routes';
+import { AUTHORIZER_ID, FUNCTIONS, type BoundRoute, type FunctionDefinition } from '../shared/routes';
 
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2 | string | object>;
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** API Gateway's own payload limit; the handlers enforce their smaller cap themselves. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -13,12 +13,12 @@ const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 const TEXT_MEDIA_TYPE = /^(text\/[\w.+-]+|application\/(json|xml|javascript))\s*(;|$)/i;
 
 interface CompiledRoute {
-  route: RouteDefinition;
+  route: BoundRoute;
   pattern: RegExp;
   params: string[];
 }
 
-function compile(route: RouteDefinition): CompiledRoute {
+function compile(route: BoundRoute): CompiledRoute {
   const params: string[] = [];
   const source = route.path
     .split('/')
@@ -34,20 +34,24 @@ function compile(route: RouteDefinition): CompiledRoute {
 
 /**
  * An HTTP server that does what API Gateway does for the project's routes: it matches the route,
- * turns the request into an API Gateway v2 (payload 2.0) event, calls the same handler module the
- * Lambda runs, and writes the structured result back. Handlers cannot tell the difference.
+ * turns the request into an API Gateway v2 (payload 2.0) event, runs the Lambda authorizer first
+ * on authorized routes (simple responses: its context reaches the handler as
+ * `requestContext.authorizer.lambda`; `isAuthorized: false` is API Gateway's 403), calls the same
+ * handler module the Lambda runs, and writes the structured result back. Handlers cannot tell.
  */
-export function createLocalServer(routes: readonly RouteDefinition[], root: string): Server {
-  const compiled = routes.map(compile);
+export function createLocalServer(routes: readonly BoundRoute[], root: string): Server {
+  // Literal segments win over parameters, as in API Gateway (`_query` before `{notificationId}`).
+  const compiled = routes.map(compile).sort((a, b) => a.params.length - b.params.length);
   const handlers = new Map<string, Promise<Handler>>();
-  const load = (route: RouteDefinition) => {
-    let handler = handlers.get(route.id);
+  const load = (fn: FunctionDefinition) => {
+    let handler = handlers.get(fn.id);
     if (!handler) {
-      handler = import(join(root, route.entry)).then((m: { handler: Handler }) => m.handler);
-      handlers.set(route.id, handler);
+      handler = import(join(root, fn.entry)).then((m: { handler: Handler }) => m.handler);
+      handlers.set(fn.id, handler);
     }
     return handler;
   };
+  const authorizerFn = FUNCTIONS.find((f) => f.id === AUTHORIZER_ID)!;
 
   return createServer((req, res) => {
     serve(req, res).catch(() => send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) }));
@@ -75,17 +79,43 @@ export function createLocalServer(routes: readonly RouteDefinition[], root: stri
     }
     const requestId = randomUUID();
     const event = toEvent(req, url, method, route, pathParameters, body, requestId);
-    const handler = await load(route);
-    const result = await handler(event, lambdaContext(route.id, requestId));
+    if (route.fn.authorized) {
+      const authorizer = await load(authorizerFn);
+      const decision = (await authorizer(authorizerEvent(event), lambdaContext(authorizerFn.id, requestId))) as {
+        isAuthorized?: boolean;
+        context?: Record<string, unknown>;
+      };
+      if (decision?.isAuthorized !== true) return send(res, { statusCode: 403, body: JSON.stringify({ message: 'Forbidden' }) });
+      (event.requestContext as unknown as Record<string, unknown>).authorizer = { lambda: decision.context ?? {} };
+    }
+    const handler = await load(route.fn);
+    const result = await handler(event, lambdaContext(route.fn.id, requestId));
     send(res, normalise(result));
   }
+}
+
+/** The payload 2.0 REQUEST authorizer event API Gateway builds from the same request. */
+function authorizerEvent(event: APIGatewayProxyEventV2) {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${event.routeKey.replace(' ', '')}`,
+    identitySource: [],
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    headers: event.headers,
+    queryStringParameters: event.queryStringParameters,
+    pathParameters: event.pathParameters,
+    requestContext: event.requestContext,
+  };
 }
 
 function toEvent(
   req: IncomingMessage,
   url: URL,
   method: string,
-  route: RouteDefinition,
+  route: BoundRoute,
   pathParameters: Record<string, string>,
   body: Buffer,
   requestId: string,

@@ -13,8 +13,13 @@ async function main(): Promise<void> {
     `  DynamoDB: ${gateway.dynamoEndpoint} (table ${gateway.tableName})`,
     `  Secrets:  ${gateway.secretsFile}${gateway.createdSecrets ? ' (created with random keys)' : ''}`,
     '',
-    'Routes:',
-    ...ROUTES.map((r) => `  ${r.method.padEnd(6)} ${gateway.url}${r.path}`),
+    'Webhooks:',
+    ...ROUTES.filter((r) => !r.fn.authorized).map((r) => `  ${r.method.padEnd(6)} ${gateway.url}${r.path}`),
+    '',
+    `Query API (Kapua-shaped, Authorization: Bearer <api key>): ${gateway.url}/v1/{scopeId}/devices/{deviceId}/...`,
+    `  create a key:  npm run apikey -- create --scope ${DEMO_ACCOUNT} --label me   (the key is the last line)`,
+    `  then:          curl -H "Authorization: Bearer $KEY" ${gateway.url}/v1/${DEMO_ACCOUNT}/devices/990013907835573/operations/tx-0001/notifications`,
+    `  description:   ${gateway.url}/v1/openapi.json`,
     '',
   ];
   if (demo in secrets) {

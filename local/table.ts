@@ -12,10 +12,11 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [
-          { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE.sortKey, AttributeType: 'S' },
-          ...Object.values(TABLE.indexes).map((a) => ({ AttributeName: a, AttributeType: 'S' as const })),
-        ],
+          TABLE.partitionKey,
+          TABLE.sortKey,
+          ...Object.values(TABLE.indexes),
+          ...new Set(Object.values(TABLE.globalIndexes).map((g) => g.partitionKey)),
+        ].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
@@ -25,6 +26,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           KeySchema: [
             { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
             { AttributeName: attribute, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+        GlobalSecondaryIndexes: Object.entries(TABLE.globalIndexes).map(([name, keys]) => ({
+          IndexName: name,
+          KeySchema: [
+            { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+            { AttributeName: keys.sortKey, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         })),

@@ -1,36 +1,63 @@
 /**
- * Every HTTP route of the gateway, once: the CDK stack makes one Lambda and one API route of
- * each, and the local server serves the same table by importing the same handler modules.
+ * Every function and HTTP route of the gateway, once: the CDK stack makes one Lambda of each
+ * function and one API route of each of its routes, and the local server serves the same table
+ * by importing the same handler modules.
  */
 export interface RouteDefinition {
-  /** Function id: also the folder under `functions/`. */
-  id: string;
-  /** Whose callbacks it receives: decides which provider settings the function gets. */
-  provider: 'thingspace' | 'sensoro';
   method: 'GET' | 'POST' | 'DELETE';
   /** API Gateway path with `{param}` placeholders. */
   path: string;
-  /** Handler module relative to the repository root; it exports `handler`. */
-  entry: string;
-  /** Secret names (after the prefix) the function may read, `*` standing for one path segment. */
-  secrets: string[];
-  /** Whether the function writes callbacks to the table. */
-  writesTable: boolean;
 }
 
-/** A ThingSpace channel route; `secret` is the channel whose secret verifies it (SOAP shares Connectivity's). */
-const thingspace = (channel: string, secret = channel): RouteDefinition => ({
+/**
+ * What a function may do with the table: webhooks write callbacks (Put/Update); the query API
+ * reads callbacks (Query/GetItem on the table and its indexes) and deletes single ones; the
+ * authorizer reads API keys (GetItem on the key partition only).
+ */
+export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys';
+
+export interface FunctionDefinition {
+  /** Function id: also the folder under `functions/`. */
+  id: string;
+  /** Handler module relative to the repository root; it exports `handler`. */
+  entry: string;
+  /** For webhooks: whose callbacks it receives, which decides the provider settings it gets. */
+  provider?: 'thingspace' | 'sensoro';
+  /** Secret names (after the prefix) the function may read, `*` standing for one path segment. */
+  secrets: string[];
+  table: TableAccess;
+  /** The routes it serves (none for the authorizer). */
+  routes: RouteDefinition[];
+  /** True when its routes sit behind the API key authorizer. */
+  authorized: boolean;
+}
+
+/** A ThingSpace webhook; `secret` is the channel whose secret verifies it (SOAP shares Connectivity's). */
+const thingspace = (channel: string, secret = channel): FunctionDefinition => ({
   id: `thingspace-${channel}`,
-  provider: 'thingspace',
-  method: 'POST',
-  path: `/webhooks/thingspace/{account}/${channel}`,
   entry: `functions/thingspace-${channel}/handler.ts`,
+  provider: 'thingspace',
   secrets: [`thingspace/*/${secret}`],
-  writesTable: true,
+  table: 'write-callbacks',
+  routes: [{ method: 'POST', path: `/webhooks/thingspace/{account}/${channel}` }],
+  authorized: false,
 });
 
-/** The webhook routes, one Lambda each. */
-export const ROUTES: readonly RouteDefinition[] = [
+/** The five Kapua verbs under a collection path. */
+const kapuaVerbs = (collection: string, idParam: string): RouteDefinition[] => [
+  { method: 'GET', path: collection },
+  { method: 'GET', path: `${collection}/{${idParam}}` },
+  { method: 'DELETE', path: `${collection}/{${idParam}}` },
+  { method: 'POST', path: `${collection}/_query` },
+  { method: 'POST', path: `${collection}/_count` },
+];
+
+const DEVICE = '/v1/{scopeId}/devices/{deviceId}';
+
+/** Id of the function that checks API keys for every authorized route. */
+export const AUTHORIZER_ID = 'authorizer';
+
+export const FUNCTIONS: readonly FunctionDefinition[] = [
   thingspace('diagnostics'),
   thingspace('location'),
   thingspace('device-location'),
@@ -38,11 +65,40 @@ export const ROUTES: readonly RouteDefinition[] = [
   thingspace('soap', 'connectivity'),
   {
     id: 'sensoro',
-    provider: 'sensoro',
-    method: 'POST',
-    path: '/webhooks/sensoro/{appId}',
     entry: 'functions/sensoro/handler.ts',
+    provider: 'sensoro',
     secrets: ['sensoro/*'],
-    writesTable: true,
+    table: 'write-callbacks',
+    routes: [{ method: 'POST', path: '/webhooks/sensoro/{appId}' }],
+    authorized: false,
+  },
+  {
+    id: 'query',
+    entry: 'functions/query/handler.ts',
+    secrets: [],
+    table: 'read-callbacks',
+    routes: [
+      ...kapuaVerbs(`${DEVICE}/operations/{operationId}/notifications`, 'notificationId'),
+      ...kapuaVerbs(`${DEVICE}/events`, 'eventId'),
+      { method: 'GET', path: `${DEVICE}/operations` },
+      { method: 'GET', path: '/v1/openapi.json' },
+    ],
+    authorized: true,
+  },
+  {
+    id: AUTHORIZER_ID,
+    entry: 'functions/authorizer/handler.ts',
+    secrets: [],
+    table: 'read-apikeys',
+    routes: [],
+    authorized: false,
   },
 ];
+
+/** One served route with the function behind it. */
+export interface BoundRoute extends RouteDefinition {
+  fn: FunctionDefinition;
+}
+
+/** Every (method, path) of every function. */
+export const ROUTES: readonly BoundRoute[] = FUNCTIONS.flatMap((fn) => fn.routes.map((route) => ({ ...route, fn })));

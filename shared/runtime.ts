@@ -4,6 +4,8 @@ import { SecretCache } from './secrets/cache';
 import { FileSecretSource } from './secrets/file-source';
 import { SecretsManagerSource } from './secrets/secrets-manager-source';
 import type { SecretSource } from './secrets/source';
+import { ApiKeyStore } from './apikeys/store';
+import { CallbackReader } from './query/reader';
 import { CallbackStore } from './store/callback-store';
 
 /**
@@ -16,7 +18,20 @@ export interface Runtime {
   store: CallbackStore;
 }
 
-/** Builds the adapters from environment variables; throws at init when one is missing. */
+/** The table every function works on: TABLE_NAME, required. */
+export const tableName = (env: NodeJS.ProcessEnv = process.env) => requireEnv('TABLE_NAME', env);
+
+/** The query API's reader, on TABLE_NAME. */
+export function createReader(env: NodeJS.ProcessEnv = process.env): CallbackReader {
+  return new CallbackReader(createDynamoClient(env), tableName(env));
+}
+
+/** The API key store, on TABLE_NAME. */
+export function createApiKeyStore(env: NodeJS.ProcessEnv = process.env): ApiKeyStore {
+  return new ApiKeyStore(createDynamoClient(env), tableName(env));
+}
+
+/** Builds a webhook's adapters from environment variables; throws at init when one is missing. */
 export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
   const source: SecretSource = env.SECRETS_FILE
     ? new FileSecretSource(env.SECRETS_FILE)
@@ -26,7 +41,7 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     minRefreshIntervalMs: envInt('SECRET_MIN_REFRESH_MS', 1_000, { min: 0, max: 3_600_000 }, env),
   });
   const store = new CallbackStore(createDynamoClient(env), {
-    tableName: requireEnv('TABLE_NAME', env),
+    tableName: tableName(env),
     retentionDays: envInt('RETENTION_DAYS', DEFAULT_RETENTION_DAYS, { min: 0, max: 36_500 }, env),
   });
   return { secrets, store };

@@ -1,6 +1,6 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeviceEvent, MappedCallback, OperationNotification } from '../model';
-import { eventPk, notificationPk, operationPk, TABLE } from './table';
+import { eventPk, notificationPk, operationPk, resourceKey, TABLE } from './table';
 
 /** The outcome of storing one callback. */
 export interface StoreResult {
@@ -108,7 +108,8 @@ export class CallbackStore {
           UpdateExpression:
             'SET #type = :type, scopeId = :scope, deviceId = :device, operationId = :op, #status = :status, progress = :progress, ' +
             '#resource = :resource, lastSentOn = :sentOn, lastNotificationId = :nid, provider = :provider, channel = :channel, ' +
-            '#timeKey = :latest, #createdKey = if_not_exists(#createdKey, :created), createdOn = if_not_exists(createdOn, :createdOn)' +
+            '#timeKey = :latest, #createdKey = if_not_exists(#createdKey, :created), createdOn = if_not_exists(createdOn, :createdOn), ' +
+            '#resourceKey = :resourceKey' +
             (expiresAt !== undefined ? ', #ttl = :ttl' : ''),
           ConditionExpression: 'attribute_not_exists(#timeKey) OR #timeKey < :latest',
           ExpressionAttributeNames: {
@@ -117,6 +118,7 @@ export class CallbackStore {
             '#resource': 'resource',
             '#timeKey': TABLE.indexes.byTime,
             '#createdKey': TABLE.indexes.byCreated,
+            '#resourceKey': TABLE.globalIndexes.byResourceTime.partitionKey,
             ...(expiresAt !== undefined ? { '#ttl': TABLE.ttlAttribute } : {}),
           },
           ExpressionAttributeValues: {
@@ -134,6 +136,7 @@ export class CallbackStore {
             ':latest': latest,
             ':created': `${n.createdOn}#${n.operationId}`,
             ':createdOn': n.createdOn,
+            ':resourceKey': resourceKey(operationPk(n.scopeId, n.deviceId), n.resource),
             ...(expiresAt !== undefined ? { ':ttl': expiresAt } : {}),
           },
         }),
@@ -150,9 +153,11 @@ function isConditionFailure(error: unknown): boolean {
 }
 
 function eventItem(e: DeviceEvent, expiresAt: number | undefined): Record<string, unknown> {
+  const pk = eventPk(e.scopeId, e.deviceId);
   return {
-    [TABLE.partitionKey]: eventPk(e.scopeId, e.deviceId),
+    [TABLE.partitionKey]: pk,
     [TABLE.sortKey]: e.id,
+    [TABLE.globalIndexes.byResourceTime.partitionKey]: resourceKey(pk, e.resource),
     [TABLE.indexes.byTime]: `${e.sentOn}#${e.id}`,
     [TABLE.indexes.byCreated]: `${e.receivedOn}#${e.id}`,
     type: 'event',
@@ -162,9 +167,11 @@ function eventItem(e: DeviceEvent, expiresAt: number | undefined): Record<string
 }
 
 function notificationItem(n: OperationNotification, expiresAt: number | undefined): Record<string, unknown> {
+  const pk = notificationPk(n.scopeId, n.deviceId, n.operationId);
   return {
-    [TABLE.partitionKey]: notificationPk(n.scopeId, n.deviceId, n.operationId),
+    [TABLE.partitionKey]: pk,
     [TABLE.sortKey]: n.id,
+    [TABLE.globalIndexes.byResourceTime.partitionKey]: resourceKey(pk, n.resource),
     [TABLE.indexes.byTime]: `${n.sentOn}#${n.id}`,
     [TABLE.indexes.byCreated]: `${n.createdOn}#${n.id}`,
     type: 'notification',

@@ -11,19 +11,35 @@
  * Partitions are per device (and per operation), so a fleet's writes spread over as many
  * partitions as it has devices. Device and operation ids are URI-encoded inside keys so that no
  * id can forge the `#` separator. Two local secondary indexes give the time orders; an item
- * collection (one device's events) stays far below 10 GB under the retention TTL.
+ * collection (one device's events) stays far below 10 GB under the retention TTL. Two global
+ * secondary indexes keyed on `resourceKey` give the same orders within one resource.
  */
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
+  /** Local secondary indexes: same partition, another sort key. */
   indexes: {
     byTime: 'timeKey',
     byCreated: 'createdKey',
   },
+  /**
+   * Global secondary indexes on `resourceKey` (`{pk}#{resource}`): the same two orders restricted
+   * to one resource, so a `resource` filter reads only the items it returns.
+   */
+  globalIndexes: {
+    byResourceTime: { partitionKey: 'resourceKey', sortKey: 'timeKey' },
+    byResourceCreated: { partitionKey: 'resourceKey', sortKey: 'createdKey' },
+  },
 } as const;
 
-export type IndexName = keyof typeof TABLE.indexes;
+export type IndexName = keyof typeof TABLE.indexes | keyof typeof TABLE.globalIndexes;
+
+/** Partition of the API keys (one item per key, sort key = SHA-256 of the key). */
+export const API_KEY_PK = 'APIKEY';
+
+/** The partition-key prefixes of callback records: the query API may read these and nothing else. */
+export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'OP#'] as const;
 
 const part = (s: string) => encodeURIComponent(s);
 
@@ -34,3 +50,5 @@ export const notificationPk = (scopeId: string, deviceId: string, operationId: s
   `NO#${scopeId}#${part(deviceId)}#${part(operationId)}`;
 /** Partition key of a device's operation summaries. */
 export const operationPk = (scopeId: string, deviceId: string) => `OP#${scopeId}#${part(deviceId)}`;
+/** Partition key of one resource's records within a partition (the byResource* indexes). */
+export const resourceKey = (pk: string, resource: string) => `${pk}#${part(resource)}`;
