@@ -1,0 +1,98 @@
+import { ApiKeyAuthorizer } from '../../shared/apikeys/authorizer';
+import { generateApiKey, hashApiKey, type ApiKeyGrant, type ApiKeyStore } from '../../shared/apikeys/store';
+import { KapuaError, kapuaErrorResponse, toDeviceEvent, toNotification } from '../../shared/query/kapua';
+import { listOptions } from '../../shared/query/params';
+
+const SORTS = { sentOn: 'time', createdOn: 'created' } as const;
+
+describe('listOptions', () => {
+  it('applies Kapua defaults', () => {
+    expect(listOptions({}, SORTS, 'sentOn', 500)).toEqual({ offset: 0, limit: 50, askTotalCount: false, order: 'time', descending: false });
+  });
+  it('reads query-string text and body JSON alike', () => {
+    const fromQuery = listOptions({ offset: '5', limit: '10', askTotalCount: 'true', sortParam: 'createdOn', sortDir: 'DESCENDING', resource: 'diagnostics' }, SORTS, 'sentOn', 500);
+    const fromBody = listOptions({ offset: 5, limit: 10, askTotalCount: true, sortParam: 'createdOn', sortDir: 'DESCENDING', resource: 'diagnostics' }, SORTS, 'sentOn', 500);
+    expect(fromQuery).toEqual(fromBody);
+    expect(fromQuery).toEqual({ offset: 5, limit: 10, askTotalCount: true, order: 'created', descending: true, resource: 'diagnostics' });
+  });
+  it.each([
+    [{ limit: '501' }, 'limit'],
+    [{ limit: '1.5' }, 'limit'],
+    [{ limit: 'ten' }, 'limit'],
+    [{ offset: -1 }, 'offset'],
+    [{ askTotalCount: 'yes' }, 'askTotalCount'],
+    [{ sortDir: 'ascending' }, 'sortOrder'],
+    [{ sortParam: 'receivedOn' }, 'sortParam'],
+    [{ resource: 7 }, 'resource'],
+  ])('%j is refused naming %s', (source, argumentName) => {
+    try {
+      listOptions(source as Record<string, unknown>, SORTS, 'sentOn', 500);
+      throw new Error('expected a refusal');
+    } catch (error) {
+      expect(error).toBeInstanceOf(KapuaError);
+      expect((error as KapuaError).body).toMatchObject({ argumentName, httpErrorCode: 400 });
+    }
+  });
+});
+
+describe('ApiKeyAuthorizer', () => {
+  const grant: ApiKeyGrant = { id: 'abc', label: '', scopes: ['A', 'B'], canDelete: true, createdOn: '' };
+  const key = generateApiKey();
+  function fakeStore() {
+    const store = { finds: 0, known: new Map([[hashApiKey(key), grant]]), find: async (k: string) => (store.finds++, store.known.get(hashApiKey(k))) };
+    return store;
+  }
+
+  it('answers authenticated with the grant for a known key, and not for anything else', async () => {
+    const store = fakeStore();
+    const auth = new ApiKeyAuthorizer(store as unknown as ApiKeyStore, 30_000);
+    expect(await auth.authorize(`Bearer ${key}`)).toEqual({ authenticated: true, keyId: 'abc', scopes: 'A,B', canDelete: true });
+    expect(await auth.authorize(`bearer ${key}`)).toMatchObject({ authenticated: true });
+    for (const header of [undefined, '', 'Bearer', `Basic ${key}`, `Bearer ${key}x`, `Bearer ${key} extra`]) {
+      expect(await auth.authorize(header)).toEqual({ authenticated: false });
+    }
+  });
+
+  it('remembers answers for the TTL, then asks the store again (a revocation takes effect)', async () => {
+    let now = 0;
+    const store = fakeStore();
+    const auth = new ApiKeyAuthorizer(store as unknown as ApiKeyStore, 30_000, () => now);
+    await auth.authorize(`Bearer ${key}`);
+    await auth.authorize(`Bearer ${key}`);
+    expect(store.finds).toBe(1);
+    store.known.clear();
+    now = 29_999;
+    expect(await auth.authorize(`Bearer ${key}`)).toMatchObject({ authenticated: true });
+    now = 30_000;
+    expect(await auth.authorize(`Bearer ${key}`)).toEqual({ authenticated: false });
+    expect(store.finds).toBe(2);
+  });
+
+  it('keys are 32 random bytes with a prefix, and only their hash is looked up', () => {
+    const a = generateApiKey();
+    expect(a).toMatch(/^igw_[A-Za-z0-9_-]{43}$/);
+    expect(generateApiKey()).not.toBe(a);
+    expect(hashApiKey(a)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashApiKey(a)).not.toContain(a.slice(4, 20));
+  });
+});
+
+describe('Kapua shapes', () => {
+  it('omit null fields and unknown attributes of stored items', () => {
+    expect(toNotification({ id: 'n', scopeId: 's', createdOn: 'c', createdBy: 'thingspace', operationId: 'o', progress: 0, resource: 'r', sentOn: 't', status: 'RUNNING', message: undefined, pk: 'NO#x', rawBody: '{}' })).toEqual({
+      type: 'managementOperationNotification', id: 'n', scopeId: 's', createdOn: 'c', createdBy: 'thingspace', operationId: 'o', progress: 0, resource: 'r', sentOn: 't', status: 'RUNNING',
+    });
+  });
+  it('show the raw body of an event only when asked', () => {
+    const item = { id: 'e', provider: 'sensoro', channel: 'sensoro', action: 'text', rawBody: '{"a":1}' };
+    expect(toDeviceEvent(item)).not.toHaveProperty('rawBody');
+    expect(toDeviceEvent(item, true)).toMatchObject({ rawBody: '{"a":1}', eventMessage: 'sensoro sensoro text' });
+  });
+  it('answer 401 with no body and hide unknown errors behind exceptionInfo', () => {
+    expect(kapuaErrorResponse(new KapuaError(401, undefined))).toEqual({ statusCode: 401 });
+    const hidden = kapuaErrorResponse(new Error('secret internals'));
+    expect(hidden.statusCode).toBe(500);
+    expect(hidden.body).not.toContain('secret internals');
+    expect(JSON.parse(hidden.body!)).toMatchObject({ type: 'exceptionInfo', httpErrorCode: 500 });
+  });
+});
