@@ -5,7 +5,7 @@ import { IotCallbackGatewayStack, settingsFromContext } from './stack';
 const app = new App();
 new IotCallbackGatewayStack(app, 'IotCallbackGateway', {
   ...settingsFromContext(app.node),
-  description: 'IoT callback gateway: ThingSpace webhooks -> HTTP API -> Lambda -> DynamoDB',
+  description: 'IoT callback gateway: ThingSpace and SENSORO webhooks and the query API -> HTTP API -> Lambda -> DynamoDB',
   // Account and region of the CLI's profile; unset, the template stays environment-agnostic.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

@@ -1,5 +1,6 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,18 +11,18 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_TOKEN_HEADER,
 } from '../shared/config';
-import { ROUTES, type RouteDefinition } from '../shared/routes';
+import { AUTHORIZER_ID, FUNCTIONS, type FunctionDefinition } from '../shared/routes';
 import { TABLE } from '../shared/store/table';
-import { WebhookFunction, type WebhookFunctionSettings } from './webhook-function';
+import { GatewayFunction, type GatewayFunctionSettings } from './gateway-function';
 
-/** Stack props: the deployment settings every function receives, plus the usual StackProps. */
-export interface IotCallbackGatewayStackProps extends StackProps, WebhookFunctionSettings {
-  /** Routes to deploy; defaults to the shared route table. */
-  routes?: readonly RouteDefinition[];
+/** Stack props: the deployment settings the functions receive, plus the usual StackProps. */
+export interface IotCallbackGatewayStackProps extends StackProps, GatewayFunctionSettings {
+  /** Functions (and their routes) to deploy; defaults to the shared function table. */
+  functions?: readonly FunctionDefinition[];
 }
 
 /** Settings used when neither cdk.json nor `-c` gives a value. */
-export const DEFAULT_SETTINGS: WebhookFunctionSettings = {
+export const DEFAULT_SETTINGS: GatewayFunctionSettings = {
   secretPrefix: 'iot-gateway/',
   retentionDays: DEFAULT_RETENTION_DAYS,
   signatureHeaders: [],
@@ -30,20 +31,25 @@ export const DEFAULT_SETTINGS: WebhookFunctionSettings = {
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
   sensoroNonceWindowSeconds: 300,
   sensoroPublicBaseUrl: '',
+  queryMaxLimit: 500,
+  apiKeyCacheTtlSeconds: 30,
   logRetentionDays: logs.RetentionDays.ONE_MONTH,
 };
 
 /**
- * The gateway: one table, one HTTP API, and one function + route per entry of the route table.
+ * The gateway: one table, one HTTP API, one function per entry of the function table with one API
+ * route per route of it, and one API key authorizer in front of the routes of authorized functions.
  */
 export class IotCallbackGatewayStack extends Stack {
   readonly table: dynamodb.Table;
   readonly api: HttpApi;
-  readonly functions: Record<string, WebhookFunction> = {};
+  readonly functions: Record<string, GatewayFunction> = {};
+  /** Present when some function's routes are authorized. */
+  readonly authorizer?: HttpLambdaAuthorizer;
 
   constructor(scope: Construct, id: string, props: IotCallbackGatewayStackProps) {
     super(scope, id, props);
-    const { routes = ROUTES, ...settings } = props;
+    const { functions = FUNCTIONS, ...settings } = props;
 
     this.table = new dynamodb.Table(this, 'Callbacks', {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -62,17 +68,55 @@ export class IotCallbackGatewayStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+    // An update of an existing table can add only one GSI per deploy (DynamoDB UpdateTable limit).
+    for (const [indexName, keys] of Object.entries(TABLE.globalIndexes)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
 
     this.api = new HttpApi(this, 'Api', { createDefaultStage: true });
 
-    for (const route of routes) {
-      const fn = new WebhookFunction(this, route.id, { route, table: this.table, settings });
-      this.api.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.id}-integration`, fn.function),
+    for (const definition of functions) {
+      this.functions[definition.id] = new GatewayFunction(this, definition.id, {
+        definition,
+        table: this.table,
+        settings,
       });
-      this.functions[route.id] = fn;
+    }
+
+    if (functions.some((definition) => definition.authorized && definition.routes.length > 0)) {
+      const authorizerFunction = this.functions[AUTHORIZER_ID];
+      if (!authorizerFunction) throw new Error(`Authorized routes need the "${AUTHORIZER_ID}" function`);
+      this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', authorizerFunction.function, {
+        authorizerName: 'api-key',
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        // No identity source: API Gateway would answer a request without the header itself (401 with a
+        // body); empty, every request reaches the authorizer, which answers 401 without one.
+        identitySource: [],
+        // An empty identity source allows no gateway cache; the authorizer caches keys itself.
+        resultsCacheTtl: Duration.seconds(0),
+      });
+    }
+
+    for (const definition of functions) {
+      if (definition.routes.length === 0) continue;
+      // One integration per function, shared by its routes (each route still gets its own invoke permission).
+      const integration = new HttpLambdaIntegration(
+        `${definition.id}-integration`,
+        this.functions[definition.id].function,
+      );
+      for (const route of definition.routes) {
+        this.api.addRoutes({
+          path: route.path,
+          methods: [HttpMethod[route.method]],
+          integration,
+          authorizer: definition.authorized ? this.authorizer : undefined,
+        });
+      }
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
@@ -84,7 +128,7 @@ export class IotCallbackGatewayStack extends Stack {
  * Reads the settings from CDK context (cdk.json or `-c key=value`, where everything arrives as a
  * string), falling back to DEFAULT_SETTINGS; throws on a value that would deploy something wrong.
  */
-export function settingsFromContext(node: Node): WebhookFunctionSettings {
+export function settingsFromContext(node: Node): GatewayFunctionSettings {
   const get = (key: string): unknown => node.tryGetContext(key);
   const secretPrefix = stringContext(get('secretPrefix'), DEFAULT_SETTINGS.secretPrefix);
   // The prefix goes into IAM resource ARNs: a `*` or `?` in it would widen every grant.
@@ -116,6 +160,14 @@ export function settingsFromContext(node: Node): WebhookFunctionSettings {
       86_400,
     ),
     sensoroPublicBaseUrl: publicBaseUrl(stringContext(get('sensoroPublicBaseUrl'), '')),
+    queryMaxLimit: intContext('queryMaxLimit', get('queryMaxLimit'), DEFAULT_SETTINGS.queryMaxLimit, 1, 10_000),
+    apiKeyCacheTtlSeconds: intContext(
+      'apiKeyCacheTtlSeconds',
+      get('apiKeyCacheTtlSeconds'),
+      DEFAULT_SETTINGS.apiKeyCacheTtlSeconds,
+      0,
+      3_600,
+    ),
     logRetentionDays: logRetentionDays as logs.RetentionDays,
   };
 }

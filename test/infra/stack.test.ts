@@ -1,20 +1,21 @@
 import { App, ArnFormat } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { GatewayFunctionSettings } from '../../infra/gateway-function';
 import { DEFAULT_SETTINGS, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
-import type { WebhookFunctionSettings } from '../../infra/webhook-function';
-import { ROUTES } from '../../shared/routes';
-import { TABLE } from '../../shared/store/table';
+import { AUTHORIZER_ID, FUNCTIONS, ROUTES } from '../../shared/routes';
+import { API_KEY_PK, CALLBACK_PK_PREFIXES, TABLE } from '../../shared/store/table';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const SETTINGS: WebhookFunctionSettings = { ...DEFAULT_SETTINGS, secretPrefix: 'iot-gateway/' };
+const SETTINGS: GatewayFunctionSettings = { ...DEFAULT_SETTINGS, secretPrefix: 'iot-gateway/' };
 const ACCOUNT = '0212312345-00001';
 const SECRET_ARN_PREFIX = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:';
 
 /** A stack built without bundling (the context key makes NodejsFunction skip esbuild). */
-function buildStack(settings: Partial<WebhookFunctionSettings> = {}) {
+function buildStack(settings: Partial<GatewayFunctionSettings> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   return new IotCallbackGatewayStack(app, 'IotCallbackGateway', { ...SETTINGS, ...settings });
 }
@@ -30,37 +31,55 @@ function render(value: Json): string {
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** IAM resource matching: `*` is any run of characters (slashes included), `?` exactly one. */
-function iamMatches(pattern: string, arn: string): boolean {
+/** IAM string matching: `*` is any run of characters (slashes included), `?` exactly one. */
+function iamMatches(pattern: string, value: string): boolean {
   const source = pattern
     .split('')
     .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
     .join('');
-  return new RegExp(`^${source}$`).test(arn);
+  return new RegExp(`^${source}$`).test(value);
 }
 
 /** The ARN a real secret of this name would have (Secrets Manager appends `-` and 6 characters). */
 const realSecretArn = (name: string) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${name}-AbC123`;
 const sampleName = (pattern: string) => pattern.replace(/\*/g, ACCOUNT);
 
+/** Sample partition keys of every kind of item the table holds. */
+const SAMPLE_PKS = {
+  event: `EV#s1#${ACCOUNT}`,
+  notification: `NO#s1#${ACCOUNT}#op-1`,
+  operation: `OP#s1#${ACCOUNT}`,
+  apiKey: API_KEY_PK,
+};
+const CALLBACK_PKS = [SAMPLE_PKS.event, SAMPLE_PKS.notification, SAMPLE_PKS.operation];
+/** Leading key of a byResource* GSI query (`resourceKey` = `{pk}#{resource}`). */
+const SAMPLE_RESOURCE_KEY = `${SAMPLE_PKS.event}#temperature`;
+
 interface Statement {
   actions: string[];
   resources: string[];
+  conditions?: Record<string, Record<string, string[]>>;
 }
 
-/** Route id -> the logical id of the function behind it, followed through Route -> Integration -> Function. */
-function functionsByRoute(template: Template): Record<string, string> {
+const definitionOf = (fnId: string) => FUNCTIONS.find((f) => f.id === fnId)!;
+
+/** The logical id CloudFormation gives the stack's function `fnId`: ground truth independent of the template. */
+function logicalIdOf(stack: IotCallbackGatewayStack, fnId: string): string {
+  return stack.getLogicalId(stack.functions[fnId].function.node.defaultChild as CfnFunction);
+}
+
+/** The table's ARN as `render` prints it. */
+const tableArnOf = (template: Template) => `\${${Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]}.Arn}`;
+
+/** `METHOD path` -> the logical id of the function behind it, followed through Route -> Integration -> Function. */
+function functionsByRouteKey(template: Template): Record<string, string> {
   const routes = template.findResources('AWS::ApiGatewayV2::Route');
   const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
   const out: Record<string, string> = {};
-  for (const route of ROUTES) {
-    const [, apiRoute] = Object.entries(routes).find(
-      ([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`,
-    ) ?? [undefined, undefined];
-    if (!apiRoute) throw new Error(`No API route for ${route.method} ${route.path}`);
-    const integrationId = render(apiRoute.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, '$1');
+  for (const route of Object.values(routes)) {
+    const integrationId = render(route.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, '$1');
     const uri = integrations[integrationId].Properties.IntegrationUri;
-    out[route.id] = uri['Fn::GetAtt'][0];
+    out[route.Properties.RouteKey] = uri['Fn::GetAtt'][0];
   }
   return out;
 }
@@ -80,19 +99,51 @@ function statementsOf(template: Template, functionId: string): Statement[] {
       expect(s.Effect).toBe('Allow');
       expect(s.NotAction).toBeUndefined();
       expect(s.NotResource).toBeUndefined();
-      return { actions: list(s.Action), resources: list(s.Resource).map(render) };
+      const conditions = s.Condition
+        ? Object.fromEntries(
+            Object.entries<Json>(s.Condition).map(([op, keys]) => [
+              op,
+              Object.fromEntries(Object.entries<Json>(keys).map(([k, v]) => [k, list<string>(v)])),
+            ]),
+          )
+        : undefined;
+      return { actions: list(s.Action), resources: list(s.Resource).map(render), conditions };
     });
 }
 
 /**
- * The safety rules for one function's grants; throws (via expect) on any breach. Kept as a function
- * so a test can prove it rejects a stack with a wildcard grant.
+ * Whether one condition block lets a request whose only leading key is `pk` through. Knows the
+ * operators the stack uses; any other operator counts as "not understood" and fails the test.
  */
-function assertNarrowGrants(template: Template, routeId: string): void {
-  const route = ROUTES.find((r) => r.id === routeId)!;
-  const functionId = functionsByRoute(template)[routeId];
+function conditionAllows(conditions: Statement['conditions'], pk: string): boolean {
+  if (conditions === undefined) return true;
+  return Object.entries(conditions).every(([op, keys]) =>
+    Object.entries(keys).every(([key, values]) => {
+      expect({ op, key }).toEqual({ op: expect.stringMatching(/^ForAllValues:String(Like|Equals)$/), key: 'dynamodb:LeadingKeys' });
+      return op === 'ForAllValues:StringLike' ? values.some((v) => iamMatches(v, pk)) : values.includes(pk);
+    }),
+  );
+}
+
+/** What the statements really allow: `action` on `resource` for an item (or query) in partition `pk`. */
+function canAccess(statements: Statement[], action: string, resource: string, pk: string): boolean {
+  return statements.some(
+    (s) =>
+      s.actions.some((a) => iamMatches(a, action)) &&
+      s.resources.some((r) => iamMatches(r, resource)) &&
+      conditionAllows(s.conditions, pk),
+  );
+}
+
+/**
+ * The safety rules for one function's grants; throws (via expect) on any breach. Kept as a function
+ * so a test can prove it rejects a stack with a wildcard or an unconditioned grant.
+ */
+function assertNarrowGrants(template: Template, functionId: string, fnId: string): void {
+  const definition = definitionOf(fnId);
   const statements = statementsOf(template, functionId);
-  const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0];
+  const tableArn = tableArnOf(template);
+  const indexArn = `${tableArn}/index/*`;
 
   for (const s of statements) {
     const touchesData = s.actions.some((a) => /^(secretsmanager|dynamodb|kms):/i.test(a) || a === '*');
@@ -100,33 +151,74 @@ function assertNarrowGrants(template: Template, routeId: string): void {
     expect(s.actions.filter((a) => a.includes('*'))).toEqual([]);
   }
 
+  // Secrets: GetSecretValue on the function's own patterns, nothing for a function without secrets.
   const secretStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
   const secretResources = secretStatements.flatMap((s) => s.resources);
   expect(secretStatements.flatMap((s) => s.actions)).toEqual(
     secretStatements.length > 0 ? ['secretsmanager:GetSecretValue'] : [],
   );
   expect(secretResources.sort()).toEqual(
-    route.secrets.map((p) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${p}-??????`).sort(),
+    definition.secrets.map((p) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${p}-??????`).sort(),
   );
 
   // What the patterns really allow, checked against concrete secret ARNs.
   const canRead = (name: string) => secretResources.some((pattern) => iamMatches(pattern, realSecretArn(name)));
-  for (const own of route.secrets) expect(canRead(sampleName(own))).toBe(true);
-  const own = route.secrets.map(sampleName);
+  for (const own of definition.secrets) expect(canRead(sampleName(own))).toBe(true);
+  const own = definition.secrets.map(sampleName);
   const foreign = [
-    ...ROUTES.flatMap((r) => r.secrets.map(sampleName)),
+    ...FUNCTIONS.flatMap((f) => f.secrets.map(sampleName)),
     `thingspace/${ACCOUNT}/api`,
     `thingspace/${ACCOUNT}/connectivity`,
     `sensoro/${ACCOUNT}`,
   ].filter((name) => !own.includes(name));
   for (const name of foreign) expect({ name, readable: canRead(name) }).toEqual({ name, readable: false });
 
+  // Table: exactly the statements of the function's access kind.
   const tableStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
-  if (route.writesTable) {
-    expect(tableStatements.flatMap((s) => s.actions).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(tableStatements.flatMap((s) => s.resources)).toEqual(tableStatements.map(() => `\${${tableId}.Arn}`));
-  } else {
-    expect(tableStatements).toEqual([]);
+  const tableActions = [...new Set(tableStatements.flatMap((s) => s.actions))].sort();
+  const may = (action: string, pk: string, resource = tableArn) =>
+    canAccess(tableStatements, `dynamodb:${action}`, resource, pk);
+  switch (definition.table) {
+    case 'write-callbacks':
+      expect(tableActions).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      expect(tableStatements.flatMap((s) => s.resources)).toEqual(tableStatements.map(() => tableArn));
+      break;
+    case 'read-callbacks':
+      expect(tableActions).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+      // Every statement is held to the callback partitions, listed exactly.
+      for (const s of tableStatements) {
+        expect(s.conditions).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((p) => `${p}*`) },
+        });
+        expect(s.resources.every((r) => r === tableArn || r === indexArn)).toBe(true);
+      }
+      expect(tableStatements.filter((s) => s.actions.includes('dynamodb:DeleteItem')).flatMap((s) => s.resources)).toEqual(
+        [tableArn],
+      );
+      // What that really allows: callbacks on the table and the indexes, never the API keys.
+      for (const pk of CALLBACK_PKS) {
+        for (const action of ['Query', 'GetItem', 'DeleteItem']) expect({ action, pk, ok: may(action, pk) }).toEqual({ action, pk, ok: true });
+        expect(may('Query', pk, `${tableArn}/index/${Object.keys(TABLE.indexes)[0]}`)).toBe(true);
+      }
+      for (const index of Object.keys(TABLE.globalIndexes)) {
+        expect(may('Query', SAMPLE_RESOURCE_KEY, `${tableArn}/index/${index}`)).toBe(true);
+        expect(may('Query', SAMPLE_PKS.apiKey, `${tableArn}/index/${index}`)).toBe(false);
+      }
+      for (const action of ['Query', 'GetItem', 'DeleteItem', 'PutItem']) expect(may(action, SAMPLE_PKS.apiKey)).toBe(false);
+      for (const action of ['PutItem', 'UpdateItem', 'Scan', 'BatchGetItem']) expect(may(action, SAMPLE_PKS.event)).toBe(false);
+      break;
+    case 'read-apikeys':
+      expect(tableStatements).toEqual([
+        {
+          actions: ['dynamodb:GetItem'],
+          resources: [tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [API_KEY_PK] } },
+        },
+      ]);
+      expect(may('GetItem', SAMPLE_PKS.apiKey)).toBe(true);
+      for (const pk of CALLBACK_PKS) expect(may('GetItem', pk)).toBe(false);
+      expect(may('Query', SAMPLE_PKS.apiKey)).toBe(false);
+      break;
   }
 }
 
@@ -135,17 +227,23 @@ describe('IotCallbackGatewayStack', () => {
   const stack = buildStack();
   const template = Template.fromStack(stack);
   const lambdas = template.findResources('AWS::Lambda::Function');
+  const fnIds = FUNCTIONS.map((f) => [f.id]);
+  const apiRoutes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+  const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
 
-  test('one Lambda function per route, and no CDK helper functions', () => {
-    expect(Object.keys(lambdas)).toHaveLength(ROUTES.length);
+  test('one Lambda function per function definition, and no CDK helper functions', () => {
+    expect(FUNCTIONS).toHaveLength(8);
+    expect(Object.keys(lambdas)).toHaveLength(FUNCTIONS.length);
+    expect(Object.keys(lambdas).sort()).toEqual(FUNCTIONS.map((f) => logicalIdOf(stack, f.id)).sort());
     expect(Object.keys(template.findResources('Custom::LogRetention'))).toHaveLength(0);
   });
 
-  test.each(ROUTES.map((r) => [r.id]))('%s: runtime, limits, log group and environment', (routeId) => {
-    const fn = lambdas[functionsByRoute(template)[routeId]].Properties;
+  test.each(fnIds)('%s: runtime, limits, log group and environment', (fnId) => {
+    const fn = lambdas[logicalIdOf(stack, fnId)].Properties;
     expect(fn.Runtime).toBe('nodejs22.x');
     expect(fn.Architectures).toEqual(['arm64']);
-    expect(fn.Timeout).toBeLessThanOrEqual(15);
+    expect(fn.MemorySize).toBe(512);
+    expect(fn.Timeout).toBe(10);
     expect(fn.Handler).toBe('index.handler');
 
     const logGroupId = fn.LoggingConfig.LogGroup.Ref;
@@ -164,15 +262,21 @@ describe('IotCallbackGatewayStack', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     });
-    // Each function gets its own provider's settings and none of the other's.
-    const route = ROUTES.find((r) => r.id === routeId)!;
-    if (route.provider === 'sensoro') {
+    // Each webhook gets its own provider's settings and none of the other's; the rest get neither.
+    const definition = definitionOf(fnId);
+    const prefixed = (prefix: string) => Object.keys(env).filter((k) => k.startsWith(prefix));
+    if (definition.provider === 'sensoro') {
       expect(env).toMatchObject({ SENSORO_NONCE_WINDOW_SECONDS: '300' });
-      expect(Object.keys(env).filter((k) => k.startsWith('THINGSPACE_'))).toEqual([]);
-    } else {
+      expect(prefixed('THINGSPACE_')).toEqual([]);
+    } else if (definition.provider === 'thingspace') {
       expect(env).toMatchObject({ THINGSPACE_TOKEN_HEADER: 'x-callback-token' });
-      expect(Object.keys(env).filter((k) => k.startsWith('SENSORO_'))).toEqual([]);
+      expect(prefixed('SENSORO_')).toEqual([]);
+    } else {
+      expect([...prefixed('THINGSPACE_'), ...prefixed('SENSORO_')]).toEqual([]);
     }
+    // The query limit goes to the query API only, the key cache lifetime to the authorizer only.
+    expect(env.QUERY_MAX_LIMIT).toBe(definition.table === 'read-callbacks' ? '500' : undefined);
+    expect(env.API_KEY_CACHE_TTL_SECONDS).toBe(definition.table === 'read-apikeys' ? '30' : undefined);
     // Unset: the SENSORO channel rebuilds the URL from the request's host.
     expect(env).not.toHaveProperty('SENSORO_PUBLIC_BASE_URL');
     // Empty setting: the handler keeps its own default list.
@@ -186,49 +290,113 @@ describe('IotCallbackGatewayStack', () => {
     }
   });
 
-  test('every route has an API Gateway route with the same method and path', () => {
+  test('every route has an API Gateway route integrated with its own function', () => {
+    const byRouteKey = functionsByRouteKey(template);
     for (const route of ROUTES) {
-      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${route.method} ${route.path}` });
+      const key = `${route.method} ${route.path}`;
+      expect({ key, fn: byRouteKey[key] }).toEqual({ key, fn: logicalIdOf(stack, route.fn.id) });
     }
-    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Route'))).toHaveLength(ROUTES.length);
+    expect(apiRoutes).toHaveLength(ROUTES.length);
+    expect(Object.keys(byRouteKey)).toHaveLength(ROUTES.length);
+    // A function without routes (the authorizer) is reachable through no route.
+    expect(Object.values(byRouteKey)).not.toContain(logicalIdOf(stack, AUTHORIZER_ID));
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
   });
 
-  test('the table: keys, LSIs, PITR, TTL, encryption, retained', () => {
+  test('one API key authorizer: Lambda, simple responses, payload 2.0, no identity source, no cache', () => {
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    const [authorizer] = Object.values(authorizers).map((a) => a.Properties);
+    expect(authorizer).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    // With an identity source API Gateway would answer a request lacking it (401 with a body) itself.
+    expect(list(authorizer.IdentitySource)).toEqual([]);
+    expect(render(authorizer.AuthorizerUri)).toBe(
+      `arn:\${AWS::Partition}:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${${logicalIdOf(stack, AUTHORIZER_ID)}.Arn}/invocations`,
+    );
+    // API Gateway may invoke the authorizer function, through this authorizer only.
+    const [authorizerId] = Object.keys(authorizers);
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === logicalIdOf(stack, AUTHORIZER_ID),
+    );
+    expect(permissions.map((p) => [p.Properties.Principal, render(p.Properties.SourceArn)])).toEqual([
+      [
+        'apigateway.amazonaws.com',
+        `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0]}}/authorizers/\${${authorizerId}}`,
+      ],
+    ]);
+  });
+
+  test('every /v1 route sits behind the one authorizer; webhook routes have none', () => {
+    const [authorizerId] = Object.keys(authorizers);
+    const v1 = apiRoutes.filter((r) => r.Properties.RouteKey.split(' ')[1].startsWith('/v1/'));
+    const rest = apiRoutes.filter((r) => !v1.includes(r));
+    expect(v1).toHaveLength(ROUTES.filter((r) => r.path.startsWith('/v1/')).length);
+    expect(v1.length).toBeGreaterThan(0);
+    for (const route of v1) {
+      const { RouteKey, AuthorizationType, AuthorizerId } = route.Properties;
+      expect({ RouteKey, AuthorizationType, AuthorizerId }).toEqual({
+        RouteKey,
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    }
+    expect(rest.map((r) => r.Properties.RouteKey).every((k: string) => k.startsWith('POST /webhooks/'))).toBe(true);
+    for (const route of rest) {
+      const { RouteKey, AuthorizationType, AuthorizerId } = route.Properties;
+      expect({ RouteKey, AuthorizationType, AuthorizerId }).toEqual({ RouteKey, AuthorizationType: 'NONE', AuthorizerId: undefined });
+    }
+    // The flag in the function table agrees with the paths.
+    for (const route of ROUTES) expect(route.fn.authorized).toBe(route.path.startsWith('/v1/'));
+  });
+
+  test('the table: keys, LSIs, GSIs, PITR, TTL, encryption, retained', () => {
+    const keySchema = (hash: string, range: string) => [
+      { AttributeName: hash, KeyType: 'HASH' },
+      { AttributeName: range, KeyType: 'RANGE' },
+    ];
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
-        ],
+        KeySchema: keySchema(TABLE.partitionKey, TABLE.sortKey),
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         SSESpecification: { SSEEnabled: true },
         LocalSecondaryIndexes: Match.arrayWith(
           Object.entries(TABLE.indexes).map(([indexName, sortKey]) => ({
             IndexName: indexName,
-            KeySchema: [
-              { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-              { AttributeName: sortKey, KeyType: 'RANGE' },
-            ],
+            KeySchema: keySchema(TABLE.partitionKey, sortKey),
             Projection: { ProjectionType: 'ALL' },
           })),
         ),
-        AttributeDefinitions: Match.arrayWith(
-          [TABLE.partitionKey, TABLE.sortKey, ...Object.values(TABLE.indexes)].map((name) => ({
-            AttributeName: name,
-            AttributeType: 'S',
+        GlobalSecondaryIndexes: Match.arrayWith(
+          Object.entries(TABLE.globalIndexes).map(([indexName, keys]) => ({
+            IndexName: indexName,
+            KeySchema: keySchema(keys.partitionKey, keys.sortKey),
+            Projection: { ProjectionType: 'ALL' },
           })),
         ),
       },
     });
     const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
     expect(table.Properties.LocalSecondaryIndexes).toHaveLength(Object.keys(TABLE.indexes).length);
-    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.Properties.GlobalSecondaryIndexes).toHaveLength(Object.keys(TABLE.globalIndexes).length);
+    // Every key attribute is a string, declared once.
+    const keyNames = [
+      TABLE.partitionKey,
+      TABLE.sortKey,
+      ...Object.values(TABLE.indexes),
+      ...Object.values(TABLE.globalIndexes).flatMap((k) => [k.partitionKey, k.sortKey]),
+    ];
+    expect([...table.Properties.AttributeDefinitions].sort((a: Json, b: Json) => a.AttributeName.localeCompare(b.AttributeName))).toEqual(
+      [...new Set(keyNames)].sort().map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    );
   });
 
   test('outputs the API URL and the table name', () => {
@@ -236,16 +404,23 @@ describe('IotCallbackGatewayStack', () => {
     template.hasOutput('TableName', {});
   });
 
-  test.each(ROUTES.map((r) => [r.id]))('%s: reads only its own secrets and writes only Put/Update on the table', (routeId) => {
-    assertNarrowGrants(template, routeId);
+  test.each(fnIds)('%s: reads only its own secrets and touches the table only as its access kind allows', (fnId) => {
+    assertNarrowGrants(template, logicalIdOf(stack, fnId), fnId);
   });
 
   test('diagnostics can read thingspace/*/diagnostics and not the location channels', () => {
-    const statements = statementsOf(template, functionsByRoute(template)['thingspace-diagnostics']);
+    const statements = statementsOf(template, logicalIdOf(stack, 'thingspace-diagnostics'));
     const text = JSON.stringify(statements.filter((s) => s.actions.includes('secretsmanager:GetSecretValue')));
     expect(text).toContain('secret:iot-gateway/thingspace/*/diagnostics-??????');
     expect(text).not.toContain('/location-');
     expect(text).not.toContain('/device-location-');
+  });
+
+  test('the query API and the authorizer have no secrets statement at all', () => {
+    for (const fnId of ['query', AUTHORIZER_ID]) {
+      const statements = statementsOf(template, logicalIdOf(stack, fnId));
+      expect(statements.filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')))).toEqual([]);
+    }
   });
 
   test('no IAM statement anywhere grants secretsmanager or dynamodb on "*"', () => {
@@ -265,55 +440,169 @@ describe('IotCallbackGatewayStack', () => {
     }
   });
 
+  /** Runs the grant checks of `fnId` on a stack changed by `tamper`. */
+  const checkTampered = (fnId: string, tamper: (bad: IotCallbackGatewayStack) => void) => {
+    const bad = buildStack();
+    tamper(bad);
+    return () => assertNarrowGrants(Template.fromStack(bad), logicalIdOf(bad, fnId), fnId);
+  };
+  const grantTo = (fnId: string, statement: iam.PolicyStatement) => (bad: IotCallbackGatewayStack) =>
+    bad.functions[fnId].function.addToRolePolicy(statement);
+
   test('the grant checks fail on a wildcard secret grant', () => {
     // Prepare: the same stack with one over-broad grant added.
-    const bad = buildStack();
-    bad.functions['thingspace-location'].function.addToRolePolicy(
+    const wildcard = grantTo(
+      'thingspace-location',
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }),
     );
     // Act / Assess
-    expect(() => assertNarrowGrants(Template.fromStack(bad), 'thingspace-location')).toThrow();
-    expect(() => assertNarrowGrants(Template.fromStack(bad), 'thingspace-diagnostics')).not.toThrow();
+    expect(checkTampered('thingspace-location', wildcard)).toThrow();
+    expect(checkTampered('thingspace-diagnostics', wildcard)).not.toThrow();
   });
 
   test('the grant checks fail when one function can read a sibling channel', () => {
-    const bad = buildStack();
-    bad.functions['thingspace-location'].function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [
-          bad.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: 'iot-gateway/thingspace/*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    const sibling = (bad: IotCallbackGatewayStack) =>
+      bad.functions['thingspace-location'].function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [
+            bad.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: 'iot-gateway/thingspace/*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    expect(checkTampered('thingspace-location', sibling)).toThrow();
+  });
+
+  test('the grant checks fail when the query API or the authorizer gets a secret', () => {
+    for (const fnId of ['query', AUTHORIZER_ID]) {
+      const secret = (bad: IotCallbackGatewayStack) =>
+        bad.functions[fnId].function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: [
+              bad.formatArn({
+                service: 'secretsmanager',
+                resource: 'secret',
+                resourceName: `iot-gateway/sensoro/${ACCOUNT}-??????`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ],
           }),
-        ],
-      }),
-    );
-    expect(() => assertNarrowGrants(Template.fromStack(bad), 'thingspace-location')).toThrow();
+        );
+      expect(checkTampered(fnId, secret)).toThrow();
+    }
   });
 
   test('the grant checks fail on a table Scan or a wildcard table grant', () => {
-    const scan = buildStack();
-    scan.table.grant(scan.functions['thingspace-diagnostics'].function, 'dynamodb:Scan');
-    expect(() => assertNarrowGrants(Template.fromStack(scan), 'thingspace-diagnostics')).toThrow();
+    const scan = (bad: IotCallbackGatewayStack) => bad.table.grant(bad.functions['thingspace-diagnostics'].function, 'dynamodb:Scan');
+    expect(checkTampered('thingspace-diagnostics', scan)).toThrow();
+    const wildcard = grantTo('thingspace-diagnostics', new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: ['*'] }));
+    expect(checkTampered('thingspace-diagnostics', wildcard)).toThrow();
+  });
 
-    const wildcard = buildStack();
-    wildcard.functions['thingspace-diagnostics'].function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: ['*'] }),
-    );
-    expect(() => assertNarrowGrants(Template.fromStack(wildcard), 'thingspace-diagnostics')).toThrow();
+  test('the grant checks fail when the query API could reach the API keys or write', () => {
+    const callbacksOnly = {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((p) => `${p}*`) },
+    };
+    const tampers: Record<string, (bad: IotCallbackGatewayStack) => void> = {
+      // A read without the LeadingKeys condition reaches every partition, the API keys included.
+      unconditioned: (bad) => bad.table.grant(bad.functions.query.function, 'dynamodb:GetItem'),
+      // One more allowed prefix: `AP*` covers APIKEY.
+      widerPrefixes: (bad) =>
+        bad.functions.query.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: [bad.table.tableArn],
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EV#*', 'NO#*', 'OP#*', 'AP*'] } },
+          }),
+        ),
+      // ForAllValues holds on a Scan's empty key set: the condition does not stop it.
+      scan: (bad) =>
+        bad.functions.query.function.addToRolePolicy(
+          new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [bad.table.tableArn], conditions: callbacksOnly }),
+        ),
+      put: (bad) =>
+        bad.functions.query.function.addToRolePolicy(
+          new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [bad.table.tableArn], conditions: callbacksOnly }),
+        ),
+      deleteOnIndex: (bad) =>
+        bad.functions.query.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:DeleteItem'],
+            resources: [`${bad.table.tableArn}/index/*`],
+            conditions: callbacksOnly,
+          }),
+        ),
+    };
+    for (const [name, tamper] of Object.entries(tampers)) {
+      expect({ name, threw: throws(checkTampered('query', tamper)) }).toEqual({ name, threw: true });
+    }
+  });
+
+  test('the grant checks fail when the authorizer could list keys or read callbacks', () => {
+    const tampers: Record<string, (bad: IotCallbackGatewayStack) => void> = {
+      query: (bad) =>
+        bad.functions[AUTHORIZER_ID].function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: [bad.table.tableArn],
+            conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [API_KEY_PK] } },
+          }),
+        ),
+      callbacks: (bad) =>
+        bad.functions[AUTHORIZER_ID].function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:GetItem'],
+            resources: [bad.table.tableArn],
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EV#*'] } },
+          }),
+        ),
+      unconditioned: (bad) => bad.table.grant(bad.functions[AUTHORIZER_ID].function, 'dynamodb:GetItem'),
+    };
+    for (const [name, tamper] of Object.entries(tampers)) {
+      expect({ name, threw: throws(checkTampered(AUTHORIZER_ID, tamper)) }).toEqual({ name, threw: true });
+    }
+    // The untampered stack passes, so the throws above come from the tampering.
+    expect(checkTampered(AUTHORIZER_ID, () => undefined)).not.toThrow();
+    expect(checkTampered('query', () => undefined)).not.toThrow();
   });
 });
+
+/** True when `fn` throws (an `expect` failure included). */
+function throws(fn: () => void): boolean {
+  try {
+    fn();
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 describe('settings', () => {
   test('signature headers override reaches every ThingSpace function, normalised', () => {
     const template = Template.fromStack(buildStack({ signatureHeaders: ['x-signature', 'x-vz-signature'] }));
     const lambdas = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(lambdas).toHaveLength(ROUTES.length);
+    expect(lambdas).toHaveLength(FUNCTIONS.length);
     const withOverride = lambdas.filter((fn) => fn.Properties.Environment.Variables.THINGSPACE_SIGNATURE_HEADERS === 'x-signature,x-vz-signature');
-    expect(withOverride).toHaveLength(ROUTES.filter((r) => r.provider === 'thingspace').length);
+    expect(withOverride).toHaveLength(FUNCTIONS.filter((f) => f.provider === 'thingspace').length);
+    expect(withOverride.length).toBeGreaterThan(0);
+  });
+
+  test('the query limit reaches the query API only, the key cache lifetime the authorizer only', () => {
+    const stack = buildStack({ queryMaxLimit: 200, apiKeyCacheTtlSeconds: 0 });
+    const lambdas = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+    const envOf = (fnId: string) => lambdas[logicalIdOf(stack, fnId)].Properties.Environment.Variables;
+    for (const { id, table } of FUNCTIONS) {
+      expect({ id, limit: envOf(id).QUERY_MAX_LIMIT }).toEqual({ id, limit: table === 'read-callbacks' ? '200' : undefined });
+      expect({ id, ttl: envOf(id).API_KEY_CACHE_TTL_SECONDS }).toEqual({ id, ttl: table === 'read-apikeys' ? '0' : undefined });
+    }
+    expect(envOf('query').QUERY_MAX_LIMIT).toBe('200');
+    expect(envOf(AUTHORIZER_ID).API_KEY_CACHE_TTL_SECONDS).toBe('0');
   });
 
   test('the SENSORO public base URL reaches the SENSORO function only; a malformed one is refused', () => {
@@ -340,6 +629,7 @@ describe('settings', () => {
 
   test('settingsFromContext: defaults when the context is empty', () => {
     expect(settingsFromContext(contextOf({}))).toEqual(DEFAULT_SETTINGS);
+    expect(DEFAULT_SETTINGS).toMatchObject({ queryMaxLimit: 500, apiKeyCacheTtlSeconds: 30 });
   });
 
   test('settingsFromContext: parses `-c key=value` strings', () => {
@@ -355,6 +645,8 @@ describe('settings', () => {
           logRetentionDays: '14',
           sensoroNonceWindowSeconds: '120',
           sensoroPublicBaseUrl: 'https://hooks.example.com/',
+          queryMaxLimit: '200',
+          apiKeyCacheTtlSeconds: '0',
         }),
       ),
     ).toEqual({
@@ -366,6 +658,8 @@ describe('settings', () => {
       maxBodyBytes: 1024,
       sensoroNonceWindowSeconds: 120,
       sensoroPublicBaseUrl: 'https://hooks.example.com',
+      queryMaxLimit: 200,
+      apiKeyCacheTtlSeconds: 0,
       logRetentionDays: logs.RetentionDays.TWO_WEEKS,
     });
   });
@@ -378,6 +672,11 @@ describe('settings', () => {
     [{ logRetentionDays: '31' }],
     [{ secretPrefix: 'iot-*' }],
     [{ secretPrefix: 'a?b/' }],
+    [{ queryMaxLimit: '0' }],
+    [{ queryMaxLimit: 'all' }],
+    [{ queryMaxLimit: '10001' }],
+    [{ apiKeyCacheTtlSeconds: '-1' }],
+    [{ apiKeyCacheTtlSeconds: '3601' }],
   ])('settingsFromContext rejects %j', (context) => {
     expect(() => settingsFromContext(contextOf(context))).toThrow(/Context/);
   });

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROUTES } from '../../shared/routes';
+import { FUNCTIONS } from '../../shared/routes';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 // The real CLI, offline (cdk.json: notices false, cli-telemetry false; no version check), with the
 // real esbuild bundling: proves `cdk synth` works on a machine without Docker or AWS credentials.
-test('cdk synth bundles one function per route', () => {
+test('cdk synth bundles one function per function definition', () => {
   // Prepare
   const outDir = mkdtempSync(path.join(tmpdir(), 'iot-gateway-synth-'));
   try {
@@ -26,7 +26,7 @@ test('cdk synth bundles one function per route', () => {
     // Assess
     const template = JSON.parse(readFileSync(path.join(outDir, 'IotCallbackGateway.template.json'), 'utf8'));
     const functions = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(ROUTES.length);
+    expect(functions).toHaveLength(FUNCTIONS.length);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Metadata['aws:asset:property']).toBe('Code');
@@ -38,8 +38,11 @@ test('cdk synth bundles one function per route', () => {
       // A CommonJS bundle that exports the handler the function is configured with.
       expect(readFileSync(bundle, 'utf8')).toMatch(/module\.exports/);
     }
-    // Each route is bundled from its own entry: the assets differ.
-    expect(new Set(functions.map((fn) => fn.Metadata['aws:asset:path'])).size).toBe(ROUTES.length);
+    // Each function is bundled from its own entry: the assets differ.
+    expect(new Set(functions.map((fn) => fn.Metadata['aws:asset:path'])).size).toBe(FUNCTIONS.length);
+    // The authorizer made it through synth with no identity source and no gateway cache.
+    const authorizers = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers.map((a) => [a.Properties.IdentitySource ?? [], a.Properties.AuthorizerResultTtlInSeconds])).toEqual([[[], 0]]);
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
