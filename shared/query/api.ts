@@ -130,9 +130,9 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
     const last = path.slice(path.lastIndexOf('/') + 1);
 
     if (last === '_count') {
-      const body = jsonBody(event);
-      const options = listOptions(body, collection.sortParams, collection.defaultSort, maxLimit);
-      return json(200, { count: await reader.count(pk, options.resource) });
+      // As in Kapua, a count ignores paging and order in its body; only the resource filter counts.
+      const { resource } = listOptions({ resource: jsonBody(event).resource }, collection.sortParams, collection.defaultSort, maxLimit);
+      return json(200, { count: await reader.count(pk, resource) });
     }
     if (last.startsWith('{')) {
       const id = event.pathParameters?.[last.slice(1, -1)] ?? '';

@@ -1,2 +1,421 @@
-/** The OpenAPI 3.1 description of the /v1 query API (served at GET /v1/openapi.json). */
-export const OPENAPI: Record<string, unknown> = { openapi: '3.1.0', info: { title: 'IoT callback gateway query API', version: '1' }, paths: {} };
+/**
+ * The OpenAPI 3.1 description of the /v1 query API (served at GET /v1/openapi.json).
+ *
+ * Plain data, no imports: the integration test (test/integration/openapi.test.ts) calls every
+ * route over HTTP and validates each answer against the schema declared here, and checks that the
+ * paths are exactly the `query` function's routes in shared/routes.ts. The Kapua objects say
+ * `additionalProperties: false`, so a field the API starts returning fails that test until it is
+ * described here.
+ */
+
+const schema = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const parameter = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const json = (body: object) => ({ content: { 'application/json': { schema: body } } });
+
+/** The errors every route under a scope can answer (401 has no body, as in Kapua). */
+const ERRORS = { '400': response('BadRequest'), '401': response('Unauthorized'), '403': response('Forbidden'), '500': response('InternalError') };
+
+/** Query parameters of a list, with the collection's own sortParam. */
+const listParameters = (sortParam: string) => [
+  parameter('offset'),
+  parameter('limit'),
+  parameter('askTotalCount'),
+  parameter(sortParam),
+  parameter('sortDir'),
+  parameter('resource'),
+  parameter('cursor'),
+];
+
+/**
+ * The five Kapua verbs of a collection (as `kapuaVerbs` in shared/routes.ts): list, get, delete,
+ * `_query` and `_count`, each path item carrying its path parameters.
+ */
+function collectionPaths(c: {
+  path: string;
+  pathParameters: object[];
+  idParameter: string;
+  tag: string;
+  /** Plural noun for summaries. */
+  noun: string;
+  operationNoun: string;
+  sortParam: string;
+  query: string;
+  list: string;
+  item: string;
+  single: string;
+}) {
+  const id = parameter(c.idParameter);
+  return {
+    [c.path]: {
+      parameters: c.pathParameters,
+      get: {
+        tags: [c.tag],
+        operationId: `list${c.operationNoun}s`,
+        summary: `List ${c.noun}`,
+        parameters: listParameters(c.sortParam),
+        responses: { '200': { description: `A page of ${c.noun}.`, ...json(schema(c.list)) }, ...ERRORS },
+      },
+    },
+    [`${c.path}/{${c.idParameter}}`]: {
+      parameters: [...c.pathParameters, id],
+      get: {
+        tags: [c.tag],
+        operationId: `get${c.operationNoun}`,
+        summary: `Get one of the ${c.noun}`,
+        responses: { '200': { description: 'The record.', ...json(schema(c.single)) }, ...ERRORS, '404': response('NotFound') },
+      },
+      delete: {
+        tags: [c.tag],
+        operationId: `delete${c.operationNoun}`,
+        summary: `Delete one of the ${c.noun}`,
+        description: 'Needs a key created with canDelete (403 otherwise). Answers 204 with no body.',
+        responses: { '204': response('Deleted'), ...ERRORS, '404': response('NotFound') },
+      },
+    },
+    [`${c.path}/_query`]: {
+      parameters: c.pathParameters,
+      post: {
+        tags: [c.tag],
+        operationId: `query${c.operationNoun}s`,
+        summary: `Query ${c.noun} (the list's parameters in a JSON body)`,
+        requestBody: { required: false, ...json(schema(c.query)) },
+        responses: { '200': { description: `A page of ${c.noun}.`, ...json(schema(c.list)) }, ...ERRORS },
+      },
+    },
+    [`${c.path}/_count`]: {
+      parameters: c.pathParameters,
+      post: {
+        tags: [c.tag],
+        operationId: `count${c.operationNoun}s`,
+        summary: `Count ${c.noun}`,
+        description: 'Counts the whole collection, or one `resource` of it; as in Kapua, the paging and order fields are ignored.',
+        requestBody: { required: false, ...json(schema(c.query)) },
+        responses: { '200': { description: `How many ${c.noun} there are.`, ...json(schema('CountResult')) }, ...ERRORS },
+      },
+    },
+  };
+}
+
+/** A list result of Kapua: the page, whether more exist, and the optional total and cursor. */
+const listResult = (type: string, item: string) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'limitExceeded', 'size', 'items'],
+  properties: {
+    type: { const: type },
+    limitExceeded: { type: 'boolean', description: 'True when more items exist past this page (limit+1 were read).' },
+    size: { type: 'integer', minimum: 0, description: 'The number of items in this page.' },
+    items: { type: 'array', items: schema(item) },
+    totalCount: { type: 'integer', minimum: 0, description: 'Only when askTotalCount is true: every item of the list (or of the resource).' },
+    nextCursor: { type: 'string', description: 'Only when limitExceeded: pass it as `cursor` for the next page.' },
+  },
+  if: { properties: { limitExceeded: { const: true } } },
+  then: { required: ['nextCursor'] },
+  else: { not: { required: ['nextCursor'] } },
+});
+
+/** The fields common to Kapua's error bodies. */
+const errorInfo = (type: string, httpErrorCode: number, kapuaErrorCode: string, extra: Record<string, object> = {}) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'httpErrorCode', 'message', 'kapuaErrorCode', ...Object.keys(extra)],
+  properties: {
+    type: { const: type },
+    httpErrorCode: { const: httpErrorCode },
+    message: { type: 'string' },
+    kapuaErrorCode: { const: kapuaErrorCode },
+    ...extra,
+  },
+});
+
+/** A device event's fields; `rawBody` is added on a single GET only. */
+const DEVICE_EVENT_PROPERTIES = {
+  type: { const: 'deviceEvent' },
+  id: schema('Id'),
+  scopeId: schema('ScopeId'),
+  deviceId: schema('DeviceId'),
+  createdOn: { ...schema('KapuaDate'), description: 'When the gateway received the callback (= receivedOn).' },
+  createdBy: { ...schema('Provider'), description: 'The provider that sent the callback.' },
+  receivedOn: schema('KapuaDate'),
+  sentOn: { ...schema('KapuaDate'), description: "The provider's own time of the callback, or receivedOn when it gives none." },
+  resource: schema('Resource'),
+  action: { type: 'string', description: 'What happened: observation, location-result, report-ready, ...' },
+  responseCode: { const: 'ACCEPTED' },
+  eventMessage: { type: 'string', description: 'A one-line summary: provider, channel, action and operation.' },
+  provider: schema('Provider'),
+  channel: { type: 'string', description: 'The webhook route it arrived on: diagnostics, location, connectivity, ...' },
+  deviceKind: { type: 'string', description: "The kind of device id the provider gave (imei, mdn, iccid, sn, ...); `account` when it named no device." },
+  operationId: { ...schema('OperationId'), description: 'The operation the callback belongs to, when it belongs to one.' },
+  payload: { type: 'object', description: "The callback's normalised fields for this device (free-form, per channel)." },
+} as const;
+const DEVICE_EVENT_REQUIRED = [
+  'type', 'id', 'scopeId', 'deviceId', 'createdOn', 'createdBy', 'receivedOn', 'sentOn',
+  'resource', 'action', 'responseCode', 'eventMessage', 'provider', 'channel', 'deviceKind', 'payload',
+];
+
+/** The `_query` / `_count` body: the list's query parameters as JSON fields. */
+const queryBody = (sortParam: string) => ({
+  type: 'object',
+  description: 'Every field is optional; fields Kapua has and this API does not (predicate, fetchAttributes, ...) are ignored.',
+  properties: {
+    offset: schema('Offset'),
+    limit: schema('Limit'),
+    askTotalCount: schema('AskTotalCount'),
+    sortParam: schema(sortParam),
+    sortDir: schema('SortDir'),
+    resource: schema('Resource'),
+    cursor: schema('Cursor'),
+  },
+});
+
+const DESCRIPTION = `
+Read the callbacks the gateway stored, in the shapes of Eclipse Kapua's device management
+notification API: a device's operations, the notifications of each operation, and the device's
+events (every callback, operation or not). Every route needs \`Authorization: Bearer <api key>\`;
+a missing or unknown key is answered 401 with no body, as Kapua does. A key reads the scopes
+(ThingSpace accounts, SENSORO AppIDs) it was created for; \`_\` as scopeId is the key's own scope
+when it has exactly one (400 otherwise), and another scope is 403.
+
+## Paging
+- \`offset\` (default 0) and \`limit\` (default 50) as in Kapua. A page reads limit+1 records:
+  \`limitExceeded\` is true when more exist past it, and \`size\` is the number of items returned.
+- \`limit\` is capped by the deployment's QUERY_MAX_LIMIT (500 unless set otherwise); a larger
+  limit is a 400 that names the cap.
+- \`askTotalCount=true\` adds \`totalCount\`, which costs a count of the whole list.
+- Every page with \`limitExceeded\` also carries \`nextCursor\`: passing it back as \`cursor\` (query
+  parameter, or field of the \`_query\` body), with the same sort and resource, returns the next
+  page without re-reading the skipped records, whereas a large \`offset\` reads past every record
+  before it. A cursor wins over \`offset\`; a cursor of another list, sort or resource is a 400.
+- Lists sort by the collection's \`sortParam\` (notifications: sentOn, createdOn; events: sentOn,
+  receivedOn, createdOn; operations: startedOn, lastSentOn), \`sortDir\` ASCENDING (default) or
+  DESCENDING. A bad \`sortDir\` is reported as argument \`sortOrder\`, as Kapua does.
+
+## Differences from Kapua
+- \`resource\` filters lists and counts (Kapua's server ignores it on GET).
+- A notification is only found under its own device and operation (Kapua never checks deviceId).
+- DELETE answers 204 with no body, and needs a key created with canDelete.
+- The cursor (\`cursor\` / \`nextCursor\`) and the limit cap are this API's own.
+- Device events, the event routes and the operation summaries (latest status of each operation)
+  are this API's own, in Kapua's \`deviceEvent\` and \`deviceManagementOperation\` shapes with the
+  gateway's fields (provider, channel, deviceKind, payload, ...). A single event carries the
+  callback's \`rawBody\`; list pages leave it out.
+- Dates are \`yyyy-MM-ddTHH:mm:ss.SSSZ\` in UTC; absent (null) fields are left out, as Kapua does.
+
+Errors are Kapua's \`*ExceptionInfo\` bodies. Routes that do not exist, and failures before the
+API runs (such as the key store being unreachable), are answered by the gateway itself with
+\`{"message": "..."}\`.
+`.trim();
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'IoT callback gateway query API',
+    version: '1',
+    description: DESCRIPTION,
+    license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+  },
+  servers: [{ url: '/' }],
+  security: [{ bearerAuth: [] }],
+  tags: [
+    { name: 'Notifications', description: "Kapua's managementOperationNotification: one per callback of an operation and device." },
+    { name: 'Events', description: 'One deviceEvent per callback and device, whether or not it belongs to an operation.' },
+    { name: 'Operations', description: 'The latest status of each operation of a device.' },
+    { name: 'API', description: 'This description.' },
+  ],
+  paths: {
+    ...collectionPaths({
+      path: '/v1/{scopeId}/devices/{deviceId}/operations/{operationId}/notifications',
+      pathParameters: [parameter('scopeId'), parameter('deviceId'), parameter('operationId')],
+      idParameter: 'notificationId',
+      tag: 'Notifications',
+      noun: "an operation's notifications",
+      operationNoun: 'Notification',
+      sortParam: 'notificationSortParam',
+      query: 'NotificationQuery',
+      list: 'ManagementOperationNotificationListResult',
+      item: 'ManagementOperationNotification',
+      single: 'ManagementOperationNotification',
+    }),
+    ...collectionPaths({
+      path: '/v1/{scopeId}/devices/{deviceId}/events',
+      pathParameters: [parameter('scopeId'), parameter('deviceId')],
+      idParameter: 'eventId',
+      tag: 'Events',
+      noun: "a device's events",
+      operationNoun: 'Event',
+      sortParam: 'eventSortParam',
+      query: 'DeviceEventQuery',
+      list: 'DeviceEventListResult',
+      item: 'DeviceEvent',
+      single: 'DeviceEventWithRawBody',
+    }),
+    '/v1/{scopeId}/devices/{deviceId}/operations': {
+      parameters: [parameter('scopeId'), parameter('deviceId')],
+      get: {
+        tags: ['Operations'],
+        operationId: 'listOperations',
+        summary: "List a device's operations",
+        parameters: listParameters('operationSortParam'),
+        responses: { '200': { description: "A page of the device's operations.", ...json(schema('DeviceManagementOperationListResult')) }, ...ERRORS },
+      },
+    },
+    '/v1/openapi.json': {
+      get: {
+        tags: ['API'],
+        operationId: 'getOpenApi',
+        summary: 'This document',
+        description: 'Needs a known key, of any scope.',
+        responses: {
+          '200': { description: 'The OpenAPI 3.1 document.', ...json(schema('OpenApiDocument')) },
+          '401': response('Unauthorized'),
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (`igw_...`) made with `npm run apikey`.' },
+    },
+    parameters: {
+      scopeId: {
+        name: 'scopeId',
+        in: 'path',
+        required: true,
+        description: 'The ThingSpace account or SENSORO AppID; `_` is the key\'s own scope when it has exactly one.',
+        schema: { oneOf: [{ const: '_' }, schema('ScopeId')] },
+      },
+      deviceId: { name: 'deviceId', in: 'path', required: true, description: 'The device id as the provider gave it.', schema: schema('DeviceId') },
+      operationId: { name: 'operationId', in: 'path', required: true, description: "The provider's transaction id.", schema: schema('OperationId') },
+      notificationId: { name: 'notificationId', in: 'path', required: true, schema: schema('Id') },
+      eventId: { name: 'eventId', in: 'path', required: true, schema: schema('Id') },
+      offset: { name: 'offset', in: 'query', description: 'Records to skip (ignored with a cursor).', schema: schema('Offset') },
+      limit: { name: 'limit', in: 'query', description: 'Page size, at most QUERY_MAX_LIMIT (500 by default).', schema: schema('Limit') },
+      askTotalCount: { name: 'askTotalCount', in: 'query', schema: schema('AskTotalCount') },
+      notificationSortParam: { name: 'sortParam', in: 'query', schema: schema('NotificationSortParam') },
+      eventSortParam: { name: 'sortParam', in: 'query', schema: schema('EventSortParam') },
+      operationSortParam: { name: 'sortParam', in: 'query', schema: schema('OperationSortParam') },
+      sortDir: { name: 'sortDir', in: 'query', schema: schema('SortDir') },
+      resource: { name: 'resource', in: 'query', description: 'Only the records of this resource.', schema: schema('Resource') },
+      cursor: { name: 'cursor', in: 'query', description: 'The `nextCursor` of the previous page.', schema: schema('Cursor') },
+    },
+    responses: {
+      Deleted: { description: 'Deleted; no body.' },
+      BadRequest: { description: 'An illegal argument (path, query parameter or body field).', ...json(schema('IllegalArgumentExceptionInfo')) },
+      Unauthorized: { description: 'No key, or an unknown or revoked one: no body, as in Kapua.' },
+      Forbidden: { description: 'The key may not read this scope, or may not delete.', ...json(schema('SubjectUnauthorizedExceptionInfo')) },
+      NotFound: { description: 'No such record under this path.', ...json(schema('EntityNotFoundExceptionInfo')) },
+      InternalError: { description: 'The store failed; nothing of the cause is shown.', ...json(schema('ExceptionInfo')) },
+    },
+    schemas: {
+      KapuaDate: {
+        type: 'string',
+        format: 'date-time',
+        pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$',
+        description: '`yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC.',
+      },
+      Id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,256}$', description: 'A short base64url id.' },
+      ScopeId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+      DeviceId: { type: 'string', pattern: '^[!-~]{1,256}$', description: 'Printable ASCII, no spaces.' },
+      OperationId: { type: 'string', pattern: '^[!-~]{1,256}$', description: "The provider's transaction id." },
+      Resource: { type: 'string', minLength: 1, maxLength: 128, description: 'What a callback is about: diagnostics, location, CarrierService, ...' },
+      Provider: { enum: ['thingspace', 'sensoro'] },
+      OperationStatus: { enum: ['RUNNING', 'COMPLETED', 'FAILED', 'STALE'] },
+      Progress: { type: 'integer', minimum: 0, maximum: 100 },
+
+      Offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+      Limit: { type: 'integer', minimum: 1, default: 50, description: 'At most QUERY_MAX_LIMIT (500 by default).' },
+      AskTotalCount: { type: 'boolean', default: false },
+      SortDir: { enum: ['ASCENDING', 'DESCENDING'], default: 'ASCENDING' },
+      Cursor: { type: 'string', minLength: 1, maxLength: 8192 },
+      NotificationSortParam: { enum: ['sentOn', 'createdOn'], default: 'sentOn' },
+      EventSortParam: { enum: ['sentOn', 'receivedOn', 'createdOn'], default: 'sentOn' },
+      OperationSortParam: { enum: ['startedOn', 'lastSentOn'], default: 'startedOn' },
+      NotificationQuery: queryBody('NotificationSortParam'),
+      DeviceEventQuery: queryBody('EventSortParam'),
+
+      ManagementOperationNotification: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'id', 'scopeId', 'createdOn', 'createdBy', 'operationId', 'progress', 'resource', 'sentOn', 'status'],
+        properties: {
+          type: { const: 'managementOperationNotification' },
+          id: schema('Id'),
+          scopeId: schema('ScopeId'),
+          createdOn: { ...schema('KapuaDate'), description: 'When the gateway received the callback.' },
+          createdBy: { ...schema('Provider'), description: 'The provider that sent the callback.' },
+          operationId: schema('OperationId'),
+          progress: schema('Progress'),
+          resource: schema('Resource'),
+          sentOn: { ...schema('KapuaDate'), description: "The provider's own time of the callback, or createdOn when it gives none." },
+          status: schema('OperationStatus'),
+          message: { type: 'string' },
+        },
+      },
+      DeviceEvent: {
+        type: 'object',
+        additionalProperties: false,
+        required: DEVICE_EVENT_REQUIRED,
+        properties: DEVICE_EVENT_PROPERTIES,
+      },
+      DeviceEventWithRawBody: {
+        type: 'object',
+        additionalProperties: false,
+        required: [...DEVICE_EVENT_REQUIRED, 'rawBody'],
+        properties: { ...DEVICE_EVENT_PROPERTIES, rawBody: { type: 'string', description: 'The callback body exactly as received (UTF-8).' } },
+      },
+      DeviceManagementOperation: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'id', 'scopeId', 'deviceId', 'operationId', 'startedOn', 'status', 'progress', 'resource', 'lastNotificationId', 'lastSentOn', 'provider', 'channel'],
+        properties: {
+          type: { const: 'deviceManagementOperation' },
+          id: { ...schema('OperationId'), description: 'The operation id (= operationId).' },
+          scopeId: schema('ScopeId'),
+          deviceId: schema('DeviceId'),
+          operationId: schema('OperationId'),
+          startedOn: { ...schema('KapuaDate'), description: 'When its first notification was received.' },
+          endedOn: { ...schema('KapuaDate'), description: 'Only once final (COMPLETED, FAILED, STALE): the sentOn of that notification.' },
+          status: { ...schema('OperationStatus'), description: 'The status of its latest notification (by sentOn).' },
+          progress: schema('Progress'),
+          resource: schema('Resource'),
+          lastNotificationId: schema('Id'),
+          lastSentOn: schema('KapuaDate'),
+          provider: schema('Provider'),
+          channel: { type: 'string' },
+        },
+        if: { properties: { status: { const: 'RUNNING' } } },
+        then: { not: { required: ['endedOn'] } },
+        else: { required: ['endedOn'] },
+      },
+      ManagementOperationNotificationListResult: listResult('managementOperationNotificationListResult', 'ManagementOperationNotification'),
+      DeviceEventListResult: listResult('deviceEventListResult', 'DeviceEvent'),
+      DeviceManagementOperationListResult: listResult('deviceManagementOperationListResult', 'DeviceManagementOperation'),
+      CountResult: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['count'],
+        properties: { count: { type: 'integer', minimum: 0 } },
+      },
+
+      IllegalArgumentExceptionInfo: errorInfo('illegalArgumentExceptionInfo', 400, 'ILLEGAL_ARGUMENT', {
+        argumentName: { type: 'string', description: 'scopeId, deviceId, offset, limit, sortParam, sortOrder, cursor, body, ...' },
+        argumentValue: { type: 'string', maxLength: 100 },
+      }),
+      EntityNotFoundExceptionInfo: errorInfo('entityNotFoundExceptionInfo', 404, 'ENTITY_NOT_FOUND', {
+        entityType: { enum: ['managementOperationNotification', 'deviceEvent'] },
+        entityId: { type: 'string', maxLength: 100 },
+      }),
+      SubjectUnauthorizedExceptionInfo: errorInfo('subjectUnauthorizedExceptionInfo', 403, 'SUBJECT_UNAUTHORIZED', {
+        permission: { type: 'string', pattern: '^(read|delete):', description: '`read:<scope>` or `delete:<scope>`.' },
+      }),
+      ExceptionInfo: errorInfo('exceptionInfo', 500, 'INTERNAL_ERROR'),
+
+      OpenApiDocument: {
+        type: 'object',
+        required: ['openapi', 'info', 'paths'],
+        properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } },
+      },
+    },
+  },
+};
