@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { randomApiCredentials } from './thingspace-double';
 
 /** The account the local secrets file is created for (the example account of ThingSpace's documents). */
 export const DEMO_ACCOUNT = '0212312345-00001';
@@ -22,6 +23,8 @@ export async function ensureSecretsFile(path: string, account = DEMO_ACCOUNT, ap
     [`thingspace/${account}/location`]: { current: { key: randomUUID() } },
     [`thingspace/${account}/device-location`]: { current: { key: randomUUID() } },
     [`thingspace/${account}/connectivity`]: { current: { username: `gw-${random().slice(0, 8)}`, password: random() } },
+    // API credentials for `npm run reregister` (the local ThingSpace double accepts these).
+    [`thingspace/${account}/api`]: { current: randomApiCredentials() },
     // A SENSORO AppKey is 43 base64 characters (32 bytes without the trailing '=').
     [`sensoro/${appId}`]: { current: { appKey: randomBytes(32).toString('base64').slice(0, 43), appSecret: random() } },
   };

@@ -81,6 +81,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       ...kapuaVerbs(`${DEVICE}/operations/{operationId}/notifications`, 'notificationId'),
       ...kapuaVerbs(`${DEVICE}/events`, 'eventId'),
       { method: 'GET', path: `${DEVICE}/operations` },
+      { method: 'GET', path: '/v1/{scopeId}/registrations' },
       { method: 'GET', path: '/v1/openapi.json' },
     ],
     authorized: true,

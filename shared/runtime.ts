@@ -3,7 +3,8 @@ import { DEFAULT_RETENTION_DAYS, DEFAULT_SECRET_CACHE_TTL_SECONDS, envInt, requi
 import { SecretCache } from './secrets/cache';
 import { FileSecretSource } from './secrets/file-source';
 import { SecretsManagerSource } from './secrets/secrets-manager-source';
-import type { SecretSource } from './secrets/source';
+import type { SecretStore } from './secrets/source';
+import { RegistrationStatusStore } from './reregister/status';
 import { ApiKeyStore } from './apikeys/store';
 import { CallbackReader } from './query/reader';
 import { CallbackStore } from './store/callback-store';
@@ -31,11 +32,19 @@ export function createApiKeyStore(env: NodeJS.ProcessEnv = process.env): ApiKeyS
   return new ApiKeyStore(createDynamoClient(env), tableName(env));
 }
 
+/** The secret store without a cache: the file named by SECRETS_FILE, else Secrets Manager under SECRET_PREFIX. */
+export function createSecretStore(env: NodeJS.ProcessEnv = process.env): SecretStore {
+  return env.SECRETS_FILE ? new FileSecretSource(env.SECRETS_FILE) : new SecretsManagerSource(createSecretsManagerClient(env), env.SECRET_PREFIX ?? '');
+}
+
+/** The re-registration job's status records, on TABLE_NAME. */
+export function createStatusStore(env: NodeJS.ProcessEnv = process.env): RegistrationStatusStore {
+  return new RegistrationStatusStore(createDynamoClient(env), tableName(env));
+}
+
 /** Builds a webhook's adapters from environment variables; throws at init when one is missing. */
 export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
-  const source: SecretSource = env.SECRETS_FILE
-    ? new FileSecretSource(env.SECRETS_FILE)
-    : new SecretsManagerSource(createSecretsManagerClient(env), env.SECRET_PREFIX ?? '');
+  const source = createSecretStore(env);
   const secrets = new SecretCache(source, {
     ttlMs: envInt('SECRET_CACHE_TTL_SECONDS', DEFAULT_SECRET_CACHE_TTL_SECONDS, { min: 0, max: 86_400 }, env) * 1000,
     minRefreshIntervalMs: envInt('SECRET_MIN_REFRESH_MS', 1_000, { min: 0, max: 3_600_000 }, env),

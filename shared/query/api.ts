@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
-import { eventPk, notificationPk, operationPk } from '../store/table';
-import { entityNotFound, illegalArgument, kapuaErrorResponse, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, unauthenticated } from './kapua';
+import { eventPk, notificationPk, operationPk, registrationPk } from '../store/table';
+import { entityNotFound, illegalArgument, kapuaErrorResponse, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, unauthenticated } from './kapua';
 import { OPENAPI } from './openapi';
 import { listOptions, type SortParams } from './params';
 import type { CallbackReader } from './reader';
@@ -28,7 +28,7 @@ interface Collection {
   listAttributes?: string[];
 }
 
-const COLLECTIONS: Record<'notifications' | 'events' | 'operations', Collection> = {
+const COLLECTIONS: Record<'notifications' | 'events' | 'operations' | 'registrations', Collection> = {
   notifications: {
     entityType: 'managementOperationNotification',
     listType: 'managementOperationNotificationListResult',
@@ -55,6 +55,14 @@ const COLLECTIONS: Record<'notifications' | 'events' | 'operations', Collection>
     defaultSort: 'startedOn',
     show: (item) => toOperation(item),
   },
+  registrations: {
+    entityType: 'callbackRegistration',
+    listType: 'callbackRegistrationListResult',
+    partition: (p) => registrationPk(p.scopeId),
+    sortParams: { service: 'key', lastCheckedOn: 'time' },
+    defaultSort: 'service',
+    show: (item) => toRegistration(item),
+  },
 };
 
 const SCOPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -80,6 +88,7 @@ function pathOf(event: Event, scopes: string[]): Path {
   }
   if (!SCOPE.test(scopeId)) throw illegalArgument('scopeId', scopeId);
   if (!scopes.includes(scopeId)) throw subjectUnauthorized(`read:${scopeId}`);
+  if (event.routeKey.endsWith('/registrations')) return { scopeId, deviceId: '' };
   if (!p.deviceId || !ID.test(p.deviceId)) throw illegalArgument('deviceId', p.deviceId ?? '');
   if (p.operationId !== undefined && !ID.test(p.operationId)) throw illegalArgument('operationId', p.operationId);
   return { scopeId, deviceId: p.deviceId, ...(p.operationId !== undefined ? { operationId: p.operationId } : {}) };
@@ -123,7 +132,13 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
     const [method, path = ''] = event.routeKey.split(' ');
     if (path === '/v1/openapi.json') return json(200, OPENAPI);
 
-    const name = path.includes('/notifications') ? 'notifications' : path.includes('/events') ? 'events' : 'operations';
+    const name = path.includes('/notifications')
+      ? 'notifications'
+      : path.includes('/events')
+        ? 'events'
+        : path.endsWith('/registrations')
+          ? 'registrations'
+          : 'operations';
     const collection = COLLECTIONS[name];
     const at = pathOf(event, who.scopes);
     const pk = collection.partition(at);

@@ -132,3 +132,19 @@ export function toOperation(item: Record<string, unknown>): Record<string, unkno
     channel: item.channel,
   });
 }
+
+/** A re-registration status record (`GET /v1/{scopeId}/registrations`). */
+export function toRegistration(item: Record<string, unknown>): Record<string, unknown> {
+  return compact({
+    type: 'callbackRegistration',
+    scopeId: item.account,
+    service: item.service,
+    endpoint: item.endpoint,
+    status: item.state === 'registered' ? 'REGISTERED' : 'ERROR',
+    lastCheckedOn: item.lastCheckedOn,
+    lastChangedOn: item.lastChangedOn,
+    lastError: item.lastError,
+    needsRegistration: item.needsRegistration,
+    consecutiveFailures: item.consecutiveFailures,
+  });
+}

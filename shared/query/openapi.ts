@@ -221,6 +221,7 @@ export const OPENAPI = {
     { name: 'Notifications', description: "Kapua's managementOperationNotification: one per callback of an operation and device." },
     { name: 'Events', description: 'One deviceEvent per callback and device, whether or not it belongs to an operation.' },
     { name: 'Operations', description: 'The latest status of each operation of a device.' },
+    { name: 'Registrations', description: 'What the re-registration job last found and did for each (account, service).' },
     { name: 'API', description: 'This description.' },
   ],
   paths: {
@@ -260,6 +261,16 @@ export const OPENAPI = {
         responses: { '200': { description: "A page of the device's operations.", ...json(schema('DeviceManagementOperationListResult')) }, ...ERRORS },
       },
     },
+    '/v1/{scopeId}/registrations': {
+      parameters: [parameter('scopeId')],
+      get: {
+        tags: ['Registrations'],
+        operationId: 'listRegistrations',
+        summary: "The re-registration job's status of each ThingSpace callback registration of the scope",
+        parameters: [parameter('offset'), parameter('limit'), parameter('askTotalCount'), parameter('registrationSortParam'), parameter('sortDir'), parameter('cursor')],
+        responses: { '200': { description: 'A page of registration status records.', ...json(schema('CallbackRegistrationListResult')) }, ...ERRORS },
+      },
+    },
     '/v1/openapi.json': {
       get: {
         tags: ['API'],
@@ -295,6 +306,7 @@ export const OPENAPI = {
       notificationSortParam: { name: 'sortParam', in: 'query', schema: schema('NotificationSortParam') },
       eventSortParam: { name: 'sortParam', in: 'query', schema: schema('EventSortParam') },
       operationSortParam: { name: 'sortParam', in: 'query', schema: schema('OperationSortParam') },
+      registrationSortParam: { name: 'sortParam', in: 'query', schema: schema('RegistrationSortParam') },
       sortDir: { name: 'sortDir', in: 'query', schema: schema('SortDir') },
       resource: { name: 'resource', in: 'query', description: 'Only the records of this resource.', schema: schema('Resource') },
       cursor: { name: 'cursor', in: 'query', description: 'The `nextCursor` of the previous page.', schema: schema('Cursor') },
@@ -331,6 +343,7 @@ export const OPENAPI = {
       NotificationSortParam: { enum: ['sentOn', 'createdOn'], default: 'sentOn' },
       EventSortParam: { enum: ['sentOn', 'receivedOn', 'createdOn'], default: 'sentOn' },
       OperationSortParam: { enum: ['startedOn', 'lastSentOn'], default: 'startedOn' },
+      RegistrationSortParam: { enum: ['service', 'lastCheckedOn'], default: 'service' },
       NotificationQuery: queryBody('NotificationSortParam'),
       DeviceEventQuery: queryBody('EventSortParam'),
 
@@ -391,6 +404,24 @@ export const OPENAPI = {
       ManagementOperationNotificationListResult: listResult('managementOperationNotificationListResult', 'ManagementOperationNotification'),
       DeviceEventListResult: listResult('deviceEventListResult', 'DeviceEvent'),
       DeviceManagementOperationListResult: listResult('deviceManagementOperationListResult', 'DeviceManagementOperation'),
+      CallbackRegistration: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'scopeId', 'service', 'status', 'lastCheckedOn'],
+        properties: {
+          type: { const: 'callbackRegistration' },
+          scopeId: schema('ScopeId'),
+          service: { type: 'string', description: 'A ThingSpace service (Diagnostics, Location, CarrierService, ...) or `_login` for the session login.' },
+          endpoint: { type: 'string', description: 'The webhook URL it is registered to.' },
+          status: { enum: ['REGISTERED', 'ERROR'] },
+          lastCheckedOn: schema('KapuaDate'),
+          lastChangedOn: schema('KapuaDate'),
+          lastError: { type: 'string', description: "ThingSpace's errorCode and the step that failed; never a secret." },
+          needsRegistration: { type: 'boolean', description: 'The last run could not finish a change; the next one registers again.' },
+          consecutiveFailures: { type: 'integer', minimum: 0, description: '`_login` only: failed logins in a row.' },
+        },
+      },
+      CallbackRegistrationListResult: listResult('callbackRegistrationListResult', 'CallbackRegistration'),
       CountResult: {
         type: 'object',
         additionalProperties: false,

@@ -10,8 +10,8 @@ export interface ListOptions {
   offset: number;
   limit: number;
   askTotalCount: boolean;
-  /** `time`: sentOn (byTime); `created`: createdOn / receivedOn (byCreated). */
-  order: 'time' | 'created';
+  /** `time`: sentOn (byTime); `created`: createdOn / receivedOn (byCreated); `key`: the sort key itself. */
+  order: 'time' | 'created' | 'key';
   descending: boolean;
   resource?: string;
   /** An opaque cursor from a previous page (wins over offset). */
@@ -75,7 +75,7 @@ export class CallbackReader {
 
   /** The number of records under the partition (or one resource of it). */
   async count(pk: string, resource?: string): Promise<number> {
-    return this.countQuery(this.queryFor(pk, { order: 'time', descending: false, resource }));
+    return this.countQuery(this.queryFor(pk, { order: resource === undefined ? 'key' : 'time', descending: false, resource }));
   }
 
   async get(pk: string, id: string): Promise<Record<string, unknown> | undefined> {
@@ -103,6 +103,16 @@ export class CallbackReader {
   }
 
   private queryFor(pk: string, o: Pick<ListOptions, 'order' | 'descending' | 'resource'>): QueryCommandInput {
+    if (o.order === 'key') {
+      if (o.resource !== undefined) throw illegalArgument('resource', o.resource, 'This collection has no resources.');
+      return {
+        TableName: this.tableName,
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': TABLE.partitionKey },
+        ExpressionAttributeValues: { ':k': pk },
+        ScanIndexForward: !o.descending,
+      };
+    }
     const byResource = o.resource !== undefined;
     const indexName = byResource ? (o.order === 'time' ? 'byResourceTime' : 'byResourceCreated') : o.order === 'time' ? 'byTime' : 'byCreated';
     const keyAttribute = byResource ? TABLE.globalIndexes.byResourceTime.partitionKey : TABLE.partitionKey;
@@ -154,8 +164,10 @@ export class CallbackReader {
 /** The attributes of an index's key for an item: the table key plus the index's own keys. */
 function keyOf(item: Record<string, unknown>, query: QueryCommandInput): Key {
   const attributes = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
-  const name = query.IndexName as keyof typeof TABLE.indexes | keyof typeof TABLE.globalIndexes;
-  if (name in TABLE.indexes) attributes.add(TABLE.indexes[name as keyof typeof TABLE.indexes]);
+  const name = query.IndexName as keyof typeof TABLE.indexes | keyof typeof TABLE.globalIndexes | undefined;
+  if (name === undefined) {
+    // the table's own key
+  } else if (name in TABLE.indexes) attributes.add(TABLE.indexes[name as keyof typeof TABLE.indexes]);
   else {
     const g = TABLE.globalIndexes[name as keyof typeof TABLE.globalIndexes];
     attributes.add(g.partitionKey).add(g.sortKey);

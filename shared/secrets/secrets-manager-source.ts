@@ -1,8 +1,8 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretUnavailableError, type SecretSource } from './source';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretUnavailableError, type SecretStore } from './source';
 
 /** Secrets Manager adapter: names are looked up under a prefix (e.g. `iot-gateway/`). */
-export class SecretsManagerSource implements SecretSource {
+export class SecretsManagerSource implements SecretStore {
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly prefix: string,
@@ -17,6 +17,21 @@ export class SecretsManagerSource implements SecretSource {
     } catch (error) {
       if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
       throw new SecretUnavailableError(`Secret store unavailable`, { cause: error });
+    }
+  }
+
+  async put(name: string, value: string): Promise<void> {
+    try {
+      await this.client.send(new PutSecretValueCommand({ SecretId: this.prefix + name, SecretString: value }));
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ResourceNotFoundException') {
+        throw new SecretUnavailableError('Secret store unavailable', { cause: error });
+      }
+      try {
+        await this.client.send(new CreateSecretCommand({ Name: this.prefix + name, SecretString: value }));
+      } catch (createError) {
+        throw new SecretUnavailableError('Secret store unavailable', { cause: createError });
+      }
     }
   }
 }

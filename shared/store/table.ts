@@ -7,6 +7,7 @@
  * | event         | `EV#{scope}#{device}`                | `{eventId}`   | `{sentOn}#{id}`   | `{receivedOn}#{id}`    |
  * | notification  | `NO#{scope}#{device}#{operation}`    | `{id}`        | `{sentOn}#{id}`   | `{createdOn}#{id}`     |
  * | operation     | `OP#{scope}#{device}`                | `{operation}` | `{sentOn}#{notificationId}` of the latest | `{first createdOn}#{operation}` |
+ * | registration  | `REG#{account}`                      | `{service}`   | `{lastCheckedOn}#{service}` | |
  *
  * Partitions are per device (and per operation), so a fleet's writes spread over as many
  * partitions as it has devices. Device and operation ids are URI-encoded inside keys so that no
@@ -38,8 +39,11 @@ export type IndexName = keyof typeof TABLE.indexes | keyof typeof TABLE.globalIn
 /** Partition of the API keys (one item per key, sort key = SHA-256 of the key). */
 export const API_KEY_PK = 'APIKEY';
 
-/** The partition-key prefixes of callback records: the query API may read these and nothing else. */
-export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'OP#'] as const;
+/** The partition-key prefixes the query API may read (callback records and registration status), and nothing else. */
+export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'OP#', 'REG#'] as const;
+
+/** Partition-key prefix of the re-registration job's status records: the only items it writes. */
+export const REGISTRATION_PK_PREFIX = 'REG#';
 
 const part = (s: string) => encodeURIComponent(s);
 
@@ -50,5 +54,7 @@ export const notificationPk = (scopeId: string, deviceId: string, operationId: s
   `NO#${scopeId}#${part(deviceId)}#${part(operationId)}`;
 /** Partition key of a device's operation summaries. */
 export const operationPk = (scopeId: string, deviceId: string) => `OP#${scopeId}#${part(deviceId)}`;
+/** Partition key of an account's registration status records (one item per service). */
+export const registrationPk = (account: string) => `${REGISTRATION_PK_PREFIX}${account}`;
 /** Partition key of one resource's records within a partition (the byResource* indexes). */
 export const resourceKey = (pk: string, resource: string) => `${pk}#${part(resource)}`;

@@ -1,4 +1,5 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import { RegistrationStatusStore } from '../../shared/reregister/status';
 import { ApiKeyStore } from '../../shared/apikeys/store';
 import { DEFAULT_LIMIT } from '../../shared/query/params';
 import { OPENAPI } from '../../shared/query/openapi';
@@ -411,6 +412,21 @@ describe('the routes, as declared', () => {
     const page = await call<Page>({ method: 'GET', path: O, params: { scopeId: '_' }, query: { limit: '1' } });
     const rest = await call<Page>({ method: 'GET', path: O, query: { limit: '1', cursor: page.body.nextCursor! } });
     expect([...ids(page.body), ...ids(rest.body)]).toEqual([OP, OP2]);
+  });
+
+  it("lists the re-registration job's status records of the scope", async () => {
+    const status = new RegistrationStatusStore(t.db, t.tableName);
+    await status.put({ account: SCOPE, service: 'Diagnostics', endpoint: 'https://gw.example/webhooks/thingspace/x/diagnostics', state: 'registered', lastCheckedOn: '2026-11-21T10:00:00.000Z', lastChangedOn: '2026-11-21T09:00:00.000Z' });
+    await status.put({ account: SCOPE, service: 'CarrierService', state: 'error', lastCheckedOn: '2026-11-21T10:00:01.000Z', lastError: 'register CarrierService failed: HTTP 400 INVALID_PARAMETER', needsRegistration: true });
+    const R = '/v1/{scopeId}/registrations';
+    const list = await call<Page>({ method: 'GET', path: R, query: { askTotalCount: 'true' } });
+    expect(list.body).toMatchObject({ type: 'callbackRegistrationListResult', size: 2, totalCount: 2 });
+    expect(list.body.items.map((i) => i.service)).toEqual(['CarrierService', 'Diagnostics']);
+    expect(list.body.items[0]).toMatchObject({ status: 'ERROR', needsRegistration: true });
+    const byTime = await call<Page>({ method: 'GET', path: R, params: { scopeId: '_' }, query: { sortParam: 'lastCheckedOn', sortDir: 'DESCENDING', limit: '1' } });
+    expect(byTime.body).toMatchObject({ size: 1, limitExceeded: true, items: [{ service: 'CarrierService' }] });
+    const bad = await call({ method: 'GET', path: R, query: { sortParam: 'sentOn' } });
+    expect(bad.body).toMatchObject({ argumentName: 'sortParam' });
   });
 
   it('gets single records, and answers 404 for an id not under its own device and operation', async () => {

@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import { jobConfig } from '../shared/reregister/config';
+import { runReregistration } from '../shared/reregister/job';
+import { RegistrationStatusStore } from '../shared/reregister/status';
+import { createDynamoClient } from '../shared/aws/clients';
+import { FileSecretSource } from '../shared/secrets/file-source';
+import { ThingSpaceClient } from '../shared/thingspace/api-client';
+import { connectEngine } from './engine';
+import { DEMO_ACCOUNT } from './secrets-file';
+
+/**
+ * `npm run reregister`: one pass of the re-registration job against THINGSPACE_BASE_URL (a local
+ * double by default), with the local secrets file and engine, printing what it changed. Rotated
+ * values land in SECRETS_FILE, which a running `npm start` picks up on the next mismatch.
+ */
+async function main(): Promise<void> {
+  const env = process.env;
+  env.REGISTRATIONS ||= JSON.stringify([{ account: DEMO_ACCOUNT, services: ['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService'] }]);
+  env.THINGSPACE_BASE_URL ||= 'http://127.0.0.1:3900';
+  env.PUBLIC_BASE_URL ||= `http://127.0.0.1:${env.PORT ?? 3000}`;
+  const secretsFile = resolve(env.SECRETS_FILE ?? `${env.DATA_DIR ?? '.local'}/secrets.json`);
+  const config = jobConfig(env);
+  const { endpoint, tableName, close } = await connectEngine(process.argv.includes('--deployed'));
+  try {
+    const status = new RegistrationStatusStore(createDynamoClient({ ...env, ...(endpoint ? { DYNAMODB_ENDPOINT: endpoint } : {}) }), tableName);
+    const changes = await runReregistration(config, {
+      secrets: new FileSecretSource(secretsFile),
+      status,
+      client: () => new ThingSpaceClient(config.thingspaceBaseUrl),
+    });
+    console.log(`Re-registration against ${config.thingspaceBaseUrl}, webhooks under ${config.publicBaseUrl}:`);
+    for (const c of changes) console.log(`  ${c.account}  ${c.service.padEnd(16)} ${c.action}${c.detail ? `: ${c.detail}` : ''}`);
+    const changed = changes.filter((c) => c.action === 'registered' || c.action === 'rotated').length;
+    console.log(changed === 0 ? 'Nothing changed.' : `${changed} registration(s) changed; secrets written to ${secretsFile}.`);
+    if (changes.some((c) => c.action === 'error')) process.exitCode = 1;
+  } finally {
+    await close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,342 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { parseChannelSecret, type ChannelSecret, type SecretVersion } from '../secrets/channel-secret';
+import type { SecretStore } from '../secrets/source';
+import { ThingSpaceApiError, ThingSpaceClient, type CallbackApi, type Registration } from '../thingspace/api-client';
+import type { RegistrationStatus, RegistrationStatusStore } from './status';
+
+/** Which services of which account to keep registered (REGISTRATIONS). */
+export const registrationsSchema = z
+  .array(z.object({ account: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), services: z.array(z.string().min(1).max(64)).min(1) }))
+  .max(100);
+export type RegistrationsConfig = z.infer<typeof registrationsSchema>;
+
+export interface JobConfig {
+  registrations: RegistrationsConfig;
+  /** Where ThingSpace's APIs are (a test double in tests). */
+  thingspaceBaseUrl: string;
+  /** The base the webhook routes hang under: `{base}/webhooks/thingspace/{account}/{channel}`. */
+  publicBaseUrl: string;
+  /** How long a replaced credential keeps verifying (callbacks in flight). */
+  graceMs: number;
+  /** Credentials older than this are rotated even when nothing drifted. */
+  maxAgeMs: number;
+  /** The header ThingSpace is asked to add to Diagnostics callbacks (the receiver checks it). */
+  tokenHeader: string;
+  /** After this many failed logins in a row the account is left alone until an operator acts. */
+  loginFailureLimit: number;
+  /** A failed login is not tried again for this long (the next scheduled run, not a retry). */
+  loginBackoffMs: number;
+}
+
+export interface JobDependencies {
+  /** Read and written uncached: the job must see what it just wrote. */
+  secrets: SecretStore;
+  status: RegistrationStatusStore;
+  client: () => ThingSpaceClient;
+  now?: () => Date;
+  /** Attempts to store a Shared-Key before giving up on the run (the next run registers again). */
+  writeAttempts?: number;
+}
+
+/** What a run did for one (account, service). */
+export interface Change {
+  account: string;
+  service: string;
+  action: 'registered' | 'rotated' | 'unchanged' | 'error' | 'skipped';
+  detail?: string;
+}
+
+/** A secret as the job writes it: the channel secret plus when it was last rotated. */
+type StoredSecret = ChannelSecret & { rotatedOn?: string };
+
+const LOGIN = '_login';
+const CONNECTIVITY = 'connectivity';
+
+/** The channel (webhook route and secret) and the API of a ThingSpace service. */
+function channelOf(service: string): { api: CallbackApi; channel: string } {
+  if (service === 'Diagnostics') return { api: 'diagnostics', channel: 'diagnostics' };
+  if (service === 'Location') return { api: 'location', channel: 'location' };
+  if (service === 'DeviceLocation') return { api: 'location', channel: 'device-location' };
+  return { api: 'connectivity', channel: CONNECTIVITY };
+}
+
+const random = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+/**
+ * One pass of the re-registration job: for every configured account, one OAuth token, one
+ * session login (never a second one after a failure), the listeners of each API, and a
+ * registration for every service that is missing, points elsewhere, lost its secret, or whose
+ * credential is older than the maximum age. Credentials rotate without losing callbacks: a value
+ * chosen by us (Diagnostics token, Connectivity username/password) is written as `current`
+ * before the registration, the old one kept as `previous` for the grace period; the Shared-Key
+ * ThingSpace returns is written right after, retried, and if it still cannot be stored the
+ * status says so and the next run registers again. A run that finds everything in place writes
+ * no secret. Each (account, service) gets a status record; one failure never stops the others.
+ */
+export async function runReregistration(config: JobConfig, deps: JobDependencies): Promise<Change[]> {
+  const now = deps.now ?? (() => new Date());
+  const changes: Change[] = [];
+  for (const { account, services } of config.registrations) {
+    try {
+      changes.push(...(await runAccount(account, [...new Set(services)])));
+    } catch (error) {
+      // A failure outside any one service (a status write, say): report it and go on with the next account.
+      changes.push(...services.map((service) => ({ account, service, action: 'error' as const, detail: describe(error) })));
+    }
+  }
+  return changes;
+
+  async function runAccount(account: string, services: string[]): Promise<Change[]> {
+    const out: Change[] = [];
+    const fail = async (service: string, detail: string, extra: Partial<RegistrationStatus> = {}) => {
+      out.push({ account, service, action: 'error', detail });
+      const previous = await deps.status.get(account, service);
+      await deps.status.put({ ...previous, account, service, state: 'error', lastCheckedOn: now().toISOString(), lastError: detail, ...extra });
+    };
+    const failAll = async (detail: string) => {
+      for (const service of services) await fail(service, detail);
+    };
+
+    const api = await readSecret(`thingspace/${account}/api`);
+    const credentials = api?.current;
+    if (!credentials?.appKey || !credentials.appSecret || !credentials.username || !credentials.password) {
+      await failAll(`secret thingspace/${account}/api is missing or lacks appKey, appSecret, username or password`);
+      return out;
+    }
+
+    // Five failed logins in a row lock the account: back off after a failure, stop after a few.
+    const login = await deps.status.get(account, LOGIN);
+    const failures = login?.consecutiveFailures ?? 0;
+    if (failures >= config.loginFailureLimit) {
+      await failAll(`login suspended after ${failures} failed logins in a row: fix thingspace/${account}/api, then reset the ${LOGIN} status`);
+      return out;
+    }
+    if (login?.lastFailureOn && now().getTime() - Date.parse(login.lastFailureOn) < config.loginBackoffMs) {
+      out.push(...services.map((service) => ({ account, service, action: 'skipped' as const, detail: 'backing off after a failed login' })));
+      return out;
+    }
+
+    const client = deps.client();
+    try {
+      await client.authenticate({ appKey: credentials.appKey, appSecret: credentials.appSecret });
+    } catch (error) {
+      await failAll(describe(error));
+      return out;
+    }
+    try {
+      await client.login({ username: credentials.username, password: credentials.password });
+    } catch (error) {
+      const at = now().toISOString();
+      await deps.status.put({ account, service: LOGIN, state: 'error', lastCheckedOn: at, lastError: describe(error), consecutiveFailures: failures + 1, lastFailureOn: at });
+      await failAll(`${describe(error)} (not retried before the next run)`);
+      return out;
+    }
+    if (failures > 0 || !login) await deps.status.put({ account, service: LOGIN, state: 'registered', lastCheckedOn: now().toISOString(), consecutiveFailures: 0 });
+
+    try {
+      const byApi = new Map<CallbackApi, string[]>();
+      for (const service of services) byApi.set(channelOf(service).api, [...(byApi.get(channelOf(service).api) ?? []), service]);
+      for (const [apiName, apiServices] of byApi) {
+        let listed: Registration[];
+        try {
+          listed = await client.list(apiName, account);
+        } catch (error) {
+          for (const service of apiServices) await fail(service, describe(error));
+          continue;
+        }
+        if (apiName === 'connectivity') await connectivity(client, account, apiServices, listed, out, fail);
+        else for (const service of apiServices) await keyed(client, account, service, listed, out, fail);
+      }
+    } finally {
+      await client.logout().catch(() => undefined);
+    }
+    return out;
+  }
+
+  /** Diagnostics, Location, DeviceLocation: HMAC channels whose key ThingSpace issues. */
+  async function keyed(
+    client: ThingSpaceClient,
+    account: string,
+    service: string,
+    listed: Registration[],
+    out: Change[],
+    fail: (service: string, detail: string, extra?: Partial<RegistrationStatus>) => Promise<void>,
+  ): Promise<void> {
+    const { api, channel } = channelOf(service);
+    const name = `thingspace/${account}/${channel}`;
+    const url = endpointOf(account, channel);
+    const diagnostics = service === 'Diagnostics';
+    let secret: StoredSecret | undefined;
+    try {
+      secret = await readSecret(name);
+    } catch (error) {
+      return fail(service, describe(error), { endpoint: url });
+    }
+    const status = await deps.status.get(account, service);
+    const registered = listed.find((r) => r.serviceName === service);
+    const reason = driftOf(registered, url, secret, status, (current) =>
+      !current.key ? 'no key stored' : diagnostics && (!current.token || registered?.httpHeaders?.[config.tokenHeader] !== current.token) ? 'token differs' : undefined,
+    );
+    if (!reason) return unchanged(account, service, url, status, out);
+
+    try {
+      let next: SecretVersion = { ...(secret?.current.key ? { key: secret.current.key } : {}) };
+      let base = secret;
+      if (diagnostics) {
+        // The new token must verify before ThingSpace sends it: write it first, the old pair kept as previous.
+        next = { ...next, token: random(24) };
+        base = await writeRotated(name, secret, next);
+      }
+      const { sharedKey } = await registerReplacing(client, api, account, service, url, diagnostics ? { httpHeaders: { [config.tokenHeader]: next.token! } } : {});
+      if (!sharedKey) return fail(service, `register ${service}: no Shared-Key header in the response`, { endpoint: url, needsRegistration: true });
+      try {
+        await retry(() => writeRotated(name, base, { ...next, key: sharedKey }, diagnostics ? base : undefined));
+      } catch (error) {
+        return fail(service, `Shared-Key could not be stored (${describe(error)}); the next run registers again`, { endpoint: url, needsRegistration: true });
+      }
+      await changed(account, service, url, registered ? 'rotated' : 'registered', reason, out);
+    } catch (error) {
+      await fail(service, describe(error), { endpoint: url, needsRegistration: true });
+    }
+  }
+
+  /** Connectivity services: all registered to the connectivity route with one username/password. */
+  async function connectivity(
+    client: ThingSpaceClient,
+    account: string,
+    services: string[],
+    listed: Registration[],
+    out: Change[],
+    fail: (service: string, detail: string, extra?: Partial<RegistrationStatus>) => Promise<void>,
+  ): Promise<void> {
+    const name = `thingspace/${account}/${CONNECTIVITY}`;
+    const url = endpointOf(account, CONNECTIVITY);
+    let secret: StoredSecret | undefined;
+    try {
+      secret = await readSecret(name);
+    } catch (error) {
+      for (const service of services) await fail(service, describe(error), { endpoint: url });
+      return;
+    }
+    const states = await Promise.all(services.map((service) => deps.status.get(account, service)));
+    const reasons = services.map((service, i) =>
+      driftOf(listed.find((r) => r.serviceName === service), url, secret, states[i], (current) => (!current.username || !current.password ? 'no credentials stored' : undefined)),
+    );
+    if (reasons.every((r) => r === undefined)) {
+      for (const [i, service] of services.entries()) await unchanged(account, service, url, states[i], out);
+      return;
+    }
+    // One credential pair serves every service: a new pair means registering them all again.
+    const next = { username: `gw-${random(9)}`, password: random(32) };
+    try {
+      await writeRotated(name, secret, next);
+    } catch (error) {
+      for (const service of services) await fail(service, `new credentials could not be stored (${describe(error)}); nothing was registered`, { endpoint: url, needsRegistration: true });
+      return;
+    }
+    const reason = reasons.find((r) => r !== undefined)!;
+    for (const [i, service] of services.entries()) {
+      try {
+        await registerReplacing(client, 'connectivity', account, service, url, next);
+        const existed = listed.some((r) => r.serviceName === service);
+        await changed(account, service, url, existed ? 'rotated' : 'registered', reasons[i] ?? `credentials rotated (${reason})`, out);
+      } catch (error) {
+        await fail(service, describe(error), { endpoint: url, needsRegistration: true });
+      }
+    }
+  }
+
+  /** Why a registration must be made again, or undefined when it is in place. */
+  function driftOf(
+    registered: Registration | undefined,
+    url: string,
+    secret: StoredSecret | undefined,
+    status: RegistrationStatus | undefined,
+    missingSecret: (current: SecretVersion) => string | undefined,
+  ): string | undefined {
+    if (!registered) return 'not registered';
+    if (registered.url !== url) return 'registered to another URL';
+    if (status?.needsRegistration) return 'the previous run could not finish';
+    if (!secret) return 'no secret stored';
+    const missing = missingSecret(secret.current);
+    if (missing) return missing;
+    if (!secret.rotatedOn || now().getTime() - Date.parse(secret.rotatedOn) >= config.maxAgeMs) return 'credential older than the maximum age';
+    return undefined;
+  }
+
+  /** Registers; on an "already registered" refusal, deletes and registers again (the documents do not say which happens). */
+  async function registerReplacing(
+    client: ThingSpaceClient,
+    api: CallbackApi,
+    account: string,
+    service: string,
+    url: string,
+    extra: Parameters<ThingSpaceClient['register']>[4],
+  ) {
+    try {
+      return await client.register(api, account, service, url, extra);
+    } catch (error) {
+      if (!(error instanceof ThingSpaceApiError) || error.status !== 400 || !/ALREADY|EXIST|DUPLICATE|REGISTERED/i.test(error.errorCode ?? '')) throw error;
+      await client.deregister(api, account, service);
+      return client.register(api, account, service, url, extra);
+    }
+  }
+
+  /** Writes `next` as current; the old current (or `keep`'s previous) stays valid for the grace period. */
+  async function writeRotated(name: string, old: StoredSecret | undefined, next: SecretVersion, keep?: StoredSecret): Promise<StoredSecret> {
+    const previous = keep?.previous ?? (old && Object.keys(old.current).length > 0 ? old.current : undefined);
+    const value: StoredSecret = {
+      current: next,
+      ...(previous ? { previous, previousValidUntil: keep?.previousValidUntil ?? new Date(now().getTime() + config.graceMs).toISOString() } : {}),
+      rotatedOn: now().toISOString(),
+    };
+    await deps.secrets.put(name, JSON.stringify(value));
+    return value;
+  }
+
+  async function readSecret(name: string): Promise<StoredSecret | undefined> {
+    const value = await deps.secrets.get(name);
+    if (value === undefined) return undefined;
+    try {
+      const rotatedOn = (JSON.parse(value) as { rotatedOn?: unknown }).rotatedOn;
+      return { ...parseChannelSecret(name, value), ...(typeof rotatedOn === 'string' ? { rotatedOn } : {}) };
+    } catch {
+      return undefined; // a malformed secret is replaced by a registration
+    }
+  }
+
+  async function retry<T>(write: () => Promise<T>): Promise<T> {
+    const attempts = deps.writeAttempts ?? 3;
+    for (let i = 1; ; i++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (i >= attempts) throw error;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+      }
+    }
+  }
+
+  async function unchanged(account: string, service: string, url: string, status: RegistrationStatus | undefined, out: Change[]): Promise<void> {
+    out.push({ account, service, action: 'unchanged' });
+    await deps.status.put({ ...status, account, service, endpoint: url, state: 'registered', lastCheckedOn: now().toISOString(), lastError: undefined, needsRegistration: undefined });
+  }
+
+  async function changed(account: string, service: string, url: string, action: 'registered' | 'rotated', detail: string, out: Change[]): Promise<void> {
+    out.push({ account, service, action, detail });
+    const at = now().toISOString();
+    await deps.status.put({ account, service, endpoint: url, state: 'registered', lastCheckedOn: at, lastChangedOn: at });
+  }
+
+  function endpointOf(account: string, channel: string): string {
+    return `${config.publicBaseUrl.replace(/\/+$/, '')}/webhooks/thingspace/${encodeURIComponent(account)}/${channel}`;
+  }
+}
+
+/** An error as the status shows it: ThingSpace's code and the step, never a credential. */
+function describe(error: unknown): string {
+  if (error instanceof ThingSpaceApiError) return error.message;
+  const e = error as { name?: string; message?: string };
+  return `${e?.name ?? 'Error'}: ${(e?.message ?? '').slice(0, 200)}`;
+}
