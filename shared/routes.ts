@@ -12,9 +12,10 @@ export interface RouteDefinition {
 /**
  * What a function may do with the table: webhooks write callbacks (Put/Update); the query API
  * reads callbacks (Query/GetItem on the table and its indexes) and deletes single ones; the
- * authorizer reads API keys (GetItem on the key partition only).
+ * authorizer reads API keys (GetItem on the key partition only); the re-registration job reads
+ * and writes its status records (GetItem/PutItem on the `REG#` partitions only).
  */
-export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys';
+export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys' | 'write-registrations';
 
 export interface FunctionDefinition {
   /** Function id: also the folder under `functions/`. */
@@ -30,6 +31,8 @@ export interface FunctionDefinition {
   routes: RouteDefinition[];
   /** True when its routes sit behind the API key authorizer. */
   authorized: boolean;
+  /** Run on a schedule (the re-registration job) rather than by a route. */
+  scheduled?: boolean;
 }
 
 /** A ThingSpace webhook; `secret` is the channel whose secret verifies it (SOAP shares Connectivity's). */
@@ -56,6 +59,17 @@ const DEVICE = '/v1/{scopeId}/devices/{deviceId}';
 
 /** Id of the function that checks API keys for every authorized route. */
 export const AUTHORIZER_ID = 'authorizer';
+
+/** Id of the scheduled re-registration job. */
+export const REREGISTER_ID = 'reregister';
+
+/** The webhook channel (route and secret) a ThingSpace service is registered to. */
+export function channelOfService(service: string): 'diagnostics' | 'location' | 'device-location' | 'connectivity' {
+  if (service === 'Diagnostics') return 'diagnostics';
+  if (service === 'Location') return 'location';
+  if (service === 'DeviceLocation') return 'device-location';
+  return 'connectivity';
+}
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   thingspace('diagnostics'),
@@ -93,6 +107,16 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     table: 'read-apikeys',
     routes: [],
     authorized: false,
+  },
+  {
+    id: REREGISTER_ID,
+    entry: 'functions/reregister/handler.ts',
+    // Its secrets depend on the configured accounts: the stack grants them from the `registrations` context.
+    secrets: [],
+    table: 'write-registrations',
+    routes: [],
+    authorized: false,
+    scheduled: true,
   },
 ];
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseChannelSecret, type ChannelSecret, type SecretVersion } from '../secrets/channel-secret';
 import type { SecretStore } from '../secrets/source';
 import { ThingSpaceApiError, ThingSpaceClient, type CallbackApi, type Registration } from '../thingspace/api-client';
+import { channelOfService } from '../routes';
 import type { RegistrationStatus, RegistrationStatusStore } from './status';
 
 /** Which services of which account to keep registered (REGISTRATIONS). */
@@ -55,10 +56,8 @@ const CONNECTIVITY = 'connectivity';
 
 /** The channel (webhook route and secret) and the API of a ThingSpace service. */
 function channelOf(service: string): { api: CallbackApi; channel: string } {
-  if (service === 'Diagnostics') return { api: 'diagnostics', channel: 'diagnostics' };
-  if (service === 'Location') return { api: 'location', channel: 'location' };
-  if (service === 'DeviceLocation') return { api: 'location', channel: 'device-location' };
-  return { api: 'connectivity', channel: CONNECTIVITY };
+  const channel = channelOfService(service);
+  return { api: channel === 'device-location' ? 'location' : channel, channel };
 }
 
 const random = (bytes: number) => randomBytes(bytes).toString('base64url');
