@@ -49,6 +49,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   env.AWS_ACCESS_KEY_ID ||= 'local';
   env.AWS_SECRET_ACCESS_KEY ||= 'local';
   env.POWERTOOLS_SERVICE_NAME ||= 'iot-callback-gateway';
+  // Metrics (CloudWatch EMF lines) mean nothing on one machine: off unless asked for.
+  env.POWERTOOLS_METRICS_DISABLED ||= 'true';
 
   await mkdir(dataDir, { recursive: true });
   let engine: Server | undefined;

@@ -1,5 +1,6 @@
 import { PayloadTooLargeError, ServiceUnavailableError } from './http/errors';
 import { logger } from './log';
+import { emit, METRIC, MetricUnit } from './metrics';
 import { toRecords, type CallbackFacts } from './mapping';
 import type { ReceivedCallback } from './model';
 import { CallbackStore, MAX_ITEM_BYTES, RecordTooLargeError, StoreUnavailableError } from './store/callback-store';
@@ -40,6 +41,9 @@ export async function acceptCallback(
     events: mapped.events.length,
     notifications: mapped.notifications.length,
   };
-  logger.info('callback accepted', { outcome: acceptance.status, ...acceptance, durationMs: Date.now() - started });
+  const durationMs = Date.now() - started;
+  logger.info('callback accepted', { outcome: acceptance.status, ...acceptance, durationMs });
+  emit(acceptance.status === 'stored' ? METRIC.accepted : METRIC.duplicate, { channel: received.channel });
+  emit(METRIC.latency, { channel: received.channel }, durationMs, MetricUnit.Milliseconds);
   return acceptance;
 }

@@ -96,6 +96,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       ...kapuaVerbs(`${DEVICE}/events`, 'eventId'),
       { method: 'GET', path: `${DEVICE}/operations` },
       { method: 'GET', path: '/v1/{scopeId}/registrations' },
+      { method: 'GET', path: '/v1/{scopeId}/rejections' },
       { method: 'GET', path: '/v1/openapi.json' },
     ],
     authorized: true,

@@ -7,6 +7,7 @@ import type { SecretStore } from './secrets/source';
 import { RegistrationStatusStore } from './reregister/status';
 import { ApiKeyStore } from './apikeys/store';
 import { CallbackReader } from './query/reader';
+import { RejectionLog } from './rejections';
 import { CallbackStore } from './store/callback-store';
 
 /**
@@ -17,6 +18,7 @@ import { CallbackStore } from './store/callback-store';
 export interface Runtime {
   secrets: SecretCache;
   store: CallbackStore;
+  rejections: RejectionLog;
 }
 
 /** The table every function works on: TABLE_NAME, required. */
@@ -53,5 +55,10 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     tableName: tableName(env),
     retentionDays: envInt('RETENTION_DAYS', DEFAULT_RETENTION_DAYS, { min: 0, max: 36_500 }, env),
   });
-  return { secrets, store };
+  const rejections = new RejectionLog(createDynamoClient(env), {
+    tableName: tableName(env),
+    capPerScope: envInt('REJECTION_LOG_CAP', 500, { min: 1, max: 100_000 }, env),
+    ttlHours: envInt('REJECTION_LOG_TTL_HOURS', 24, { min: 1, max: 720 }, env),
+  });
+  return { secrets, store, rejections };
 }

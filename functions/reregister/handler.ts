@@ -1,6 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger } from '../../shared/log';
+import { emit, METRIC, metrics } from '../../shared/metrics';
 import { jobConfig } from '../../shared/reregister/config';
 import { runReregistration } from '../../shared/reregister/job';
 import { createSecretStore, createStatusStore } from '../../shared/runtime';
@@ -22,11 +24,14 @@ async function reregister(): Promise<{ changed: number; errors: number; unchange
     if (c.action === 'error') logger.error('registration failed', fields);
     else logger.info('registration checked', fields);
   }
-  return {
+  const summary = {
     changed: changes.filter((c) => c.action === 'registered' || c.action === 'rotated').length,
     errors: changes.filter((c) => c.action === 'error').length,
     unchanged: changes.filter((c) => c.action === 'unchanged').length,
   };
+  emit(METRIC.registrationChanges, {}, summary.changed);
+  emit(METRIC.registrationFailures, {}, summary.errors);
+  return summary;
 }
 
-export const handler = middy(reregister).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(reregister).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));

@@ -2,5 +2,12 @@ import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
 import { createSensoroWebhook, sensoroConfig } from '../../shared/sensoro/webhook';
 
+const runtime = createRuntime();
+
 /** POST /webhooks/sensoro/{appId} */
-export const handler = webhookHandler(createSensoroWebhook(createRuntime(), sensoroConfig()));
+export const handler = webhookHandler(createSensoroWebhook(runtime, sensoroConfig()), {
+  provider: 'sensoro',
+  channel: 'sensoro',
+  rejections: runtime.rejections,
+  isKnownScope: (appId) => runtime.secrets.knows(`sensoro/${appId}`),
+});

@@ -2,5 +2,12 @@ import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
 import { connectivityChannel, createCredentialWebhook } from '../../shared/thingspace/credential-webhook';
 
+const runtime = createRuntime();
+
 /** POST /webhooks/thingspace/{account}/connectivity */
-export const handler = webhookHandler(createCredentialWebhook(connectivityChannel, createRuntime()));
+export const handler = webhookHandler(createCredentialWebhook(connectivityChannel, runtime), {
+  provider: 'thingspace',
+  channel: 'connectivity',
+  rejections: runtime.rejections,
+  isKnownScope: (account) => runtime.secrets.knows(`thingspace/${account}/connectivity`),
+});

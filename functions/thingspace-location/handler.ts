@@ -3,5 +3,12 @@ import { createRuntime } from '../../shared/runtime';
 import { createHmacWebhook, hmacWebhookConfig } from '../../shared/thingspace/hmac-webhook';
 import { locationChannel } from '../../shared/thingspace/location';
 
+const runtime = createRuntime();
+
 /** POST /webhooks/thingspace/{account}/location */
-export const handler = webhookHandler(createHmacWebhook(locationChannel, createRuntime(), hmacWebhookConfig()));
+export const handler = webhookHandler(createHmacWebhook(locationChannel, runtime, hmacWebhookConfig()), {
+  provider: 'thingspace',
+  channel: 'location',
+  rejections: runtime.rejections,
+  isKnownScope: (account) => runtime.secrets.knows(`thingspace/${account}/location`),
+});

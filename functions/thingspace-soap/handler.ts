@@ -2,5 +2,13 @@ import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
 import { createCredentialWebhook, renderSoapError, soapChannel } from '../../shared/thingspace/credential-webhook';
 
+const runtime = createRuntime();
+
 /** POST /webhooks/thingspace/{account}/soap */
-export const handler = webhookHandler(createCredentialWebhook(soapChannel, createRuntime()), renderSoapError);
+export const handler = webhookHandler(createCredentialWebhook(soapChannel, runtime), {
+  provider: 'thingspace',
+  channel: 'soap',
+  render: renderSoapError,
+  rejections: runtime.rejections,
+  isKnownScope: (account) => runtime.secrets.knows(`thingspace/${account}/connectivity`),
+});

@@ -1,9 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../log';
+import { emit, METRIC, metrics } from '../metrics';
+import type { RejectionLog } from '../rejections';
 import { GatewayError } from './errors';
 import { toErrorResponse } from './response';
+import { checkSource, sourceAllowList } from './source';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -12,9 +16,10 @@ type Result = APIGatewayProxyStructuredResultV2;
  * Turns any error into its HTTP answer and logs it: a 4xx as a warning with its reason, anything
  * else as an error with the cause's name and message (SDK messages carry no secret values).
  */
-export function webhookErrors(render: ErrorRenderer = toErrorResponse): MiddlewareObj<Event, Result> {
+export function webhookErrors(options: WebhookOptions): MiddlewareObj<Event, Result> {
+  const render = options.render ?? toErrorResponse;
   return {
-    onError: function webhookErrorsOnError(request) {
+    onError: async function webhookErrorsOnError(request) {
       const error = request.error;
       const response = render(error, request.event);
       const cause = (error as { cause?: { name?: string; message?: string } } | undefined)?.cause;
@@ -27,7 +32,41 @@ export function webhookErrors(render: ErrorRenderer = toErrorResponse): Middlewa
       };
       if ((response.statusCode ?? 500) >= 500) logger.error('callback not stored', fields);
       else logger.warn('callback rejected', fields);
+      emit(METRIC.rejected, { channel: options.channel, reason: fields.errorCode });
+      if (fields.errorCode === 'SERVICE_UNAVAILABLE' && /store/i.test(String(fields.reason))) emit(METRIC.storeFailure, { channel: options.channel });
+      if (options.rejections) await recordRejection(options, request.event, response.statusCode ?? 500, fields.errorCode, String(fields.reason ?? ''));
       request.response = response;
+    },
+  };
+}
+
+/** Keeps a short record of a refused request; a failure to keep it is logged and changes no answer. */
+async function recordRejection(options: WebhookOptions, event: Event, statusCode: number, errorCode: string, reason: string): Promise<void> {
+  const scope = event.pathParameters?.account ?? event.pathParameters?.appId;
+  const known = scope !== undefined && options.isKnownScope?.(scope) === true;
+  try {
+    await options.rejections!.record({
+      scopeId: known ? scope! : '_unknown',
+      provider: options.provider,
+      channel: options.channel,
+      statusCode,
+      errorCode,
+      reason,
+      sourceIp: event.requestContext?.http?.sourceIp ?? '',
+      headerNames: Object.keys(event.headers ?? {}).map((h) => h.toLowerCase()).sort(),
+      bodyBytes: event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').length : Buffer.byteLength(event.body)) : 0,
+      receivedOn: new Date().toISOString(),
+    });
+  } catch (error) {
+    logger.warn('rejection not recorded', { cause: (error as Error)?.name });
+  }
+}
+
+/** Refuses (403) a request from outside ALLOWED_SOURCE_IPS before anything else runs. */
+export function sourceAllowed(allowList = sourceAllowList(process.env.ALLOWED_SOURCE_IPS)): MiddlewareObj<Event, Result> {
+  return {
+    before: function sourceAllowedBefore(request) {
+      checkSource(allowList, request.event.requestContext?.http?.sourceIp);
     },
   };
 }
@@ -35,9 +74,25 @@ export function webhookErrors(render: ErrorRenderer = toErrorResponse): Middlewa
 /** Renders an error as the channel's answer (ThingSpace JSON by default, SOAP faults on the SOAP route). */
 export type ErrorRenderer = (error: unknown, event: Event) => Result;
 
-/** A webhook Lambda handler: the receive function, with logger context and error answers. */
-export function webhookHandler(receive: (event: Event, context: Context) => Promise<Result>, render?: ErrorRenderer) {
+export interface WebhookOptions {
+  provider: 'thingspace' | 'sensoro';
+  channel: string;
+  render?: ErrorRenderer;
+  /** Where refused requests are recorded (the rejected-request log). */
+  rejections?: RejectionLog;
+  /** Whether a scope is known to have a secret (a cache look, no fetch): unknown ones share one capped log. */
+  isKnownScope?: (scope: string) => boolean;
+}
+
+/**
+ * A webhook Lambda handler: the receive function behind, in order, the logger context, the
+ * metrics flush, the error answer (with its metric and rejected-request record) and the source
+ * allow-list (which must refuse before anything reads the body).
+ */
+export function webhookHandler(receive: (event: Event, context: Context) => Promise<Result>, options: WebhookOptions) {
   return middy<Event, Result>(receive)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(webhookErrors(render));
+    .use(logMetrics(metrics))
+    .use(webhookErrors(options))
+    .use(sourceAllowed());
 }

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
-import { eventPk, notificationPk, operationPk, registrationPk } from '../store/table';
-import { entityNotFound, illegalArgument, kapuaErrorResponse, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, unauthenticated } from './kapua';
+import { eventPk, notificationPk, operationPk, registrationPk, rejectionPk } from '../store/table';
+import { entityNotFound, illegalArgument, kapuaErrorResponse, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated } from './kapua';
 import { OPENAPI } from './openapi';
 import { listOptions, type SortParams } from './params';
 import type { CallbackReader } from './reader';
@@ -28,7 +28,7 @@ interface Collection {
   listAttributes?: string[];
 }
 
-const COLLECTIONS: Record<'notifications' | 'events' | 'operations' | 'registrations', Collection> = {
+const COLLECTIONS: Record<'notifications' | 'events' | 'operations' | 'registrations' | 'rejections', Collection> = {
   notifications: {
     entityType: 'managementOperationNotification',
     listType: 'managementOperationNotificationListResult',
@@ -63,7 +63,18 @@ const COLLECTIONS: Record<'notifications' | 'events' | 'operations' | 'registrat
     defaultSort: 'service',
     show: (item) => toRegistration(item),
   },
+  rejections: {
+    entityType: 'rejectedRequest',
+    listType: 'rejectedRequestListResult',
+    partition: (p) => rejectionPk(p.scopeId),
+    sortParams: { receivedOn: 'time' },
+    defaultSort: 'receivedOn',
+    show: (item) => toRejection(item),
+  },
 };
+
+/** Collections addressed by scope alone (no device in the path). */
+const SCOPE_COLLECTIONS = ['/registrations', '/rejections'];
 
 const SCOPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ID = /^[\x21-\x7e]{1,256}$/;
@@ -88,7 +99,7 @@ function pathOf(event: Event, scopes: string[]): Path {
   }
   if (!SCOPE.test(scopeId)) throw illegalArgument('scopeId', scopeId);
   if (!scopes.includes(scopeId)) throw subjectUnauthorized(`read:${scopeId}`);
-  if (event.routeKey.endsWith('/registrations')) return { scopeId, deviceId: '' };
+  if (SCOPE_COLLECTIONS.some((c) => event.routeKey.endsWith(c))) return { scopeId, deviceId: '' };
   if (!p.deviceId || !ID.test(p.deviceId)) throw illegalArgument('deviceId', p.deviceId ?? '');
   if (p.operationId !== undefined && !ID.test(p.operationId)) throw illegalArgument('operationId', p.operationId);
   return { scopeId, deviceId: p.deviceId, ...(p.operationId !== undefined ? { operationId: p.operationId } : {}) };
@@ -138,7 +149,9 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
         ? 'events'
         : path.endsWith('/registrations')
           ? 'registrations'
-          : 'operations';
+          : path.endsWith('/rejections')
+            ? 'rejections'
+            : 'operations';
     const collection = COLLECTIONS[name];
     const at = pathOf(event, who.scopes);
     const pk = collection.partition(at);

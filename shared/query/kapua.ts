@@ -148,3 +148,20 @@ export function toRegistration(item: Record<string, unknown>): Record<string, un
     consecutiveFailures: item.consecutiveFailures,
   });
 }
+
+/** A rejected-request record (`GET /v1/{scopeId}/rejections`): never a header value or a body byte. */
+export function toRejection(item: Record<string, unknown>): Record<string, unknown> {
+  return compact({
+    type: 'rejectedRequest',
+    scopeId: item.scopeId,
+    receivedOn: item.receivedOn,
+    provider: item.provider,
+    channel: item.channel,
+    httpStatus: item.statusCode,
+    errorCode: item.errorCode,
+    reason: item.reason,
+    sourceIp: item.sourceIp,
+    headerNames: item.headerNames,
+    bodyBytes: item.bodyBytes,
+  });
+}

@@ -222,6 +222,7 @@ export const OPENAPI = {
     { name: 'Events', description: 'One deviceEvent per callback and device, whether or not it belongs to an operation.' },
     { name: 'Operations', description: 'The latest status of each operation of a device.' },
     { name: 'Registrations', description: 'What the re-registration job last found and did for each (account, service).' },
+    { name: 'Rejections', description: 'Why recent webhook requests were refused.' },
     { name: 'API', description: 'This description.' },
   ],
   paths: {
@@ -271,6 +272,17 @@ export const OPENAPI = {
         responses: { '200': { description: 'A page of registration status records.', ...json(schema('CallbackRegistrationListResult')) }, ...ERRORS },
       },
     },
+    '/v1/{scopeId}/rejections': {
+      parameters: [parameter('scopeId')],
+      get: {
+        tags: ['Rejections'],
+        operationId: 'listRejections',
+        summary: 'Recently refused webhook requests of the scope (why, from where, which header names)',
+        description: 'A short-lived, capped log: each scope keeps at most REJECTION_LOG_CAP records (500), each for REJECTION_LOG_TTL_HOURS (24). Never a header value or a body byte.',
+        parameters: [parameter('offset'), parameter('limit'), parameter('askTotalCount'), parameter('rejectionSortParam'), parameter('sortDir'), parameter('cursor')],
+        responses: { '200': { description: 'A page of rejected requests.', ...json(schema('RejectedRequestListResult')) }, ...ERRORS },
+      },
+    },
     '/v1/openapi.json': {
       get: {
         tags: ['API'],
@@ -307,6 +319,7 @@ export const OPENAPI = {
       eventSortParam: { name: 'sortParam', in: 'query', schema: schema('EventSortParam') },
       operationSortParam: { name: 'sortParam', in: 'query', schema: schema('OperationSortParam') },
       registrationSortParam: { name: 'sortParam', in: 'query', schema: schema('RegistrationSortParam') },
+      rejectionSortParam: { name: 'sortParam', in: 'query', schema: schema('RejectionSortParam') },
       sortDir: { name: 'sortDir', in: 'query', schema: schema('SortDir') },
       resource: { name: 'resource', in: 'query', description: 'Only the records of this resource.', schema: schema('Resource') },
       cursor: { name: 'cursor', in: 'query', description: 'The `nextCursor` of the previous page.', schema: schema('Cursor') },
@@ -344,6 +357,7 @@ export const OPENAPI = {
       EventSortParam: { enum: ['sentOn', 'receivedOn', 'createdOn'], default: 'sentOn' },
       OperationSortParam: { enum: ['startedOn', 'lastSentOn'], default: 'startedOn' },
       RegistrationSortParam: { enum: ['service', 'lastCheckedOn'], default: 'service' },
+      RejectionSortParam: { enum: ['receivedOn'], default: 'receivedOn' },
       NotificationQuery: queryBody('NotificationSortParam'),
       DeviceEventQuery: queryBody('EventSortParam'),
 
@@ -422,6 +436,25 @@ export const OPENAPI = {
         },
       },
       CallbackRegistrationListResult: listResult('callbackRegistrationListResult', 'CallbackRegistration'),
+      RejectedRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'scopeId', 'receivedOn', 'provider', 'channel', 'httpStatus', 'errorCode', 'reason', 'headerNames', 'bodyBytes'],
+        properties: {
+          type: { const: 'rejectedRequest' },
+          scopeId: schema('ScopeId'),
+          receivedOn: schema('KapuaDate'),
+          provider: schema('Provider'),
+          channel: { type: 'string' },
+          httpStatus: { type: 'integer', minimum: 400, maximum: 599 },
+          errorCode: { type: 'string', description: 'UNAUTHORIZED, BAD_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, FORBIDDEN, SERVICE_UNAVAILABLE, ...' },
+          reason: { type: 'string', description: "The gateway's own message, e.g. Missing signature header." },
+          sourceIp: { type: 'string' },
+          headerNames: { type: 'array', items: { type: 'string' }, description: 'Names only, lower case: never a value.' },
+          bodyBytes: { type: 'integer', minimum: 0 },
+        },
+      },
+      RejectedRequestListResult: listResult('rejectedRequestListResult', 'RejectedRequest'),
       CountResult: {
         type: 'object',
         additionalProperties: false,

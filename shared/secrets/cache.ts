@@ -54,6 +54,11 @@ export class SecretCache {
     return { value: (await this.fetch(name)).value, fromCache: false };
   }
 
+  /** True when a value of that name is in memory (fresh or not): a look that never fetches. */
+  knows(name: string): boolean {
+    return this.entries.get(name)?.value !== undefined;
+  }
+
   /**
    * A fresh value, unless the cached one was fetched within the minimum refresh interval, in which
    * case undefined is returned: there is nothing newer worth trying.

@@ -8,6 +8,7 @@
  * | notification  | `NO#{scope}#{device}#{operation}`    | `{id}`        | `{sentOn}#{id}`   | `{createdOn}#{id}`     |
  * | operation     | `OP#{scope}#{device}`                | `{operation}` | `{sentOn}#{notificationId}` of the latest | `{first createdOn}#{operation}` |
  * | registration  | `REG#{account}`                      | `{service}`   | `{lastCheckedOn}#{service}` | |
+ * | rejection     | `REJ#{scope}`                        | `{slot}` (one of a capped set) | `{receivedOn}#{slot}` | |
  *
  * Partitions are per device (and per operation), so a fleet's writes spread over as many
  * partitions as it has devices. Device and operation ids are URI-encoded inside keys so that no
@@ -40,7 +41,7 @@ export type IndexName = keyof typeof TABLE.indexes | keyof typeof TABLE.globalIn
 export const API_KEY_PK = 'APIKEY';
 
 /** The partition-key prefixes the query API may read (callback records and registration status), and nothing else. */
-export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'OP#', 'REG#'] as const;
+export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'OP#', 'REG#', 'REJ#'] as const;
 
 /** Partition-key prefix of the re-registration job's status records: the only items it writes. */
 export const REGISTRATION_PK_PREFIX = 'REG#';
@@ -56,5 +57,7 @@ export const notificationPk = (scopeId: string, deviceId: string, operationId: s
 export const operationPk = (scopeId: string, deviceId: string) => `OP#${scopeId}#${part(deviceId)}`;
 /** Partition key of an account's registration status records (one item per service). */
 export const registrationPk = (account: string) => `${REGISTRATION_PK_PREFIX}${account}`;
+/** Partition key of a scope's rejected-request log (a bounded set of slots). */
+export const rejectionPk = (scopeId: string) => `REJ#${scopeId}`;
 /** Partition key of one resource's records within a partition (the byResource* indexes). */
 export const resourceKey = (pk: string, resource: string) => `${pk}#${part(resource)}`;

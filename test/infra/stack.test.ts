@@ -3,19 +3,19 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { GatewayFunctionSettings } from '../../infra/gateway-function';
-import { DEFAULT_SETTINGS, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
-import { AUTHORIZER_ID, FUNCTIONS, ROUTES } from '../../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES, TABLE } from '../../shared/store/table';
+import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
+import type { RegistrationsConfig } from '../../shared/reregister/job';
+import { AUTHORIZER_ID, channelOfService, FUNCTIONS, REREGISTER_ID, ROUTES } from '../../shared/routes';
+import { API_KEY_PK, CALLBACK_PK_PREFIXES, REGISTRATION_PK_PREFIX, TABLE } from '../../shared/store/table';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const SETTINGS: GatewayFunctionSettings = { ...DEFAULT_SETTINGS, secretPrefix: 'iot-gateway/' };
+const SETTINGS: GatewaySettings = { ...DEFAULT_SETTINGS, secretPrefix: 'iot-gateway/' };
 const ACCOUNT = '0212312345-00001';
 const SECRET_ARN_PREFIX = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:';
 
 /** A stack built without bundling (the context key makes NodejsFunction skip esbuild). */
-function buildStack(settings: Partial<GatewayFunctionSettings> = {}) {
+function buildStack(settings: Partial<GatewaySettings> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   return new IotCallbackGatewayStack(app, 'IotCallbackGateway', { ...SETTINGS, ...settings });
 }
@@ -49,6 +49,7 @@ const SAMPLE_PKS = {
   event: `EV#s1#${ACCOUNT}`,
   notification: `NO#s1#${ACCOUNT}#op-1`,
   operation: `OP#s1#${ACCOUNT}`,
+  registration: `REG#${ACCOUNT}`,
   apiKey: API_KEY_PK,
 };
 const CALLBACK_PKS = [SAMPLE_PKS.event, SAMPLE_PKS.notification, SAMPLE_PKS.operation];
@@ -135,11 +136,38 @@ function canAccess(statements: Statement[], action: string, resource: string, pk
   );
 }
 
+const GET = 'secretsmanager:GetSecretValue';
+const PUT = 'secretsmanager:PutSecretValue';
+const CREATE = 'secretsmanager:CreateSecret';
+
+/**
+ * The secret names (after the prefix; `*` = one path segment) a function is meant to read and to
+ * write: a webhook its own patterns, read only; the re-registration job the `api` secret of each
+ * configured account (read) and the channels of its configured services (read and write).
+ */
+function intendedSecrets(fnId: string, registrations: RegistrationsConfig): { read: string[]; write: string[] } {
+  const definition = definitionOf(fnId);
+  if (definition.table !== 'write-registrations') return { read: definition.secrets, write: [] };
+  const channels = registrations.flatMap((r) => r.services.map((service) => `thingspace/${r.account}/${channelOfService(service)}`));
+  const write = [...new Set(channels)];
+  return { read: [...new Set([...registrations.map((r) => `thingspace/${r.account}/api`), ...write])], write };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether `name` is one of `patterns`, `*` standing for exactly one path segment (as in the function table). */
+const namedBy = (patterns: string[], name: string) =>
+  patterns.some((p) => new RegExp(`^${p.split('*').map(escapeRegExp).join('[^/]+')}$`).test(name));
+
+/** The last segment of every ThingSpace secret name: the four channels and the account's API credentials. */
+const CHANNEL_NAMES = ['diagnostics', 'location', 'device-location', 'connectivity', 'api'];
+
 /**
  * The safety rules for one function's grants; throws (via expect) on any breach. Kept as a function
- * so a test can prove it rejects a stack with a wildcard or an unconditioned grant.
+ * so a test can prove it rejects a stack with a wildcard or an unconditioned grant. `registrations`
+ * is the context the stack was built with (the job's secret grants follow it).
  */
-function assertNarrowGrants(template: Template, functionId: string, fnId: string): void {
+function assertNarrowGrants(template: Template, functionId: string, fnId: string, registrations: RegistrationsConfig = []): void {
   const definition = definitionOf(fnId);
   const statements = statementsOf(template, functionId);
   const tableArn = tableArnOf(template);
@@ -151,27 +179,39 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
     expect(s.actions.filter((a) => a.includes('*'))).toEqual([]);
   }
 
-  // Secrets: GetSecretValue on the function's own patterns, nothing for a function without secrets.
+  // Secrets: exactly the intended names, each action on exactly its resources; no statement at all without any.
+  const intended = intendedSecrets(fnId, registrations);
   const secretStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
-  const secretResources = secretStatements.flatMap((s) => s.resources);
-  expect(secretStatements.flatMap((s) => s.actions)).toEqual(
-    secretStatements.length > 0 ? ['secretsmanager:GetSecretValue'] : [],
-  );
-  expect(secretResources.sort()).toEqual(
-    definition.secrets.map((p) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${p}-??????`).sort(),
-  );
+  const arnOf = (name: string) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${name}-??????`;
+  const resourcesOf = (action: string) =>
+    [...new Set(secretStatements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources))].sort();
+  const expectedActions = [...(intended.read.length > 0 ? [GET] : []), ...(intended.write.length > 0 ? [CREATE, PUT] : [])];
+  expect([...new Set(secretStatements.flatMap((s) => s.actions))].sort()).toEqual(expectedActions.sort());
+  expect(resourcesOf(GET)).toEqual(intended.read.map(arnOf).sort());
+  for (const action of [PUT, CREATE]) expect(resourcesOf(action)).toEqual(intended.write.map(arnOf).sort());
 
-  // What the patterns really allow, checked against concrete secret ARNs.
-  const canRead = (name: string) => secretResources.some((pattern) => iamMatches(pattern, realSecretArn(name)));
-  for (const own of definition.secrets) expect(canRead(sampleName(own))).toBe(true);
-  const own = definition.secrets.map(sampleName);
-  const foreign = [
+  // What the patterns really allow, checked against concrete secret ARNs of every channel of several accounts.
+  const maySecret = (action: string, name: string) =>
+    secretStatements.some(
+      (s) => s.actions.some((a) => iamMatches(a, action)) && s.resources.some((r) => iamMatches(r, realSecretArn(name))),
+    );
+  const accounts = [ACCOUNT, ...registrations.map((r) => r.account), 'another-account'];
+  const names = new Set([
     ...FUNCTIONS.flatMap((f) => f.secrets.map(sampleName)),
-    `thingspace/${ACCOUNT}/api`,
-    `thingspace/${ACCOUNT}/connectivity`,
+    ...intended.read.map(sampleName),
+    ...accounts.flatMap((account) => CHANNEL_NAMES.map((channel) => `thingspace/${account}/${channel}`)),
     `sensoro/${ACCOUNT}`,
-  ].filter((name) => !own.includes(name));
-  for (const name of foreign) expect({ name, readable: canRead(name) }).toEqual({ name, readable: false });
+  ]);
+  for (const name of names) {
+    const readable = namedBy(intended.read, name);
+    const writable = namedBy(intended.write, name);
+    expect({ name, read: maySecret(GET, name), put: maySecret(PUT, name), create: maySecret(CREATE, name) }).toEqual({
+      name,
+      read: readable,
+      put: writable,
+      create: writable,
+    });
+  }
 
   // Table: exactly the statements of the function's access kind.
   const tableStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
@@ -185,11 +225,12 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
       break;
     case 'read-callbacks':
       expect(tableActions).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query']);
-      // Every statement is held to the callback partitions, listed exactly.
+      // Reads are held to the callback and status partitions, deletes to the callback partitions, listed exactly.
       for (const s of tableStatements) {
-        expect(s.conditions).toEqual({
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((p) => `${p}*`) },
-        });
+        const prefixes = s.actions.includes('dynamodb:DeleteItem')
+          ? CALLBACK_PK_PREFIXES.filter((p) => p !== REGISTRATION_PK_PREFIX)
+          : CALLBACK_PK_PREFIXES;
+        expect(s.conditions).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } });
         expect(s.resources.every((r) => r === tableArn || r === indexArn)).toBe(true);
       }
       expect(tableStatements.filter((s) => s.actions.includes('dynamodb:DeleteItem')).flatMap((s) => s.resources)).toEqual(
@@ -205,6 +246,9 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
         expect(may('Query', SAMPLE_PKS.apiKey, `${tableArn}/index/${index}`)).toBe(false);
       }
       for (const action of ['Query', 'GetItem', 'DeleteItem', 'PutItem']) expect(may(action, SAMPLE_PKS.apiKey)).toBe(false);
+      // The registration status records: listed and read, never deleted or written (they are the job's).
+      for (const action of ['Query', 'GetItem']) expect(may(action, SAMPLE_PKS.registration)).toBe(true);
+      for (const action of ['DeleteItem', 'PutItem']) expect(may(action, SAMPLE_PKS.registration)).toBe(false);
       for (const action of ['PutItem', 'UpdateItem', 'Scan', 'BatchGetItem']) expect(may(action, SAMPLE_PKS.event)).toBe(false);
       break;
     case 'read-apikeys':
@@ -216,8 +260,26 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
         },
       ]);
       expect(may('GetItem', SAMPLE_PKS.apiKey)).toBe(true);
-      for (const pk of CALLBACK_PKS) expect(may('GetItem', pk)).toBe(false);
+      for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.registration]) expect(may('GetItem', pk)).toBe(false);
       expect(may('Query', SAMPLE_PKS.apiKey)).toBe(false);
+      break;
+    case 'write-registrations':
+      expect(tableStatements).toEqual([
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${REGISTRATION_PK_PREFIX}*`] } },
+        },
+      ]);
+      // Its own status records, nothing else: no callback, no API key, no index, no other action.
+      for (const action of ['GetItem', 'PutItem']) {
+        expect(may(action, SAMPLE_PKS.registration)).toBe(true);
+        for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.apiKey]) expect({ action, pk, ok: may(action, pk) }).toEqual({ action, pk, ok: false });
+        expect(may(action, SAMPLE_PKS.registration, `${tableArn}/index/${Object.keys(TABLE.indexes)[0]}`)).toBe(false);
+      }
+      for (const action of ['Query', 'UpdateItem', 'DeleteItem', 'Scan', 'BatchWriteItem']) {
+        expect({ action, ok: may(action, SAMPLE_PKS.registration) }).toEqual({ action, ok: false });
+      }
       break;
   }
 }
@@ -232,7 +294,7 @@ describe('IotCallbackGatewayStack', () => {
   const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
 
   test('one Lambda function per function definition, and no CDK helper functions', () => {
-    expect(FUNCTIONS).toHaveLength(8);
+    expect(FUNCTIONS).toHaveLength(9);
     expect(Object.keys(lambdas)).toHaveLength(FUNCTIONS.length);
     expect(Object.keys(lambdas).sort()).toEqual(FUNCTIONS.map((f) => logicalIdOf(stack, f.id)).sort());
     expect(Object.keys(template.findResources('Custom::LogRetention'))).toHaveLength(0);
@@ -243,7 +305,10 @@ describe('IotCallbackGatewayStack', () => {
     expect(fn.Runtime).toBe('nodejs22.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.MemorySize).toBe(512);
-    expect(fn.Timeout).toBe(10);
+    const definition = definitionOf(fnId);
+    // Behind API Gateway: 10 s. The scheduled job: 5 minutes, one run at a time.
+    expect(fn.Timeout).toBe(definition.scheduled ? 300 : 10);
+    expect(fn.ReservedConcurrentExecutions).toBe(definition.scheduled ? 1 : undefined);
     expect(fn.Handler).toBe('index.handler');
 
     const logGroupId = fn.LoggingConfig.LogGroup.Ref;
@@ -255,15 +320,18 @@ describe('IotCallbackGatewayStack', () => {
     expect(env.TABLE_NAME).toEqual({ Ref: Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] });
     expect(env.SECRET_PREFIX).toBe('iot-gateway/');
     expect(env).toMatchObject({
-      RETENTION_DAYS: '365',
-      SECRET_CACHE_TTL_SECONDS: '300',
-      MAX_BODY_BYTES: '262144',
       POWERTOOLS_SERVICE_NAME: 'iot-callback-gateway',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     });
-    // Each webhook gets its own provider's settings and none of the other's; the rest get neither.
-    const definition = definitionOf(fnId);
+    // The settings of request handling go to the functions behind API Gateway, not to the scheduled job.
+    const requestSettings = { RETENTION_DAYS: '365', SECRET_CACHE_TTL_SECONDS: '300', MAX_BODY_BYTES: '262144' };
+    for (const [name, value] of Object.entries(requestSettings)) {
+      expect({ name, value: env[name] }).toEqual({ name, value: definition.scheduled ? undefined : value });
+    }
+    // Each webhook gets its own provider's settings and none of the other's; the job its own ThingSpace
+    // settings; the rest get neither.
+    const isJob = definition.table === 'write-registrations';
     const prefixed = (prefix: string) => Object.keys(env).filter((k) => k.startsWith(prefix));
     if (definition.provider === 'sensoro') {
       expect(env).toMatchObject({ SENSORO_NONCE_WINDOW_SECONDS: '300' });
@@ -271,12 +339,28 @@ describe('IotCallbackGatewayStack', () => {
     } else if (definition.provider === 'thingspace') {
       expect(env).toMatchObject({ THINGSPACE_TOKEN_HEADER: 'x-callback-token' });
       expect(prefixed('SENSORO_')).toEqual([]);
+    } else if (isJob) {
+      expect(prefixed('THINGSPACE_').sort()).toEqual(['THINGSPACE_BASE_URL', 'THINGSPACE_TOKEN_HEADER']);
+      expect(prefixed('SENSORO_')).toEqual([]);
     } else {
       expect([...prefixed('THINGSPACE_'), ...prefixed('SENSORO_')]).toEqual([]);
     }
     // The query limit goes to the query API only, the key cache lifetime to the authorizer only.
     expect(env.QUERY_MAX_LIMIT).toBe(definition.table === 'read-callbacks' ? '500' : undefined);
     expect(env.API_KEY_CACHE_TTL_SECONDS).toBe(definition.table === 'read-apikeys' ? '30' : undefined);
+    // The job's configuration goes to the job only; by default ThingSpace calls the API's own endpoint.
+    const apiId = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0];
+    const jobSettings = {
+      REGISTRATIONS: '[]',
+      THINGSPACE_BASE_URL: 'https://thingspace.verizon.com',
+      PUBLIC_BASE_URL: `https://\${${apiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`,
+      REREGISTER_GRACE_MINUTES: '60',
+      CREDENTIAL_MAX_AGE_DAYS: '30',
+    };
+    for (const [name, value] of Object.entries(jobSettings)) {
+      expect({ name, value: env[name] === undefined ? undefined : render(env[name]) }).toEqual({ name, value: isJob ? value : undefined });
+    }
+    if (isJob) expect(env.THINGSPACE_TOKEN_HEADER).toBe('x-callback-token');
     // Unset: the SENSORO channel rebuilds the URL from the request's host.
     expect(env).not.toHaveProperty('SENSORO_PUBLIC_BASE_URL');
     // Empty setting: the handler keeps its own default list.
@@ -284,7 +368,8 @@ describe('IotCallbackGatewayStack', () => {
     // Names and limits only: nothing named or shaped like a key, password or token value.
     for (const [name, value] of Object.entries(env)) {
       expect(name).not.toMatch(/(KEY|SECRET|PASSWORD|TOKEN|CREDENTIALS?)$/);
-      if (name !== 'TABLE_NAME') expect(typeof value).toBe('string');
+      // Only the table name and the API's own URL are references, resolved at deploy time.
+      if (name !== 'TABLE_NAME' && name !== 'PUBLIC_BASE_URL') expect(typeof value).toBe('string');
       // Key-shaped: a long unbroken base64/hex run with digits in it.
       if (typeof value === 'string') expect(/^[A-Za-z0-9+/=]{20,}$/.test(value) && /\d/.test(value)).toBe(false);
     }
@@ -298,8 +383,11 @@ describe('IotCallbackGatewayStack', () => {
     }
     expect(apiRoutes).toHaveLength(ROUTES.length);
     expect(Object.keys(byRouteKey)).toHaveLength(ROUTES.length);
-    // A function without routes (the authorizer) is reachable through no route.
-    expect(Object.values(byRouteKey)).not.toContain(logicalIdOf(stack, AUTHORIZER_ID));
+    // A function without routes (the authorizer, the scheduled job) is reachable through no route.
+    for (const fn of FUNCTIONS.filter((f) => f.routes.length === 0)) {
+      expect(Object.values(byRouteKey)).not.toContain(logicalIdOf(stack, fn.id));
+    }
+    expect(FUNCTIONS.filter((f) => f.routes.length === 0).map((f) => f.id).sort()).toEqual([AUTHORIZER_ID, REREGISTER_ID].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
   });
 

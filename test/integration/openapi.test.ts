@@ -429,6 +429,23 @@ describe('the routes, as declared', () => {
     expect(bad.body).toMatchObject({ argumentName: 'sortParam' });
   });
 
+  it('lists the rejected requests of the scope, with header names and never a value', async () => {
+    const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${SCOPE}/diagnostics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': 'f'.repeat(64), 'x-callback-token': 'not-the-token' },
+      body: '{"transactionID":"rejected"}',
+    });
+    expect(res.status).toBe(401);
+    const R = '/v1/{scopeId}/rejections';
+    const list = await call<Page>({ method: 'GET', path: R, query: { sortDir: 'DESCENDING', limit: '1' } });
+    expect(list.body).toMatchObject({ type: 'rejectedRequestListResult', size: 1 });
+    expect(list.body.items[0]).toMatchObject({ channel: 'diagnostics', httpStatus: 401, errorCode: 'UNAUTHORIZED', headerNames: expect.arrayContaining(['x-signature', 'x-callback-token']) });
+    expect(JSON.stringify(list.body)).not.toContain('not-the-token');
+    expect(JSON.stringify(list.body)).not.toContain('f'.repeat(64));
+    const bad = await call({ method: 'GET', path: R, query: { sortParam: 'sentOn' } });
+    expect(bad.body).toMatchObject({ argumentName: 'sortParam' });
+  });
+
   it('gets single records, and answers 404 for an id not under its own device and operation', async () => {
     const notifications = (await call<Page>({ method: 'GET', path: N })).body.items;
     const id = notifications[0]!.id as string;
