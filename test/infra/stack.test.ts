@@ -2,6 +2,7 @@ import { App, ArnFormat } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
 import type { RegistrationsConfig } from '../../shared/reregister/job';
@@ -67,6 +68,11 @@ const definitionOf = (fnId: string) => FUNCTIONS.find((f) => f.id === fnId)!;
 /** The logical id CloudFormation gives the stack's function `fnId`: ground truth independent of the template. */
 function logicalIdOf(stack: IotCallbackGatewayStack, fnId: string): string {
   return stack.getLogicalId(stack.functions[fnId].function.node.defaultChild as CfnFunction);
+}
+
+/** The logical id of a scheduled function's dead-letter queue. */
+function queueIdOf(stack: IotCallbackGatewayStack, fnId: string): string {
+  return stack.getLogicalId(stack.functions[fnId].deadLetterQueue!.node.defaultChild as CfnQueue);
 }
 
 /** The table's ARN as `render` prints it. */
@@ -353,7 +359,7 @@ describe('IotCallbackGatewayStack', () => {
     const jobSettings = {
       REGISTRATIONS: '[]',
       THINGSPACE_BASE_URL: 'https://thingspace.verizon.com',
-      PUBLIC_BASE_URL: `https://\${${apiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`,
+      PUBLIC_BASE_URL: `\${${apiId}.ApiEndpoint}`,
       REREGISTER_GRACE_MINUTES: '60',
       CREDENTIAL_MAX_AGE_DAYS: '30',
     };
@@ -487,9 +493,83 @@ describe('IotCallbackGatewayStack', () => {
     );
   });
 
-  test('outputs the API URL and the table name', () => {
+  test('outputs the API URL, the table name and the URL of the job\'s dead-letter queue', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('TableName', {});
+    template.hasOutput('ReregisterDeadLetterQueueUrl', { Value: { Ref: queueIdOf(stack, REREGISTER_ID) } });
+  });
+
+  test('the job: async invocations retried twice, then its dead-letter queue (SSE, TLS only, 14 days)', () => {
+    const jobId = logicalIdOf(stack, REREGISTER_ID);
+    const queueId = queueIdOf(stack, REREGISTER_ID);
+    expect(lambdas[jobId].Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    // One async invocation config, the job's; no other function has retries changed, a queue or reserved concurrency.
+    expect(Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties)).toEqual([
+      { FunctionName: { Ref: jobId }, Qualifier: '$LATEST', MaximumRetryAttempts: 2 },
+    ]);
+    for (const fn of FUNCTIONS.filter((f) => !f.scheduled)) {
+      const { DeadLetterConfig, ReservedConcurrentExecutions } = lambdas[logicalIdOf(stack, fn.id)].Properties;
+      expect({ id: fn.id, DeadLetterConfig, ReservedConcurrentExecutions }).toEqual({ id: fn.id });
+    }
+
+    const queues = template.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toEqual([queueId]);
+    expect(queues[queueId].Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    const [queuePolicy] = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p) => p.Properties);
+    expect(queuePolicy.Queues).toEqual([{ Ref: queueId }]);
+    expect(queuePolicy.PolicyDocument.Statement).toContainEqual({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sqs:*',
+      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    // The job may send its failed events there, and the job only.
+    const sends = (fnId: string) =>
+      statementsOf(template, logicalIdOf(stack, fnId)).filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
+    expect(sends(REREGISTER_ID)).toEqual([{ actions: ['sqs:SendMessage'], resources: [`\${${queueId}.Arn}`], conditions: undefined }]);
+    for (const fn of FUNCTIONS.filter((f) => !f.scheduled)) expect({ id: fn.id, sends: sends(fn.id) }).toEqual({ id: fn.id, sends: [] });
+  });
+
+  test('an EventBridge rule runs the job every hour, with retries, a maximum age and the same dead-letter queue', () => {
+    const jobId = logicalIdOf(stack, REREGISTER_ID);
+    const queueId = queueIdOf(stack, REREGISTER_ID);
+    const rules = Object.entries(template.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    const [[ruleId, rule]] = rules;
+    // CDK writes 60 minutes as `rate(1 hour)`; EventBridge reads both the same.
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rule.Properties.Targets).toEqual([
+      {
+        Id: 'Target0',
+        Arn: { 'Fn::GetAtt': [jobId, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3_600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      },
+    ]);
+    // EventBridge may invoke the job from this rule only, and send to the queue from this rule only.
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === jobId,
+    );
+    expect(permissions.map((p) => [p.Properties.Action, p.Properties.Principal, render(p.Properties.SourceArn)])).toEqual([
+      ['lambda:InvokeFunction', 'events.amazonaws.com', `\${${ruleId}.Arn}`],
+    ]);
+    const [queuePolicy] = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p) => p.Properties);
+    const allows = queuePolicy.PolicyDocument.Statement.filter((s: Json) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      }),
+    ]);
+  });
+
+  test('with no registrations configured the job has no secrets statement at all', () => {
+    const statements = statementsOf(template, logicalIdOf(stack, REREGISTER_ID));
+    expect(statements.filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')))).toEqual([]);
   });
 
   test.each(fnIds)('%s: reads only its own secrets and touches the table only as its access kind allows', (fnId) => {
@@ -502,6 +582,17 @@ describe('IotCallbackGatewayStack', () => {
     expect(text).toContain('secret:iot-gateway/thingspace/*/diagnostics-??????');
     expect(text).not.toContain('/location-');
     expect(text).not.toContain('/device-location-');
+  });
+
+  test('the job reads and writes its status records only: GetItem/PutItem under REG#', () => {
+    const statements = statementsOf(template, logicalIdOf(stack, REREGISTER_ID));
+    expect(statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')))).toEqual([
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [tableArnOf(template)],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REG#*'] } },
+      },
+    ]);
   });
 
   test('the query API and the authorizer have no secrets statement at all', () => {

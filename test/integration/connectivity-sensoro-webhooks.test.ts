@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { eventPk, notificationPk } from '../../shared/store/table';
+import { captureOutput } from '../support/capture';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { encryptSensoro, sensoroSignature } from '../support/sensoro';
 import { soapEnvelope } from '../support/soap';
@@ -13,23 +14,14 @@ const SECRETS = {
 };
 
 // Every line the gateway logs (stdout and stderr) while this file runs, to prove no credential is ever logged.
-const logged: string[] = [];
-const streams = [process.stdout, process.stderr];
-const writes = streams.map((s) => s.write.bind(s));
+let output: ReturnType<typeof captureOutput>;
 let t: TestGateway;
 beforeAll(async () => {
-  streams.forEach((stream, i) => {
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = chunk.toString();
-      logged.push(text);
-      // The gateway's JSON log lines are kept for the assertions, not echoed into the test output.
-      return text.startsWith('{"level"') || (writes[i] as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write;
-  });
+  output = captureOutput();
   t = await startTestGateway(SECRETS, { POWERTOOLS_LOG_LEVEL: 'DEBUG', SENSORO_NONCE_WINDOW_SECONDS: '300' });
 });
 afterAll(async () => {
-  streams.forEach((stream, i) => (stream.write = writes[i]!));
+  output.restore();
   await t.stop();
 });
 
@@ -195,7 +187,7 @@ describe('SENSORO through the local server', () => {
 
 describe('logs', () => {
   it('never carry a credential, a key, a signature or a digest', () => {
-    const text = logged.join('');
+    const text = output.text();
     expect(text).toContain('callback accepted'); // the capture works
     expect(text).toContain('callback rejected');
     for (const secret of [CONNECTIVITY.password, CONNECTIVITY.username, APP.appSecret, APP.appKey]) {
