@@ -5,9 +5,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionDefinition } from '../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES } from '../shared/store/table';
+import type { RegistrationsConfig } from '../shared/reregister/job';
+import { channelOfService, type FunctionDefinition } from '../shared/routes';
+import { API_KEY_PK, CALLBACK_PK_PREFIXES, REGISTRATION_PK_PREFIX } from '../shared/store/table';
 
 /** Repository root: function entries and the lock file are relative to it. */
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -34,6 +36,19 @@ export interface GatewayFunctionSettings {
   apiKeyCacheTtlSeconds: number;
   /** Must be one of the values CloudWatch Logs accepts (see `logs.RetentionDays`). */
   logRetentionDays: logs.RetentionDays;
+  /** The ThingSpace accounts and services the re-registration job keeps registered; its secret grants follow them. */
+  registrations: RegistrationsConfig;
+  /** Where ThingSpace's APIs are (the job sends the account's API credentials there). */
+  thingspaceBaseUrl: string;
+  /**
+   * The scheme://host[/prefix] ThingSpace is told to call (`{base}/webhooks/thingspace/...`). Empty in
+   * settings means the HTTP API's own endpoint, which the stack fills in before building the functions.
+   */
+  publicBaseUrl: string;
+  /** How long a replaced credential keeps verifying after the job rotated it. */
+  reregisterGraceMinutes: number;
+  /** Credentials older than this are rotated even when nothing drifted. */
+  credentialMaxAgeDays: number;
 }
 
 export interface GatewayFunctionProps {
@@ -45,16 +60,28 @@ export interface GatewayFunctionProps {
 /**
  * One Lambda of the function table with the defaults every function shares, its own log group, and
  * IAM grants narrowed to the function's own secrets and to the table access its `table` kind names.
+ * A scheduled function also gets its run limits and a dead-letter queue for failed invocations.
  */
 export class GatewayFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  /** Scheduled functions only: where invocations that still fail after their retries end up. */
+  readonly deadLetterQueue?: sqs.Queue;
 
   constructor(scope: Construct, id: string, { definition, table, settings }: GatewayFunctionProps) {
     super(scope, id);
 
     // An explicit log group sets retention without the CDK's custom-resource log-retention helper Lambda.
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: settings.logRetentionDays });
+
+    if (definition.scheduled) {
+      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        // The longest SQS keeps a message: time to notice a failed run and look at its event.
+        retentionPeriod: Duration.days(14),
+      });
+    }
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(REPO_ROOT, definition.entry),
@@ -66,7 +93,13 @@ export class GatewayFunction extends Construct {
       // HMAC and JSON parsing are CPU-bound; 512 MB buys CPU for a low-latency answer.
       memorySize: 512,
       // Far under API Gateway's 30 s integration limit, so the function, not the gateway, answers on a stall.
-      timeout: Duration.seconds(10),
+      // A scheduled job is behind no gateway: 5 minutes covers logins, listings and registrations of
+      // every configured account, each ThingSpace and AWS call bounded by its own client timeout.
+      timeout: definition.scheduled ? Duration.minutes(5) : Duration.seconds(10),
+      // One run at a time: two overlapping runs would rotate the same credentials against each other.
+      reservedConcurrentExecutions: definition.scheduled ? 1 : undefined,
+      // Scheduled runs are async invocations: two retries of a crash, then the dead-letter queue.
+      ...(definition.scheduled ? { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue } : {}),
       logGroup: this.logGroup,
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
@@ -84,9 +117,7 @@ export class GatewayFunction extends Construct {
       environment: {
         TABLE_NAME: table.tableName,
         SECRET_PREFIX: settings.secretPrefix,
-        RETENTION_DAYS: String(settings.retentionDays),
-        SECRET_CACHE_TTL_SECONDS: String(settings.secretCacheTtlSeconds),
-        MAX_BODY_BYTES: String(settings.maxBodyBytes),
+        ...requestEnvironment(definition, settings),
         ...providerEnvironment(definition, settings),
         ...accessEnvironment(definition, settings),
         POWERTOOLS_SERVICE_NAME: 'iot-callback-gateway',
@@ -105,8 +136,56 @@ export class GatewayFunction extends Construct {
       );
     }
 
+    for (const statement of registrationSecretStatements(this, definition, settings)) this.function.addToRolePolicy(statement);
     for (const statement of tableStatements(definition, table)) this.function.addToRolePolicy(statement);
   }
+}
+
+/**
+ * The re-registration job's secret grants, from the configured accounts only (no account wildcard):
+ * none at all when no account is configured or for any other function.
+ */
+export function registrationSecretStatements(
+  scope: Construct,
+  definition: FunctionDefinition,
+  settings: GatewayFunctionSettings,
+): iam.PolicyStatement[] {
+  if (definition.table !== 'write-registrations' || settings.registrations.length === 0) return [];
+  const accounts = [...new Set(settings.registrations.map((r) => r.account))];
+  const channelSecrets = [
+    ...new Set(settings.registrations.flatMap((r) => r.services.map((service) => `thingspace/${r.account}/${channelOfService(service)}`))),
+  ];
+  // Bounded statements: the CDK moves whole statements into overflow managed policies (6,144 characters
+  // each) once the role's inline policy is full, so no single statement may outgrow one of them.
+  const arns = (names: string[]) => chunks(names.map((name) => secretArn(scope, settings.secretPrefix, name)), SECRETS_PER_STATEMENT);
+  return [
+    // The account's API credentials, to log in: read only, the job never changes them.
+    ...arns(accounts.map((a) => `thingspace/${a}/api`)).map(
+      (resources) => new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources }),
+    ),
+    // The channels of the configured services only: it rotates their credentials and creates a missing secret.
+    // A secret that does not exist yet is authorized against its bare name (no random suffix), so
+    // the bare-name ARN is granted too: otherwise the first run would meet AccessDenied, not NotFound.
+    ...chunks(
+      channelSecrets.flatMap((name) => [secretArn(scope, settings.secretPrefix, name), secretNameArn(scope, settings.secretPrefix, name)]),
+      SECRETS_PER_STATEMENT,
+    ).map(
+      (resources) =>
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret'],
+          resources,
+        }),
+    ),
+  ];
+}
+
+/** About 40 × 130 characters of resolved ARN: most of one managed policy (6,144), so few policies are needed. */
+const SECRETS_PER_STATEMENT = 40;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /**
@@ -121,7 +200,7 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
         new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }),
       ];
     case 'read-callbacks': {
-      // Callback partitions only: the query API can never read (or delete) the API key partition.
+      // Callback (and registration status) partitions only: the query API can never read or delete the API keys.
       // On the byResource* indexes the leading key is `resourceKey` = `{pk}#{resource}`, same prefixes.
       const callbacksOnly = {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((prefix) => `${prefix}*`) },
@@ -133,8 +212,17 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
           resources: [table.tableArn, `${table.tableArn}/index/*`],
           conditions: callbacksOnly,
         }),
-        // DELETE of one event or notification; no Put/Update: the query API never writes a callback.
-        new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [table.tableArn], conditions: callbacksOnly }),
+        // DELETE of one event or notification; no Put/Update: the query API never writes a callback. Never in
+        // the job's status partitions: it reads them, and deleting `_login` would reset the login lockout.
+        new iam.PolicyStatement({
+          actions: ['dynamodb:DeleteItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': {
+              'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.filter((prefix) => prefix !== REGISTRATION_PK_PREFIX).map((prefix) => `${prefix}*`),
+            },
+          },
+        }),
       ];
     }
     case 'read-apikeys':
@@ -146,7 +234,27 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
           conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [API_KEY_PK] } },
         }),
       ];
+    case 'write-registrations':
+      return [
+        // Exactly what RegistrationStatusStore does (get and put one status record), in `REG#` partitions only:
+        // the job can neither read nor overwrite a callback or an API key.
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${REGISTRATION_PK_PREFIX}*`] } },
+        }),
+      ];
   }
+}
+
+/** The settings of functions that answer requests or callbacks; the scheduled job uses none of them. */
+function requestEnvironment(definition: FunctionDefinition, settings: GatewayFunctionSettings): Record<string, string> {
+  if (definition.scheduled) return {};
+  return {
+    RETENTION_DAYS: String(settings.retentionDays),
+    SECRET_CACHE_TTL_SECONDS: String(settings.secretCacheTtlSeconds),
+    MAX_BODY_BYTES: String(settings.maxBodyBytes),
+  };
 }
 
 /** The settings of the function's provider only: a ThingSpace function has no SENSORO variables and back. */
@@ -170,16 +278,32 @@ function providerEnvironment(definition: FunctionDefinition, settings: GatewayFu
   }
 }
 
-/** The settings of the query API and of the authorizer, each to its own function only. */
+/** The settings of the query API, of the authorizer and of the re-registration job, each to its own function only. */
 function accessEnvironment(definition: FunctionDefinition, settings: GatewayFunctionSettings): Record<string, string> {
   switch (definition.table) {
     case 'read-callbacks':
       return { QUERY_MAX_LIMIT: String(settings.queryMaxLimit) };
     case 'read-apikeys':
       return { API_KEY_CACHE_TTL_SECONDS: String(settings.apiKeyCacheTtlSeconds) };
+    case 'write-registrations':
+      if (!settings.publicBaseUrl) throw new Error(`Function "${definition.id}" needs publicBaseUrl (the stack defaults it to the API's URL)`);
+      return {
+        REGISTRATIONS: JSON.stringify(settings.registrations),
+        THINGSPACE_BASE_URL: settings.thingspaceBaseUrl,
+        PUBLIC_BASE_URL: settings.publicBaseUrl,
+        REREGISTER_GRACE_MINUTES: String(settings.reregisterGraceMinutes),
+        CREDENTIAL_MAX_AGE_DAYS: String(settings.credentialMaxAgeDays),
+        // The header it asks ThingSpace to send with Diagnostics callbacks: the one the webhook checks.
+        THINGSPACE_TOKEN_HEADER: settings.tokenHeader,
+      };
     default:
       return {};
   }
+}
+
+/** The ARN of a secret by its bare name, as Secrets Manager authorizes a request for a secret that does not exist yet. */
+export function secretNameArn(scope: Construct, prefix: string, name: string): string {
+  return Stack.of(scope).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${prefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
 /**

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, ArnFormat } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -5,6 +7,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
+import { jobConfig } from '../../shared/reregister/config';
 import type { RegistrationsConfig } from '../../shared/reregister/job';
 import { AUTHORIZER_ID, channelOfService, FUNCTIONS, REREGISTER_ID, ROUTES } from '../../shared/routes';
 import { API_KEY_PK, CALLBACK_PK_PREFIXES, REGISTRATION_PK_PREFIX, TABLE } from '../../shared/store/table';
@@ -91,16 +94,28 @@ function functionsByRouteKey(template: Template): Record<string, string> {
   return out;
 }
 
-/** Every IAM statement attached to a function's role (inline policies and AWS::IAM::Policy resources). */
-function statementsOf(template: Template, functionId: string): Statement[] {
+/**
+ * The policy documents attached to a function's role: inline policies, AWS::IAM::Policy resources and
+ * the stack's own managed policies (where the CDK moves statements that overflow the inline policy).
+ */
+function policiesOf(template: Template, functionId: string): { inline: Json[]; managed: Json[] } {
   const fn = template.toJSON().Resources[functionId];
   const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
   const role = template.toJSON().Resources[roleId];
-  const documents: Json[] = list(role.Properties.Policies).map((p: Json) => p.PolicyDocument);
-  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    if (list(policy.Properties.Roles).some((r: Json) => r.Ref === roleId)) documents.push(policy.Properties.PolicyDocument);
-  }
-  return documents
+  const attached = (type: string) =>
+    Object.values(template.findResources(type))
+      .filter((policy) => list(policy.Properties.Roles).some((r: Json) => r.Ref === roleId))
+      .map((policy) => policy.Properties.PolicyDocument);
+  return {
+    inline: [...list(role.Properties.Policies).map((p: Json) => p.PolicyDocument), ...attached('AWS::IAM::Policy')],
+    managed: attached('AWS::IAM::ManagedPolicy'),
+  };
+}
+
+/** Every IAM statement attached to a function's role, wherever the CDK put it. */
+function statementsOf(template: Template, functionId: string): Statement[] {
+  const { inline, managed } = policiesOf(template, functionId);
+  return [...inline, ...managed]
     .flatMap((d) => d.Statement)
     .map((s: Json) => {
       expect(s.Effect).toBe('Allow');
@@ -141,6 +156,10 @@ function canAccess(statements: Statement[], action: string, resource: string, pk
       conditionAllows(s.conditions, pk),
   );
 }
+
+/** Whether the statements allow `action` on the real secret named `name` (after the prefix). */
+const allowsOnSecret = (statements: Statement[], action: string, name: string) =>
+  statements.some((s) => s.actions.some((a) => iamMatches(a, action)) && s.resources.some((r) => iamMatches(r, realSecretArn(name))));
 
 const GET = 'secretsmanager:GetSecretValue';
 const PUT = 'secretsmanager:PutSecretValue';
@@ -189,18 +208,17 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
   const intended = intendedSecrets(fnId, registrations);
   const secretStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
   const arnOf = (name: string) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${name}-??????`;
+  // A secret the job writes is also granted by its bare name (how a not-yet-existing secret is authorized).
+  const bareArnOf = (name: string) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${name}`;
   const resourcesOf = (action: string) =>
     [...new Set(secretStatements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources))].sort();
   const expectedActions = [...(intended.read.length > 0 ? [GET] : []), ...(intended.write.length > 0 ? [CREATE, PUT] : [])];
   expect([...new Set(secretStatements.flatMap((s) => s.actions))].sort()).toEqual(expectedActions.sort());
-  expect(resourcesOf(GET)).toEqual(intended.read.map(arnOf).sort());
-  for (const action of [PUT, CREATE]) expect(resourcesOf(action)).toEqual(intended.write.map(arnOf).sort());
+  expect(resourcesOf(GET)).toEqual([...new Set([...intended.read.map(arnOf), ...intended.write.map(bareArnOf)])].sort());
+  for (const action of [PUT, CREATE]) expect(resourcesOf(action)).toEqual(intended.write.flatMap((n) => [arnOf(n), bareArnOf(n)]).sort());
 
   // What the patterns really allow, checked against concrete secret ARNs of every channel of several accounts.
-  const maySecret = (action: string, name: string) =>
-    secretStatements.some(
-      (s) => s.actions.some((a) => iamMatches(a, action)) && s.resources.some((r) => iamMatches(r, realSecretArn(name))),
-    );
+  const maySecret = (action: string, name: string) => allowsOnSecret(secretStatements, action, name);
   const accounts = [ACCOUNT, ...registrations.map((r) => r.account), 'another-account'];
   const names = new Set([
     ...FUNCTIONS.flatMap((f) => f.secrets.map(sampleName)),
@@ -603,9 +621,10 @@ describe('IotCallbackGatewayStack', () => {
   });
 
   test('no IAM statement anywhere grants secretsmanager or dynamodb on "*"', () => {
-    const all = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (p) => p.Properties.PolicyDocument.Statement,
-    );
+    const all = [
+      ...Object.values(template.findResources('AWS::IAM::Policy')),
+      ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')),
+    ].flatMap((p) => p.Properties.PolicyDocument.Statement);
     for (const s of all) {
       const data = list<string>(s.Action).some((a) => /^(secretsmanager|dynamodb):/.test(a));
       if (data) expect(list(s.Resource)).not.toContain('*');
@@ -750,6 +769,154 @@ describe('IotCallbackGatewayStack', () => {
     expect(checkTampered(AUTHORIZER_ID, () => undefined)).not.toThrow();
     expect(checkTampered('query', () => undefined)).not.toThrow();
   });
+
+  test('the grant checks fail when the job could touch more than its status records', () => {
+    const grant = (actions: string[], resources: (bad: IotCallbackGatewayStack) => string[], prefixes?: string[]) =>
+      (bad: IotCallbackGatewayStack) =>
+        bad.functions[REREGISTER_ID].function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions,
+            resources: resources(bad),
+            conditions: prefixes ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } } : undefined,
+          }),
+        );
+    const table = (bad: IotCallbackGatewayStack) => [bad.table.tableArn];
+    const tampers: Record<string, (bad: IotCallbackGatewayStack) => void> = {
+      // Without the LeadingKeys condition a PutItem could overwrite any callback or API key.
+      unconditioned: grant(['dynamodb:PutItem'], table),
+      widerPrefixes: grant(['dynamodb:PutItem'], table, ['REG#*', 'EV#*']),
+      query: grant(['dynamodb:Query'], table, ['REG#*']),
+      delete: grant(['dynamodb:DeleteItem'], table, ['REG#*']),
+      index: grant(['dynamodb:GetItem'], (bad) => [`${bad.table.tableArn}/index/*`], ['REG#*']),
+      secret: grant([GET], (bad) => [secretArnIn(bad, 'sensoro/*')]),
+    };
+    for (const [name, tamper] of Object.entries(tampers)) {
+      expect({ name, threw: throws(checkTampered(REREGISTER_ID, tamper)) }).toEqual({ name, threw: true });
+    }
+    expect(checkTampered(REREGISTER_ID, () => undefined)).not.toThrow();
+  });
+});
+
+/** The ARN pattern of `{prefix}{name}-??????` in `stack`, as the stack itself would write it. */
+function secretArnIn(stack: IotCallbackGatewayStack, name: string): string {
+  return stack.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${SETTINGS.secretPrefix}${name}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+describe('the re-registration job with two accounts configured', () => {
+  // Prepare: A registers Diagnostics and a connectivity service, B Location only.
+  const A = '0212312345-00001';
+  const B = '0212312345-00002';
+  const registrations: RegistrationsConfig = [
+    { account: A, services: ['Diagnostics', 'CarrierService'] },
+    { account: B, services: ['Location'] },
+  ];
+  const build = () => buildStack({ registrations });
+  const stack = build();
+  const template = Template.fromStack(stack);
+  const job = statementsOf(template, logicalIdOf(stack, REREGISTER_ID));
+
+  test('it writes the channels of the configured services only, and reads but never writes the api secrets', () => {
+    const cases: [name: string, read: boolean, write: boolean][] = [
+      [`thingspace/${A}/diagnostics`, true, true],
+      [`thingspace/${A}/connectivity`, true, true],
+      [`thingspace/${A}/api`, true, false],
+      [`thingspace/${A}/location`, false, false],
+      [`thingspace/${A}/device-location`, false, false],
+      [`thingspace/${B}/location`, true, true],
+      [`thingspace/${B}/api`, true, false],
+      [`thingspace/${B}/diagnostics`, false, false],
+      [`thingspace/${B}/connectivity`, false, false],
+      ['thingspace/0212312345-00003/api', false, false],
+      ['thingspace/0212312345-00003/diagnostics', false, false],
+      [`sensoro/${A}`, false, false],
+      ['sensoro/app-1', false, false],
+      // Longer neighbours of a granted name are not covered by its `-??????` suffix.
+      [`thingspace/${A}/diagnostics/extra`, false, false],
+      [`thingspace/${A}/diagnostics-backup`, false, false],
+      [`thingspace/${A}0/diagnostics`, false, false],
+    ];
+    for (const [name, read, write] of cases) {
+      expect({ name, read: allowsOnSecret(job, GET, name), put: allowsOnSecret(job, PUT, name), create: allowsOnSecret(job, CREATE, name) }).toEqual(
+        { name, read, put: write, create: write },
+      );
+    }
+  });
+
+  test('its secret grants name each account: no wildcard but the 6-character suffix', () => {
+    const resources = job.filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:'))).flatMap((s) => s.resources);
+    expect(resources).toHaveLength(2 + 3 * 2); // two api secrets, three channel secrets by pattern and by bare name
+    for (const r of resources) {
+      const name = r.endsWith('-??????') ? r.slice(0, -'-??????'.length) : r;
+      expect({ r, wildcard: /[*?]/.test(name) }).toEqual({ r, wildcard: false });
+    }
+    expect(resources.filter((r) => !r.endsWith('-??????')).map((r) => r.split(':secret:')[1]).sort()).toEqual(
+      ['thingspace/0212312345-00001/connectivity', 'thingspace/0212312345-00001/diagnostics', 'thingspace/0212312345-00002/location'].map((n) => `iot-gateway/${n}`),
+    );
+  });
+
+  test.each(FUNCTIONS.map((f) => [f.id]))('%s: the grant checks hold with registrations configured', (fnId) => {
+    assertNarrowGrants(template, logicalIdOf(stack, fnId), fnId, registrations);
+  });
+
+  test('no other function gained secrets write rights', () => {
+    for (const fn of FUNCTIONS.filter((f) => f.id !== REREGISTER_ID)) {
+      const statements = statementsOf(template, logicalIdOf(stack, fn.id));
+      const writes = statements.flatMap((s) => s.actions).filter((a) => /^secretsmanager:(Put|Create|Update|Delete|Restore|Rotate)/.test(a));
+      expect({ id: fn.id, writes }).toEqual({ id: fn.id, writes: [] });
+      for (const name of [`thingspace/${A}/diagnostics`, `thingspace/${B}/location`, `thingspace/${A}/api`]) {
+        expect({ id: fn.id, name, put: allowsOnSecret(statements, PUT, name) }).toEqual({ id: fn.id, name, put: false });
+      }
+    }
+  });
+
+  test('the grant checks fail when the job could write an api secret, an unconfigured channel or any account', () => {
+    const write = (name: string) => (bad: IotCallbackGatewayStack) =>
+      bad.functions[REREGISTER_ID].function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: [PUT], resources: [secretArnIn(bad, name)] }),
+      );
+    const tampers: Record<string, (bad: IotCallbackGatewayStack) => void> = {
+      api: write(`thingspace/${A}/api`),
+      unconfiguredChannel: write(`thingspace/${A}/location`),
+      anyAccount: write('thingspace/*/diagnostics'),
+      readOtherAccount: (bad) =>
+        bad.functions[REREGISTER_ID].function.addToRolePolicy(
+          new iam.PolicyStatement({ actions: [GET], resources: [secretArnIn(bad, 'thingspace/0212312345-00003/api')] }),
+        ),
+      webhookWrites: (bad) =>
+        bad.functions['thingspace-diagnostics'].function.addToRolePolicy(
+          new iam.PolicyStatement({ actions: [PUT], resources: [secretArnIn(bad, 'thingspace/*/diagnostics')] }),
+        ),
+    };
+    for (const [name, tamper] of Object.entries(tampers)) {
+      const bad = build();
+      tamper(bad);
+      const badTemplate = Template.fromStack(bad);
+      const threw = throws(() => {
+        for (const fn of FUNCTIONS) assertNarrowGrants(badTemplate, logicalIdOf(bad, fn.id), fn.id, registrations);
+      });
+      expect({ name, threw }).toEqual({ name, threw: true });
+    }
+  });
+
+  test('the job gets the registrations as JSON its own configuration reads back', () => {
+    const env = Template.fromStack(stack).toJSON().Resources[logicalIdOf(stack, REREGISTER_ID)].Properties.Environment.Variables;
+    expect(JSON.parse(env.REGISTRATIONS)).toEqual(registrations);
+    // Everything but the two deploy-time references, as the Lambda would see it.
+    const literal = Object.fromEntries(Object.entries<Json>(env).filter(([, v]) => typeof v === 'string'));
+    const config = jobConfig({ ...literal, PUBLIC_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com', TABLE_NAME: 't' });
+    expect(config).toMatchObject({
+      registrations,
+      thingspaceBaseUrl: 'https://thingspace.verizon.com',
+      graceMs: 60 * 60_000,
+      maxAgeMs: 30 * 86_400_000,
+      tokenHeader: 'x-callback-token',
+    });
+  });
 });
 
 /** True when `fn` throws (an `expect` failure included). */
@@ -761,6 +928,65 @@ function throws(fn: () => void): boolean {
     return true;
   }
 }
+
+/** A policy document as IAM measures it once deployed: tokens replaced by the longest values they take. */
+function resolvedSize(document: Json): number {
+  const resolve = (v: Json): Json => {
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v && typeof v === 'object') {
+      if (v['Fn::Join']) return v['Fn::Join'][1].map(resolve).join(v['Fn::Join'][0]);
+      if (v.Ref === 'AWS::Partition') return 'aws-us-gov';
+      if (v.Ref === 'AWS::Region') return 'ap-southeast-4';
+      if (v.Ref === 'AWS::AccountId') return '123456789012';
+      // A table or queue ARN with a generated name.
+      if (v['Fn::GetAtt'] || v.Ref) return 'x'.repeat(160);
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+    }
+    return v;
+  };
+  return JSON.stringify(resolve(document)).length;
+}
+
+describe('the re-registration job with as many accounts as its environment holds', () => {
+  // Prepare: the most accounts (all four services each) whose REGISTRATIONS still fit the context limit.
+  const registrations: RegistrationsConfig = Array.from({ length: 29 }, (_, i) => ({
+    account: `0212312345-${String(i).padStart(5, '0')}`,
+    services: ['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService'],
+  }));
+  const stack = buildStack({ registrations });
+  const template = Template.fromStack(stack);
+  const jobId = logicalIdOf(stack, REREGISTER_ID);
+
+  test('the settings accept them, and one more account is refused', () => {
+    const contextOf = (value: unknown) => new App({ context: { registrations: JSON.stringify(value) } }).node;
+    expect(settingsFromContext(contextOf(registrations)).registrations).toHaveLength(registrations.length);
+    const more = [...registrations, { account: '0212312345-99999', services: ['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService'] }];
+    expect(() => settingsFromContext(contextOf(more))).toThrow(/4 KB/);
+  });
+
+  test('every policy of its role fits IAM\'s limits (10,240 inline, 6,144 per managed policy, 10 managed)', () => {
+    const { inline, managed } = policiesOf(template, jobId);
+    expect(inline.map(resolvedSize).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_240);
+    for (const document of managed) expect(resolvedSize(document)).toBeLessThanOrEqual(6_144);
+    const role = template.toJSON().Resources[lambdas()[jobId].Properties.Role['Fn::GetAtt'][0]];
+    expect(list(role.Properties.ManagedPolicyArns).length + managed.length).toBeLessThanOrEqual(10);
+  });
+
+  test('its grants are still exactly those of the configured accounts', () => {
+    assertNarrowGrants(template, jobId, REREGISTER_ID, registrations);
+  });
+
+  test('the size check fails on one statement holding every channel secret', () => {
+    const bad = buildStack({ registrations });
+    const everything = registrations.flatMap((r) => CHANNEL_NAMES.filter((c) => c !== 'api').map((c) => secretArnIn(bad, `thingspace/${r.account}/${c}`)));
+    bad.functions[REREGISTER_ID].function.addToRolePolicy(new iam.PolicyStatement({ actions: [GET], resources: everything }));
+    const { inline, managed } = policiesOf(Template.fromStack(bad), logicalIdOf(bad, REREGISTER_ID));
+    const sizes = [...inline, ...managed].map(resolvedSize);
+    expect(sizes.some((size) => size > 6_144)).toBe(true);
+  });
+
+  const lambdas = () => template.findResources('AWS::Lambda::Function');
+});
 
 describe('settings', () => {
   test('signature headers override reaches every ThingSpace function, normalised', () => {
@@ -795,20 +1021,60 @@ describe('settings', () => {
   });
 
   test('a different secret prefix moves both the environment and the grants', () => {
-    const template = Template.fromStack(buildStack({ secretPrefix: 'prod/gw/' }));
+    const registrations = [{ account: ACCOUNT, services: ['Diagnostics'] }];
+    const template = Template.fromStack(buildStack({ secretPrefix: 'prod/gw/', registrations }));
     const text = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(text).toContain('secret:prod/gw/thingspace/*/diagnostics-??????');
+    expect(text).toContain(`secret:prod/gw/thingspace/${ACCOUNT}/api-??????`);
+    expect(text).toContain(`secret:prod/gw/thingspace/${ACCOUNT}/diagnostics-??????`);
     expect(text).not.toContain('iot-gateway/');
     template.allResourcesProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SECRET_PREFIX: 'prod/gw/' }) },
     });
   });
 
+  test('the public base URL override reaches the job only; the schedule follows the configured rate', () => {
+    const stack = buildStack({ publicBaseUrl: 'https://hooks.example.com/iot', reregisterRateMinutes: 90 });
+    const template = Template.fromStack(stack);
+    const lambdas = template.findResources('AWS::Lambda::Function');
+    for (const { id } of FUNCTIONS) {
+      const base = lambdas[logicalIdOf(stack, id)].Properties.Environment.Variables.PUBLIC_BASE_URL;
+      expect({ id, base }).toEqual({ id, base: id === REREGISTER_ID ? 'https://hooks.example.com/iot' : undefined });
+    }
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(90 minutes)' });
+    const daily = Template.fromStack(buildStack({ reregisterRateMinutes: 1_440 }));
+    daily.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+  });
+
   const contextOf = (context: Record<string, unknown>) => new App({ context }).node;
 
   test('settingsFromContext: defaults when the context is empty', () => {
     expect(settingsFromContext(contextOf({}))).toEqual(DEFAULT_SETTINGS);
-    expect(DEFAULT_SETTINGS).toMatchObject({ queryMaxLimit: 500, apiKeyCacheTtlSeconds: 30 });
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      queryMaxLimit: 500,
+      apiKeyCacheTtlSeconds: 30,
+      registrations: [],
+      thingspaceBaseUrl: 'https://thingspace.verizon.com',
+      publicBaseUrl: '',
+      reregisterRateMinutes: 60,
+      reregisterGraceMinutes: 60,
+      credentialMaxAgeDays: 30,
+    });
+  });
+
+  test('settingsFromContext: the defaults in cdk.json are the defaults of the code', () => {
+    const { context } = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
+    expect(settingsFromContext(contextOf(context))).toEqual(DEFAULT_SETTINGS);
+  });
+
+  test('settingsFromContext: registrations as a JSON array (cdk.json) or a JSON string (`-c`)', () => {
+    const registrations = [
+      { account: ACCOUNT, services: ['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService'] },
+      { account: '0212312345-00002', services: ['Location'] },
+    ];
+    expect(settingsFromContext(contextOf({ registrations })).registrations).toEqual(registrations);
+    expect(settingsFromContext(contextOf({ registrations: JSON.stringify(registrations) })).registrations).toEqual(registrations);
+    expect(settingsFromContext(contextOf({ registrations: ' ' })).registrations).toEqual([]);
   });
 
   test('settingsFromContext: parses `-c key=value` strings', () => {
@@ -826,6 +1092,12 @@ describe('settings', () => {
           sensoroPublicBaseUrl: 'https://hooks.example.com/',
           queryMaxLimit: '200',
           apiKeyCacheTtlSeconds: '0',
+          registrations: `[{"account":"${ACCOUNT}","services":["Diagnostics","CarrierService"]}]`,
+          thingspaceBaseUrl: 'https://thingspace.example.com/',
+          publicBaseUrl: 'https://hooks.example.com/iot/',
+          reregisterRateMinutes: '15',
+          reregisterGraceMinutes: '120',
+          credentialMaxAgeDays: '7',
         }),
       ),
     ).toEqual({
@@ -840,6 +1112,12 @@ describe('settings', () => {
       queryMaxLimit: 200,
       apiKeyCacheTtlSeconds: 0,
       logRetentionDays: logs.RetentionDays.TWO_WEEKS,
+      registrations: [{ account: ACCOUNT, services: ['Diagnostics', 'CarrierService'] }],
+      thingspaceBaseUrl: 'https://thingspace.example.com',
+      publicBaseUrl: 'https://hooks.example.com/iot',
+      reregisterRateMinutes: 15,
+      reregisterGraceMinutes: 120,
+      credentialMaxAgeDays: 7,
     });
   });
 
@@ -856,6 +1134,25 @@ describe('settings', () => {
     [{ queryMaxLimit: '10001' }],
     [{ apiKeyCacheTtlSeconds: '-1' }],
     [{ apiKeyCacheTtlSeconds: '3601' }],
+    [{ registrations: '[{"account":"a"' }],
+    [{ registrations: '{"account":"a","services":["Location"]}' }],
+    [{ registrations: '[{"account":"*","services":["Location"]}]' }],
+    [{ registrations: '[{"account":"0212312345-0000?","services":["Location"]}]' }],
+    [{ registrations: '[{"account":"acme/other","services":["Location"]}]' }],
+    [{ registrations: '[{"account":"a","services":[]}]' }],
+    [{ registrations: [{ account: 'a' }] }],
+    [{ registrations: JSON.stringify(Array.from({ length: 60 }, (_, i) => ({ account: `0212312345-${String(i).padStart(5, '0')}`, services: ['Diagnostics', 'Location'] }))) }],
+    [{ thingspaceBaseUrl: 'http://thingspace.verizon.com' }],
+    [{ thingspaceBaseUrl: 'thingspace.verizon.com' }],
+    [{ publicBaseUrl: 'hooks.example.com' }],
+    [{ publicBaseUrl: 'http://hooks.example.com' }],
+    [{ publicBaseUrl: 'https://hooks.example.com/?a=1' }],
+    [{ reregisterRateMinutes: '0' }],
+    [{ reregisterRateMinutes: '1441' }],
+    [{ reregisterRateMinutes: 'hourly' }],
+    [{ reregisterGraceMinutes: '0' }],
+    [{ credentialMaxAgeDays: '0' }],
+    [{ credentialMaxAgeDays: '3651' }],
   ])('settingsFromContext rejects %j', (context) => {
     expect(() => settingsFromContext(contextOf(context))).toThrow(/Context/);
   });

@@ -2,18 +2,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FUNCTIONS } from '../../shared/routes';
+import { FUNCTIONS, REREGISTER_ID } from '../../shared/routes';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 // The real CLI, offline (cdk.json: notices false, cli-telemetry false; no version check), with the
 // real esbuild bundling: proves `cdk synth` works on a machine without Docker or AWS credentials.
-test('cdk synth bundles one function per function definition', () => {
+// `registrations` is passed as `-c` passes it, a JSON string, to prove that path through the real CLI.
+const ACCOUNT = '0212312345-00001';
+const REGISTRATIONS = JSON.stringify([{ account: ACCOUNT, services: ['Diagnostics', 'CarrierService'] }]);
+
+test('cdk synth bundles one function per function definition and schedules the re-registration job', () => {
   // Prepare
   const outDir = mkdtempSync(path.join(tmpdir(), 'iot-gateway-synth-'));
   try {
     // Act
-    const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '-o', outDir], {
+    const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '-o', outDir, '-c', `registrations=${REGISTRATIONS}`], {
       cwd: REPO_ROOT,
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
       encoding: 'utf8',
@@ -43,6 +47,24 @@ test('cdk synth bundles one function per function definition', () => {
     // The authorizer made it through synth with no identity source and no gateway cache.
     const authorizers = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer');
     expect(authorizers.map((a) => [a.Properties.IdentitySource ?? [], a.Properties.AuthorizerResultTtlInSeconds])).toEqual([[[], 0]]);
+
+    // One schedule, targeting the re-registration job (whose log group path names its construct id).
+    const resources = Object.entries<any>(template.Resources);
+    const rules = resources.filter(([, r]) => r.Type === 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [[, rule]] = rules;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    const [target] = rule.Properties.Targets;
+    const jobId: string = target.Arn['Fn::GetAtt'][0];
+    expect(template.Resources[jobId].Metadata['aws:cdk:path']).toContain(`/${REREGISTER_ID}/Function/`);
+    const job = template.Resources[jobId].Properties;
+    expect(JSON.parse(job.Environment.Variables.REGISTRATIONS)).toEqual(JSON.parse(REGISTRATIONS));
+    // The `-c` registrations reached the grants: the configured account's channel, written.
+    const jobPolicies = resources
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: any) => role.Ref === job.Role['Fn::GetAtt'][0]))
+      .map(([, r]) => JSON.stringify(r.Properties.PolicyDocument));
+    expect(jobPolicies.join()).toContain(`thingspace/${ACCOUNT}/diagnostics-??????`);
+    expect(jobPolicies.join()).toContain('secretsmanager:PutSecretValue');
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
