@@ -1,3 +1,5 @@
+import { eventPk } from '../../shared/store/table';
+import type { TestGateway } from './gateway';
 import { encryptSensoro, sensoroSignature } from './sensoro';
 import { hexSignature } from './sign';
 import { soapEnvelope } from './soap';
@@ -113,3 +115,12 @@ export function shuffle<T>(items: T[], seed = 42): T[] {
   return out;
 }
 
+
+/** How many events are stored for each request's device (1 when stored once), fifty queries at a time. */
+export async function storedCounts(t: TestGateway, requests: LoadRequest[]): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < requests.length; i += 50) {
+    out.push(...(await Promise.all(requests.slice(i, i + 50).map((r) => t.countUnder(eventPk(r.scope, r.device))))));
+  }
+  return out;
+}
