@@ -1,4 +1,5 @@
 import { App } from 'aws-cdk-lib';
+import { addSecurityChecks } from './checks';
 import { IotCallbackGatewayStack, settingsFromContext } from './stack';
 
 // Settings come from cdk.json context or `-c key=value` (see README "Configure").
@@ -9,4 +10,6 @@ new IotCallbackGatewayStack(app, 'IotCallbackGateway', {
   // Account and region of the CLI's profile; unset, the template stays environment-agnostic.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
+// cdk-nag AwsSolutions on every synth: an unacknowledged finding fails it.
+addSecurityChecks(app);
 app.synth();

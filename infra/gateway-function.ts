@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,12 +7,53 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { sourceAllowList as parseSourceAllowList } from '../shared/http/source';
 import type { RegistrationsConfig } from '../shared/reregister/job';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
 import { API_KEY_PK, CALLBACK_PK_PREFIXES, REGISTRATION_PK_PREFIX } from '../shared/store/table';
 
 /** Repository root: function entries and the lock file are relative to it. */
 const REPO_ROOT = path.resolve(__dirname, '..');
+
+/** POWERTOOLS_SERVICE_NAME of every function: Powertools adds it as the `service` dimension of every metric. */
+export const SERVICE_NAME = 'iot-callback-gateway';
+
+/**
+ * The channel of a webhook function, as `sourceAllowList` names it: the function id without
+ * `thingspace-` (diagnostics, location, device-location, connectivity, soap) or `sensoro`.
+ * Undefined for functions that receive no provider callbacks.
+ */
+export function webhookChannel(definition: FunctionDefinition): string | undefined {
+  return definition.provider ? definition.id.replace(/^thingspace-/, '') : undefined;
+}
+
+/** Lambda allows 4 KB of environment in all; the rest of a webhook's variables take well under 1 KB. */
+export const MAX_ALLOWED_SOURCE_IPS_CHARS = 2_048;
+
+/**
+ * The ALLOWED_SOURCE_IPS value of one channel's list, checked with the parser the function itself
+ * runs at cold start: a list it would refuse (and so crash on every request) is refused at synth.
+ */
+export function allowedSourceIps(channel: string, entries: readonly string[]): string {
+  const where = `sourceAllowList.${channel}`;
+  if (!Array.isArray(entries)) throw new Error(`Context ${where} must be an array of addresses or CIDR ranges`);
+  if (entries.length === 0) throw new Error(`Context ${where} is empty: leave the channel out to accept every source`);
+  for (const entry of entries) {
+    if (typeof entry !== 'string' || entry.includes(',') || entry.trim() === '') {
+      throw new Error(`Context ${where}: ${JSON.stringify(entry)} is not one address or CIDR range`);
+    }
+  }
+  const value = entries.map((entry) => entry.trim()).join(',');
+  try {
+    parseSourceAllowList(value);
+  } catch (error) {
+    throw new Error(`Context ${where}: ${(error as Error).message}`);
+  }
+  if (value.length > MAX_ALLOWED_SOURCE_IPS_CHARS) {
+    throw new Error(`Context ${where} is longer than ${MAX_ALLOWED_SOURCE_IPS_CHARS} characters (Lambda's 4 KB environment limit)`);
+  }
+  return value;
+}
 
 /** Settings the functions get as environment variables (names and limits, never secret values). */
 export interface GatewayFunctionSettings {
@@ -49,6 +90,19 @@ export interface GatewayFunctionSettings {
   reregisterGraceMinutes: number;
   /** Credentials older than this are rotated even when nothing drifted. */
   credentialMaxAgeDays: number;
+  /** Concurrent executions reserved for (and capping) each webhook function; 0 reserves none. */
+  webhookReservedConcurrency: number;
+  /** Concurrent executions reserved for (and capping) the query API; 0 reserves none. */
+  queryReservedConcurrency: number;
+  /**
+   * Per webhook channel (see `webhookChannel`), the source addresses or CIDR ranges allowed to call
+   * it; a channel not named accepts every source. The function answers 403 to any other caller.
+   */
+  sourceAllowList: Readonly<Record<string, readonly string[]>>;
+  /** Refused requests kept per scope in the rejected-request log. */
+  rejectionLogCap: number;
+  /** How long a refused request stays in the rejected-request log. */
+  rejectionLogTtlHours: number;
 }
 
 export interface GatewayFunctionProps {
@@ -65,6 +119,8 @@ export interface GatewayFunctionProps {
 export class GatewayFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  /** The function's own role: its log group, its secrets and its table access only. */
+  readonly role: iam.Role;
   /** Scheduled functions only: where invocations that still fail after their retries end up. */
   readonly deadLetterQueue?: sqs.Queue;
 
@@ -73,6 +129,14 @@ export class GatewayFunction extends Construct {
 
     // An explicit log group sets retention without the CDK's custom-resource log-retention helper Lambda.
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: settings.logRetentionDays });
+
+    // An explicit role instead of AWSLambdaBasicExecutionRole (log writes on `*`, every log group of the
+    // account): this function may write its own log group and nothing else; the grants below add the rest.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${definition.id} function of the IoT callback gateway`,
+    });
+    this.logGroup.grantWrite(this.role);
 
     if (definition.scheduled) {
       this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
@@ -96,8 +160,10 @@ export class GatewayFunction extends Construct {
       // A scheduled job is behind no gateway: 5 minutes covers logins, listings and registrations of
       // every configured account, each ThingSpace and AWS call bounded by its own client timeout.
       timeout: definition.scheduled ? Duration.minutes(5) : Duration.seconds(10),
-      // One run at a time: two overlapping runs would rotate the same credentials against each other.
-      reservedConcurrentExecutions: definition.scheduled ? 1 : undefined,
+      // A cap and a guarantee per function, so a burst on one channel cannot exhaust the account (see the helper).
+      reservedConcurrentExecutions: reservedConcurrency(definition, settings),
+      // The narrow role above, instead of the CDK's default one with the AWS managed execution policy.
+      role: this.role,
       // Scheduled runs are async invocations: two retries of a crash, then the dead-letter queue.
       ...(definition.scheduled ? { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue } : {}),
       logGroup: this.logGroup,
@@ -120,25 +186,94 @@ export class GatewayFunction extends Construct {
         ...requestEnvironment(definition, settings),
         ...providerEnvironment(definition, settings),
         ...accessEnvironment(definition, settings),
-        POWERTOOLS_SERVICE_NAME: 'iot-callback-gateway',
+        ...webhookEnvironment(definition, settings),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
 
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The runtime is pinned to nodejs22.x on purpose: the bundle targets node22 and the toolchain was verified on it; ' +
+        'Node 22 is a supported Lambda runtime (LTS until April 2027). Moving to a newer runtime is a tested upgrade, not a synth-time drift.',
+    });
+
     if (definition.secrets.length > 0) {
       // Only this function's own channel secrets: a leaked location function must not read diagnostics keys.
-      this.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: definition.secrets.map((pattern) => secretArn(this, settings.secretPrefix, pattern)),
-        }),
-      );
+      const resources = definition.secrets.map((pattern) => secretArn(this, settings.secretPrefix, pattern));
+      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources }));
+      for (const resource of resources.filter((arn) => flattenArn(this, arn).includes('*'))) {
+        Validations.of(this.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${flattenArn(this, resource)}]`,
+          reason:
+            'One function serves every account or application of its channel (the account or appId is in the URL path), so the ' +
+            'secret name has a wildcard in that one segment only: the prefix, the channel and the 6-character suffix are fixed, ' +
+            'so no other channel\'s secret matches, and the action is GetSecretValue only.',
+        });
+      }
     }
 
     for (const statement of registrationSecretStatements(this, definition, settings)) this.function.addToRolePolicy(statement);
     for (const statement of tableStatements(definition, table)) this.function.addToRolePolicy(statement);
+    if (definition.table === 'read-callbacks') {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${flattenArn(this, `${table.tableArn}/index/*`)}]`,
+        reason:
+          'Query and GetItem on the indexes of this one table (the gateway\'s own LSIs and GSIs, whose names the stack sets), ' +
+          'held by a dynamodb:LeadingKeys condition to the callback partitions: never the API key partition.',
+      });
+    }
   }
+}
+
+/**
+ * A resource ARN as cdk-nag prints it in a finding id (`Fn::Join` flattened, `Ref`/`GetAtt` as
+ * `<Name>`/`<Name.Attr>`): the id of an acknowledgement must be exactly that string.
+ */
+export function flattenArn(scope: Construct, arn: string): string {
+  const visit = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    const value = node as Record<string, unknown>;
+    if (Array.isArray(value['Fn::Join'])) {
+      const [delimiter, items] = value['Fn::Join'] as [string, unknown[]];
+      return items.map(visit).join(delimiter);
+    }
+    if (Array.isArray(value['Fn::GetAtt'])) {
+      const [resource, attribute] = value['Fn::GetAtt'] as [unknown, unknown];
+      return `<${visit(resource)}.${visit(attribute)}>`;
+    }
+    if (value.Ref !== undefined) return `<${visit(value.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return visit(Stack.of(scope).resolve(arn));
+}
+
+/**
+ * Reserved concurrency caps a function and keeps that much of the account for it: a burst on one
+ * webhook can neither starve the others nor the rest of the account.
+ */
+function reservedConcurrency(definition: FunctionDefinition, settings: GatewayFunctionSettings): number | undefined {
+  // One run at a time: two overlapping runs would rotate the same credentials against each other.
+  if (definition.scheduled) return 1;
+  if (definition.provider) return settings.webhookReservedConcurrency || undefined;
+  if (definition.table === 'read-callbacks') return settings.queryReservedConcurrency || undefined;
+  // The authorizer scales with the query API in front of which it sits, under its throttle.
+  return undefined;
+}
+
+/** The settings of webhook functions only: the rejected-request log and the channel's source allow-list. */
+function webhookEnvironment(definition: FunctionDefinition, settings: GatewayFunctionSettings): Record<string, string> {
+  const channel = webhookChannel(definition);
+  if (channel === undefined) return {};
+  const allowList = settings.sourceAllowList[channel];
+  return {
+    REJECTION_LOG_CAP: String(settings.rejectionLogCap),
+    REJECTION_LOG_TTL_HOURS: String(settings.rejectionLogTtlHours),
+    // Unset: every source is allowed (the function's default). Only the named channel's own list.
+    ...(allowList !== undefined ? { ALLOWED_SOURCE_IPS: allowedSourceIps(channel, allowList) } : {}),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { type CfnStage, HttpApi, HttpMethod, type HttpRoute, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -17,12 +18,27 @@ import { DEFAULT_THINGSPACE_BASE_URL } from '../shared/reregister/config';
 import { registrationsSchema, type RegistrationsConfig } from '../shared/reregister/job';
 import { AUTHORIZER_ID, FUNCTIONS, type FunctionDefinition } from '../shared/routes';
 import { TABLE } from '../shared/store/table';
-import { GatewayFunction, type GatewayFunctionSettings } from './gateway-function';
+import { allowedSourceIps, GatewayFunction, type GatewayFunctionSettings, webhookChannel } from './gateway-function';
+import { GatewayMonitoring } from './monitoring';
 
-/** The deployment settings: what the functions receive, plus how often scheduled functions run. */
+/** API Gateway throttling of one route: steady requests per second and the bucket of a burst. */
+export interface RouteThrottle {
+  rate: number;
+  burst: number;
+}
+
+/** The deployment settings: what the functions receive, plus the API's limits, the schedule and the alarms. */
 export interface GatewaySettings extends GatewayFunctionSettings {
   /** Minutes between two runs of the re-registration job. */
   reregisterRateMinutes: number;
+  /** Throttling of each webhook route (each route has its own bucket). */
+  webhookThrottle: RouteThrottle;
+  /** Throttling of each query API route. */
+  queryThrottle: RouteThrottle;
+  /** Where alarm notifications are mailed; empty: no topic, alarms without actions. */
+  alarmEmail: string;
+  /** Rejected callbacks in 5 minutes (all channels and reasons) above which the rejection alarm fires. */
+  rejectionAlarmThreshold: number;
 }
 
 /** Stack props: the deployment settings, plus the usual StackProps. */
@@ -50,6 +66,15 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
   reregisterRateMinutes: 60,
   reregisterGraceMinutes: 60,
   credentialMaxAgeDays: 30,
+  webhookReservedConcurrency: 50,
+  queryReservedConcurrency: 20,
+  sourceAllowList: {},
+  rejectionLogCap: 500,
+  rejectionLogTtlHours: 24,
+  webhookThrottle: { rate: 200, burst: 400 },
+  queryThrottle: { rate: 50, burst: 100 },
+  alarmEmail: '',
+  rejectionAlarmThreshold: 100,
 };
 
 /**
@@ -62,10 +87,29 @@ export class IotCallbackGatewayStack extends Stack {
   readonly functions: Record<string, GatewayFunction> = {};
   /** Present when some function's routes are authorized. */
   readonly authorizer?: HttpLambdaAuthorizer;
+  /** The `$default` stage: access logs and per-route throttling. */
+  readonly stage: HttpStage;
+  readonly accessLogs: logs.LogGroup;
+  readonly monitoring: GatewayMonitoring;
 
   constructor(scope: Construct, id: string, props: IotCallbackGatewayStackProps) {
     super(scope, id, props);
-    const { functions = FUNCTIONS, reregisterRateMinutes, ...configured } = props;
+    const {
+      functions = FUNCTIONS,
+      reregisterRateMinutes,
+      webhookThrottle,
+      queryThrottle,
+      alarmEmail,
+      rejectionAlarmThreshold,
+      ...configured
+    } = props;
+
+    // An allow-list for a channel no function serves is a typo that would silently protect nothing.
+    const channels = functions.map(webhookChannel).filter((c): c is string => c !== undefined);
+    for (const [channel, entries] of Object.entries(configured.sourceAllowList)) {
+      if (!channels.includes(channel)) throw new Error(`Context sourceAllowList names "${channel}", not one of the webhook channels: ${channels.join(', ')}`);
+      allowedSourceIps(channel, entries);
+    }
 
     this.table = new dynamodb.Table(this, 'Callbacks', {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -94,7 +138,15 @@ export class IotCallbackGatewayStack extends Stack {
       });
     }
 
-    this.api = new HttpApi(this, 'Api', { createDefaultStage: true });
+    // The default stage is made below, with the settings HttpApi's own one cannot take.
+    this.api = new HttpApi(this, 'Api', { createDefaultStage: false });
+    // Access logs (cdk-nag APIG1): who called which route, the answer and why it failed, kept as long as the function logs.
+    this.accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: configured.logRetentionDays });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+    });
     // Unless a custom domain is configured, ThingSpace is told to call the API's own endpoint ($default stage: no path prefix).
     const settings = { ...configured, publicBaseUrl: configured.publicBaseUrl || this.api.apiEndpoint };
 
@@ -120,6 +172,7 @@ export class IotCallbackGatewayStack extends Stack {
       });
     }
 
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const definition of functions) {
       if (definition.routes.length === 0) continue;
       // One integration per function, shared by its routes (each route still gets its own invoke permission).
@@ -127,15 +180,32 @@ export class IotCallbackGatewayStack extends Stack {
         `${definition.id}-integration`,
         this.functions[definition.id].function,
       );
+      // Webhooks take provider bursts (retries after an outage); the query API serves a few clients.
+      const throttle = definition.provider ? webhookThrottle : queryThrottle;
       for (const route of definition.routes) {
-        this.api.addRoutes({
+        const [httpRoute] = this.api.addRoutes({
           path: route.path,
           methods: [HttpMethod[route.method]],
           integration,
           authorizer: definition.authorized ? this.authorizer : undefined,
         });
+        routeSettings[`${route.method} ${route.path}`] = { ThrottlingRateLimit: throttle.rate, ThrottlingBurstLimit: throttle.burst };
+        // A stage's route settings name existing routes: create the routes first.
+        this.stage.node.addDependency(httpRoute);
+        // Only provider callbacks may go without the authorizer: any other open route stays a finding.
+        if (definition.provider && !definition.authorized) acknowledgeUnauthorizedRoute(httpRoute, definition);
       }
     }
+    // Per route, so a flood on one channel cannot use up the others' share of the account's API Gateway limit.
+    (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
+
+    this.monitoring = new GatewayMonitoring(this, 'Monitoring', {
+      api: this.api,
+      functions: functions.map((definition) => ({ definition, gateway: this.functions[definition.id] })),
+      reregisterRateMinutes,
+      rejectionAlarmThreshold,
+      alarmEmail,
+    });
 
     for (const definition of functions) {
       if (!definition.scheduled) continue;
@@ -158,7 +228,42 @@ export class IotCallbackGatewayStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'ApiAccessLogGroup', { value: this.accessLogs.logGroupName });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    if (this.monitoring.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }
+}
+
+/**
+ * One JSON line per request: the route (not the path, which carries device ids), the answer, and
+ * why the gateway or the integration failed. No header or body: signatures and credentials stay out.
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    sourceIp: '$context.identity.sourceIp',
+    requestTime: '$context.requestTimeEpoch',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    integrationStatus: '$context.integration.status',
+    integrationLatency: '$context.integration.latency',
+    integrationError: '$context.integration.error',
+    authorizerError: '$context.authorizer.error',
+    errorMessage: '$context.error.message',
+  }),
+);
+
+/** cdk-nag APIG4, acknowledged on each provider callback route (and only there). */
+function acknowledgeUnauthorizedRoute(route: HttpRoute, definition: FunctionDefinition): void {
+  Validations.of(route).acknowledge({
+    id: 'AwsSolutions-APIG4',
+    reason:
+      `A ${definition.provider} callback route: the provider cannot send an API key or SigV4, so API Gateway cannot authorize it. ` +
+      'The function authenticates every request before storing anything (HMAC signature or the registered credentials, checked ' +
+      'in constant time against the channel\'s secret; optionally a source address allow-list), and the route is throttled.',
+  });
 }
 
 /**
@@ -237,7 +342,103 @@ export function settingsFromContext(node: Node): GatewaySettings {
       1,
       3_650,
     ),
+    // Lambda refuses a reservation that leaves the account fewer than 100 unreserved executions: on an
+    // account with a low concurrency quota, set these to 0.
+    webhookReservedConcurrency: intContext(
+      'webhookReservedConcurrency',
+      get('webhookReservedConcurrency'),
+      DEFAULT_SETTINGS.webhookReservedConcurrency,
+      0,
+      1_000,
+    ),
+    queryReservedConcurrency: intContext(
+      'queryReservedConcurrency',
+      get('queryReservedConcurrency'),
+      DEFAULT_SETTINGS.queryReservedConcurrency,
+      0,
+      1_000,
+    ),
+    sourceAllowList: sourceAllowListContext(get('sourceAllowList')),
+    // The limits the functions' own configuration (shared/runtime.ts) accepts.
+    rejectionLogCap: intContext('rejectionLogCap', get('rejectionLogCap'), DEFAULT_SETTINGS.rejectionLogCap, 1, 100_000),
+    rejectionLogTtlHours: intContext('rejectionLogTtlHours', get('rejectionLogTtlHours'), DEFAULT_SETTINGS.rejectionLogTtlHours, 1, 720),
+    webhookThrottle: throttleContext('webhookThrottle', get('webhookThrottle'), DEFAULT_SETTINGS.webhookThrottle),
+    queryThrottle: throttleContext('queryThrottle', get('queryThrottle'), DEFAULT_SETTINGS.queryThrottle),
+    alarmEmail: emailContext(stringContext(get('alarmEmail'), '')),
+    rejectionAlarmThreshold: intContext(
+      'rejectionAlarmThreshold',
+      get('rejectionAlarmThreshold'),
+      DEFAULT_SETTINGS.rejectionAlarmThreshold,
+      1,
+      1_000_000,
+    ),
   };
+}
+
+/** A context value that is a JSON object in cdk.json, or the same object as a JSON string from `-c`. */
+function jsonObjectContext(key: string, value: unknown, example: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`Context ${key} is not JSON: ${example}`);
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`Context ${key} must be a JSON object: ${example}`);
+  return parsed as Record<string, unknown>;
+}
+
+/** API Gateway's default account quotas (per region): 10,000 requests per second, bursts of 5,000. */
+const MAX_THROTTLE = { rate: 10_000, burst: 5_000 };
+
+/** `{"rate": 200, "burst": 400}`: requests per second (may be fractional) and the burst bucket. */
+function throttleContext(key: string, value: unknown, fallback: RouteThrottle): RouteThrottle {
+  const example = '{"rate":200,"burst":400}';
+  const parsed = jsonObjectContext(key, value, example);
+  if (parsed === undefined) return fallback;
+  const { rate, burst, ...rest } = parsed;
+  const validRate = typeof rate === 'number' && Number.isFinite(rate) && rate > 0 && rate <= MAX_THROTTLE.rate;
+  const validBurst = typeof burst === 'number' && Number.isInteger(burst) && burst >= 1 && burst <= MAX_THROTTLE.burst;
+  if (!validRate || !validBurst || Object.keys(rest).length > 0) {
+    throw new Error(
+      `Context ${key} must be ${example} with 0 < rate <= ${MAX_THROTTLE.rate} and burst an integer in [1, ${MAX_THROTTLE.burst}], got ${JSON.stringify(parsed)}`,
+    );
+  }
+  return { rate: rate as number, burst: burst as number };
+}
+
+/**
+ * `sourceAllowList`: per webhook channel (diagnostics, location, device-location, connectivity, soap,
+ * sensoro) the addresses or CIDR ranges allowed to call it; each list goes to that channel's function
+ * only, as ALLOWED_SOURCE_IPS. No default: a channel left out accepts every source. ThingSpace's
+ * published source addresses (PROVIDERS.md §1.3; check them with Verizon before relying on them):
+ *
+ *   {"connectivity": ["3.87.163.45", "3.91.119.203", "54.197.62.209", "35.165.205.14",
+ *                     "54.200.43.232", "34.216.81.234", "137.117.33.109", "168.62.173.153"],
+ *    "soap":         [the same eight],
+ *    "device-location": ["68.128.212.217"]}
+ */
+function sourceAllowListContext(value: unknown): Record<string, string[]> {
+  const example = '{"connectivity":["3.87.163.45","54.200.0.0/16"],...}';
+  const parsed = jsonObjectContext('sourceAllowList', value, example);
+  if (parsed === undefined) return {};
+  const channels = FUNCTIONS.map(webhookChannel).filter((c): c is string => c !== undefined);
+  const out: Record<string, string[]> = {};
+  for (const [channel, entries] of Object.entries(parsed)) {
+    if (!channels.includes(channel)) throw new Error(`Context sourceAllowList names "${channel}", not one of the webhook channels: ${channels.join(', ')}`);
+    if (!Array.isArray(entries)) throw new Error(`Context sourceAllowList.${channel} must be an array of addresses or CIDR ranges: ${example}`);
+    // The same check the function runs on its ALLOWED_SOURCE_IPS: refused here, not on the first request.
+    out[channel] = allowedSourceIps(channel, entries as string[]).split(',');
+  }
+  return out;
+}
+
+/** An address SNS can mail, or empty for none. */
+function emailContext(value: string): string {
+  if (value !== '' && !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(value)) throw new Error(`Context alarmEmail "${value}" is not an email address`);
+  return value;
 }
 
 /**

@@ -332,7 +332,9 @@ describe('IotCallbackGatewayStack', () => {
     const definition = definitionOf(fnId);
     // Behind API Gateway: 10 s. The scheduled job: 5 minutes, one run at a time.
     expect(fn.Timeout).toBe(definition.scheduled ? 300 : 10);
-    expect(fn.ReservedConcurrentExecutions).toBe(definition.scheduled ? 1 : undefined);
+    // Reserved: 50 per webhook, 20 for the query API, 1 for the job; the authorizer shares the account pool.
+    const reserved = definition.scheduled ? 1 : definition.provider ? 50 : definition.table === 'read-callbacks' ? 20 : undefined;
+    expect(fn.ReservedConcurrentExecutions).toBe(reserved);
     expect(fn.Handler).toBe('index.handler');
 
     const logGroupId = fn.LoggingConfig.LogGroup.Ref;
@@ -385,6 +387,11 @@ describe('IotCallbackGatewayStack', () => {
       expect({ name, value: env[name] === undefined ? undefined : render(env[name]) }).toEqual({ name, value: isJob ? value : undefined });
     }
     if (isJob) expect(env.THINGSPACE_TOKEN_HEADER).toBe('x-callback-token');
+    // The rejected-request log's limits go to the webhooks, which write it; no allow-list unless configured.
+    expect({ cap: env.REJECTION_LOG_CAP, ttl: env.REJECTION_LOG_TTL_HOURS }).toEqual(
+      definition.provider ? { cap: '500', ttl: '24' } : { cap: undefined, ttl: undefined },
+    );
+    expect(env).not.toHaveProperty('ALLOWED_SOURCE_IPS');
     // Unset: the SENSORO channel rebuilds the URL from the request's host.
     expect(env).not.toHaveProperty('SENSORO_PUBLIC_BASE_URL');
     // Empty setting: the handler keeps its own default list.
@@ -521,13 +528,13 @@ describe('IotCallbackGatewayStack', () => {
     const jobId = logicalIdOf(stack, REREGISTER_ID);
     const queueId = queueIdOf(stack, REREGISTER_ID);
     expect(lambdas[jobId].Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
-    // One async invocation config, the job's; no other function has retries changed, a queue or reserved concurrency.
+    // One async invocation config, the job's; no other function has retries changed or a queue.
     expect(Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties)).toEqual([
       { FunctionName: { Ref: jobId }, Qualifier: '$LATEST', MaximumRetryAttempts: 2 },
     ]);
     for (const fn of FUNCTIONS.filter((f) => !f.scheduled)) {
-      const { DeadLetterConfig, ReservedConcurrentExecutions } = lambdas[logicalIdOf(stack, fn.id)].Properties;
-      expect({ id: fn.id, DeadLetterConfig, ReservedConcurrentExecutions }).toEqual({ id: fn.id });
+      const { DeadLetterConfig } = lambdas[logicalIdOf(stack, fn.id)].Properties;
+      expect({ id: fn.id, DeadLetterConfig }).toEqual({ id: fn.id });
     }
 
     const queues = template.findResources('AWS::SQS::Queue');
@@ -629,13 +636,25 @@ describe('IotCallbackGatewayStack', () => {
       const data = list<string>(s.Action).some((a) => /^(secretsmanager|dynamodb):/.test(a));
       if (data) expect(list(s.Resource)).not.toContain('*');
     }
-    // Roles carry only the basic execution policy (CloudWatch Logs), nothing broader.
-    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+    // No AWS managed policy (AWSLambdaBasicExecutionRole writes logs on `*`): each role is the function's own.
+    const roles = template.findResources('AWS::IAM::Role');
+    expect(Object.keys(roles)).toHaveLength(FUNCTIONS.length);
+    for (const role of Object.values(roles)) {
       expect(role.Properties.Policies).toBeUndefined();
-      expect(list(role.Properties.ManagedPolicyArns).map(render)).toEqual([
-        'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
       ]);
     }
+  });
+
+  test.each(fnIds)('%s: writes its own log group and no other', (fnId) => {
+    const fnLogicalId = logicalIdOf(stack, fnId);
+    const logGroupId = lambdas[fnLogicalId].Properties.LoggingConfig.LogGroup.Ref;
+    const logs = statementsOf(template, fnLogicalId).filter((s) => s.actions.some((a) => a.startsWith('logs:')));
+    expect(logs).toEqual([
+      { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`\${${logGroupId}.Arn}`], conditions: undefined },
+    ]);
   });
 
   /** Runs the grant checks of `fnId` on a stack changed by `tamper`. */
@@ -1098,6 +1117,15 @@ describe('settings', () => {
           reregisterRateMinutes: '15',
           reregisterGraceMinutes: '120',
           credentialMaxAgeDays: '7',
+          webhookReservedConcurrency: '0',
+          queryReservedConcurrency: '5',
+          sourceAllowList: '{"device-location":["68.128.212.217"],"sensoro":[" 10.0.0.0/8 ","2001:db8::/32"]}',
+          rejectionLogCap: '50',
+          rejectionLogTtlHours: '2',
+          webhookThrottle: '{"rate":12.5,"burst":25}',
+          queryThrottle: '{"rate":5,"burst":10}',
+          alarmEmail: ' ops@example.com ',
+          rejectionAlarmThreshold: '1000',
         }),
       ),
     ).toEqual({
@@ -1118,6 +1146,15 @@ describe('settings', () => {
       reregisterRateMinutes: 15,
       reregisterGraceMinutes: 120,
       credentialMaxAgeDays: 7,
+      webhookReservedConcurrency: 0,
+      queryReservedConcurrency: 5,
+      sourceAllowList: { 'device-location': ['68.128.212.217'], sensoro: ['10.0.0.0/8', '2001:db8::/32'] },
+      rejectionLogCap: 50,
+      rejectionLogTtlHours: 2,
+      webhookThrottle: { rate: 12.5, burst: 25 },
+      queryThrottle: { rate: 5, burst: 10 },
+      alarmEmail: 'ops@example.com',
+      rejectionAlarmThreshold: 1000,
     });
   });
 
@@ -1153,6 +1190,24 @@ describe('settings', () => {
     [{ reregisterGraceMinutes: '0' }],
     [{ credentialMaxAgeDays: '0' }],
     [{ credentialMaxAgeDays: '3651' }],
+    [{ webhookReservedConcurrency: '-1' }],
+    [{ webhookReservedConcurrency: 'lots' }],
+    [{ queryReservedConcurrency: '1001' }],
+    [{ rejectionLogCap: '0' }],
+    [{ rejectionLogCap: '100001' }],
+    [{ rejectionLogTtlHours: '0' }],
+    [{ rejectionLogTtlHours: '721' }],
+    [{ webhookThrottle: '200' }],
+    [{ webhookThrottle: '{"rate":200}' }],
+    [{ webhookThrottle: '{"rate":0,"burst":400}' }],
+    [{ webhookThrottle: '{"rate":200,"burst":4.5}' }],
+    [{ webhookThrottle: '{"rate":200,"burst":400,"burstLimit":1}' }],
+    [{ queryThrottle: { rate: 10_001, burst: 100 } }],
+    [{ queryThrottle: { rate: 50, burst: 5_001 } }],
+    [{ queryThrottle: '[50,100]' }],
+    [{ alarmEmail: 'ops' }],
+    [{ alarmEmail: 'ops@example.com,boss@example.com' }],
+    [{ rejectionAlarmThreshold: '0' }],
   ])('settingsFromContext rejects %j', (context) => {
     expect(() => settingsFromContext(contextOf(context))).toThrow(/Context/);
   });

@@ -12,7 +12,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const ACCOUNT = '0212312345-00001';
 const REGISTRATIONS = JSON.stringify([{ account: ACCOUNT, services: ['Diagnostics', 'CarrierService'] }]);
 
-test('cdk synth bundles one function per function definition and schedules the re-registration job', () => {
+test('cdk synth bundles one function per function definition, schedules the re-registration job and passes cdk-nag', () => {
   // Prepare
   const outDir = mkdtempSync(path.join(tmpdir(), 'iot-gateway-synth-'));
   try {
@@ -65,6 +65,16 @@ test('cdk synth bundles one function per function definition and schedules the r
       .map(([, r]) => JSON.stringify(r.Properties.PolicyDocument));
     expect(jobPolicies.join()).toContain(`thingspace/${ACCOUNT}/diagnostics-??????`);
     expect(jobPolicies.join()).toContain('secretsmanager:PutSecretValue');
+
+    // infra/app.ts ran the cdk-nag AwsSolutions checks, and they found nothing unacknowledged.
+    const report = JSON.parse(readFileSync(path.join(outDir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.flatMap((r: any) => r.violations)).toEqual([]);
+    // The production hardening made it through the CLI: throttled routes, access logs, alarms, a dashboard.
+    const [stage] = resources.filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Stage').map(([, r]) => r.Properties);
+    expect(Object.keys(stage.RouteSettings).length).toBeGreaterThan(0);
+    expect(stage.AccessLogSettings.DestinationArn).toBeDefined();
+    expect(resources.filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').length).toBeGreaterThan(FUNCTIONS.length);
+    expect(resources.filter(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
