@@ -1,9 +1,10 @@
 import {
-  deterministicId,
   kapuaDate,
   messageIdOf,
+  type DeviceEvent,
   type DeviceRef,
   type MappedCallback,
+  type OperationNotification,
   type OperationStatus,
   type ReceivedCallback,
 } from './model';
@@ -31,8 +32,10 @@ export interface CallbackFacts {
 const OPERATION_ID = /^[\x21-\x7e]{1,256}$/;
 
 /**
- * One event per device and, for an operation, one notification per device. Every id derives
- * from the message id, so a redelivered callback maps to exactly the same records.
+ * One event per device and, for an operation, one notification per device. A record's id is the
+ * message id: its partition already names the device (and the operation), and a message names a
+ * device once, so the id is unique where it is stored, and a redelivered callback maps to exactly
+ * the same keys.
  */
 export function toRecords(callback: ReceivedCallback, facts: CallbackFacts): MappedCallback {
   const messageId = messageIdOf(callback);
@@ -40,36 +43,50 @@ export function toRecords(callback: ReceivedCallback, facts: CallbackFacts): Map
   const sentOn = kapuaDate(facts.sentOn ?? callback.receivedOn);
   const rawBody = callback.body.toString('utf8');
   const op = facts.operation && OPERATION_ID.test(facts.operation.id) ? facts.operation : undefined;
-  const common = { messageId, scopeId: callback.scopeId, provider: callback.provider, channel: callback.channel };
+  const { scopeId, provider, channel } = callback;
 
-  const events = facts.devices.map((device) => ({
-    ...common,
-    id: deterministicId(messageId, 'event', device.kind, device.id),
-    deviceId: device.id,
-    deviceKind: device.kind,
-    resource: facts.resource,
-    action: facts.action,
-    receivedOn,
-    sentOn,
-    ...(op ? { operationId: op.id } : {}),
-    payload: facts.payload(device),
-    rawBody,
-  }));
+  // Records are built field by field, no leading spread: V8 keeps such literals on its fast path
+  // (a spread first, then more properties, measured ~6 µs per record in bench/hot-path.ts).
+  const events: DeviceEvent[] = facts.devices.map((device) => {
+    const event: DeviceEvent = {
+      id: messageId,
+      messageId,
+      scopeId,
+      deviceId: device.id,
+      deviceKind: device.kind,
+      provider,
+      channel,
+      resource: facts.resource,
+      action: facts.action,
+      receivedOn,
+      sentOn,
+      payload: facts.payload(device),
+      rawBody,
+    };
+    if (op) event.operationId = op.id;
+    return event;
+  });
 
-  const notifications = op
-    ? facts.devices.map((device) => ({
-        ...common,
-        id: deterministicId(messageId, 'notification', op.id, device.kind, device.id),
-        deviceId: device.id,
-        operationId: op.id,
-        status: op.status,
-        progress: op.progress,
-        resource: facts.resource,
-        sentOn,
-        createdOn: receivedOn,
-        createdBy: callback.provider,
-        ...(op.message ? { message: op.message } : {}),
-      }))
+  const notifications: OperationNotification[] = op
+    ? facts.devices.map((device) => {
+        const notification: OperationNotification = {
+          id: messageId,
+          messageId,
+          scopeId,
+          deviceId: device.id,
+          operationId: op.id,
+          provider,
+          channel,
+          status: op.status,
+          progress: op.progress,
+          resource: facts.resource,
+          sentOn,
+          createdOn: receivedOn,
+          createdBy: provider,
+        };
+        if (op.message) notification.message = op.message;
+        return notification;
+      })
     : [];
 
   return { messageId, events, notifications };

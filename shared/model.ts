@@ -71,19 +71,15 @@ export interface MappedCallback {
 }
 
 /**
- * A short, deterministic id (16 base64url characters, 96 bits of SHA-256) of its parts. The same
- * callback always yields the same ids, which is what makes storing it idempotent.
+ * The id of a received callback: its provider, route, scope and the provider's message id or else
+ * its exact bytes: 16 base64url characters (96 bits) of SHA-256. The same callback always yields
+ * the same id, which is what makes storing it idempotent.
  */
-export function deterministicId(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest().subarray(0, 12).toString('base64url');
-}
-
-/** The id of a received callback: its provider, route, scope and the provider's message id or else its exact bytes. */
 export function messageIdOf(callback: ReceivedCallback): string {
-  const identity = callback.dedupeKey !== undefined
-    ? `id:${callback.dedupeKey}`
-    : `sha256:${createHash('sha256').update(callback.body).digest('hex')}`;
-  return deterministicId(callback.provider, callback.channel, callback.scopeId, identity);
+  const hash = createHash('sha256').update([callback.provider, callback.channel, callback.scopeId, ''].join('\u0000'));
+  if (callback.dedupeKey !== undefined) hash.update(`id:${callback.dedupeKey}`);
+  else hash.update('body:').update(callback.body);
+  return hash.digest().subarray(0, 12).toString('base64url');
 }
 
 /** Kapua's date format: `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC. */

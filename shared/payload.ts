@@ -25,13 +25,16 @@ type DeviceFields = { [K in keyof typeof deviceFields]?: z.infer<(typeof deviceF
 // Device ids end up in keys and URLs: printable, no separators of ours, bounded.
 const DEVICE_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** The distinct devices a message names, in order; the account itself when it names none. */
+/**
+ * The distinct devices a message names, in order (one per id: the same id under two kinds is one
+ * device, as its records share a partition); the account itself when it names none.
+ */
 export function devicesOf(message: DeviceFields, account: string): DeviceRef[] {
   const found: DeviceRef[] = [];
   const add = (id: string, kind: string | undefined) => {
     if (!DEVICE_ID.test(id)) throw new BadRequestError('Device id is empty, too long or not printable');
     const ref = { id, kind: (kind ?? 'unknown').toLowerCase() };
-    if (!found.some((d) => d.id === ref.id && d.kind === ref.kind)) found.push(ref);
+    if (!found.some((d) => d.id === ref.id)) found.push(ref);
   };
   for (const d of [message.device, message.deviceId, message.deviceInfo, ...(message.deviceIds ?? [])]) {
     if (d) add(d.id, d.kind);

@@ -1,6 +1,6 @@
 import { ServiceUnavailableError, SignatureMismatchError } from '../http/errors';
 import type { SecretCache } from './cache';
-import { parseChannelSecret, validVersions, type SecretVersion } from './channel-secret';
+import { parseChannelSecret, validVersions, type ChannelSecret, type SecretVersion } from './channel-secret';
 import { SecretUnavailableError } from './source';
 
 /**
@@ -42,13 +42,23 @@ async function read<T>(fetch: () => Promise<T>): Promise<T> {
   }
 }
 
+// Parsed secrets by their exact value: a cached secret is parsed once, not on every request.
+// Bounded: cleared whole when it grows past what any deployment holds.
+const parsed = new Map<string, ChannelSecret>();
+
 function versionsOf(name: string, value: string | undefined, now: Date): SecretVersion[] {
   if (value === undefined) throw new ServiceUnavailableError('No secret is configured for this account');
-  try {
-    return validVersions(parseChannelSecret(name, value), now);
-  } catch (error) {
-    throw new ServiceUnavailableError('The secret for this account is misconfigured', { cause: error });
+  let secret = parsed.get(value);
+  if (!secret) {
+    try {
+      secret = parseChannelSecret(name, value);
+    } catch (error) {
+      throw new ServiceUnavailableError('The secret for this account is misconfigured', { cause: error });
+    }
+    if (parsed.size >= 1_000) parsed.clear();
+    parsed.set(value, secret);
   }
+  return validVersions(secret, now);
 }
 
 /** The secret lacks a field the channel needs: an operator error, answered 503 so the provider retries after the fix. */

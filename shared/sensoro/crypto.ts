@@ -4,10 +4,18 @@ import { BadRequestError } from '../http/errors';
 /** SENSORO (WeChat message crypto) pads to a multiple of 32 bytes, not AES's 16. */
 export const SENSORO_BLOCK = 32;
 
+// Decoded keys by AppKey: one application's pushes do not decode the same key again and again.
+const keys = new Map<string, Buffer>();
+
 /** The AES-256 key of an AppKey: base64-decode(AppKey + "="), 43 characters → 32 bytes. */
 export function sensoroKey(appKey: string): Buffer {
-  const key = Buffer.from(appKey + '=', 'base64');
-  if (appKey.length !== 43 || key.length !== 32) throw new SensoroKeyError();
+  let key = keys.get(appKey);
+  if (!key) {
+    key = Buffer.from(appKey + '=', 'base64');
+    if (appKey.length !== 43 || key.length !== 32) throw new SensoroKeyError();
+    if (keys.size >= 1_000) keys.clear();
+    keys.set(appKey, key);
+  }
   return key;
 }
 

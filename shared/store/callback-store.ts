@@ -62,7 +62,12 @@ export class CallbackStore {
       if (Buffer.byteLength(JSON.stringify(item)) > MAX_ITEM_BYTES) throw new RecordTooLargeError();
     }
 
-    const results = await Promise.allSettled(items.map((item) => this.putOnce(item)));
+    // All writes at once: one round trip of latency. A summary may land before its record; if any
+    // write fails the callback is refused (503) and the provider's retry completes the rest.
+    const [results, summaries] = await Promise.all([
+      Promise.allSettled(items.map((item) => this.putOnce(item))),
+      Promise.allSettled(mapped.notifications.map((n) => this.advanceOperation(n, expiresAt))),
+    ]);
     let stored = 0;
     let duplicates = 0;
     for (const r of results) {
@@ -70,9 +75,6 @@ export class CallbackStore {
       if (r.value) stored++;
       else duplicates++;
     }
-
-    // Summaries after the records they summarise: a failure here is retried with the whole callback.
-    const summaries = await Promise.allSettled(mapped.notifications.map((n) => this.advanceOperation(n, expiresAt)));
     for (const r of summaries) {
       if (r.status === 'rejected') throw new StoreUnavailableError({ cause: r.reason });
     }

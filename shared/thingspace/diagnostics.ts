@@ -29,12 +29,12 @@ export function parseDiagnostics(body: Buffer): DiagnosticsMessage {
 
 /** Events per device and, with a `transactionID`, a RUNNING notification of that observation. */
 export function mapDiagnostics(message: DiagnosticsMessage, account: string): CallbackFacts {
-  const attributes = (message.attributes ?? message.data ?? []).map((a) => ({
-    name: a.name,
-    value: a.value,
-    ...(providerTime(a.createdOn) ? { createdOn: providerTime(a.createdOn)!.toISOString() } : {}),
-  }));
-  const times = attributes.map((a) => a.createdOn).filter((t): t is string => t !== undefined).sort();
+  let latest: string | undefined;
+  const attributes = (message.attributes ?? message.data ?? []).map((a) => {
+    const time = providerTime(a.createdOn)?.toISOString();
+    if (time !== undefined && (latest === undefined || time > latest)) latest = time;
+    return time === undefined ? { name: a.name, value: a.value } : { name: a.name, value: a.value, createdOn: time };
+  });
   const operationId = message.transactionID ?? message.transactionId;
   const status = statusOf(message.status);
   const names = attributes.map((a) => a.name);
@@ -42,7 +42,7 @@ export function mapDiagnostics(message: DiagnosticsMessage, account: string): Ca
     devices: devicesOf(message, account),
     resource: 'diagnostics',
     action: 'observation',
-    sentOn: times.length > 0 ? new Date(times[times.length - 1]!) : undefined,
+    sentOn: latest !== undefined ? new Date(latest) : undefined,
     payload: () => ({
       ...(message.accountName ? { accountName: message.accountName } : {}),
       attributes,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { BadRequestError, GatewayError } from '../../shared/http/errors';
 import { toRecords } from '../../shared/mapping';
+import { eventPk } from '../../shared/store/table';
 import { diagnosticsChannel } from '../../shared/thingspace/diagnostics';
 import { deviceLocationChannel, locationChannel } from '../../shared/thingspace/location';
 import { providerTime, statusOf } from '../../shared/payload';
@@ -71,7 +72,9 @@ describe('Diagnostics callbacks', () => {
     const { events, notifications } = records(diagnosticsChannel, body);
     expect(events.map((e) => e.deviceId)).toEqual(['A', 'B']);
     expect(notifications.map((n) => n.deviceId)).toEqual(['A', 'B']);
-    expect(new Set(events.map((e) => e.id)).size).toBe(2);
+    // Each record's id is the message id; the partition (device, operation) keeps them apart.
+    expect(new Set([...events, ...notifications].map((r) => r.id))).toEqual(new Set([events[0]!.messageId]));
+    expect(new Set(events.map((e) => eventPk(e.scopeId, e.deviceId))).size).toBe(2);
   });
 
   it.each([
