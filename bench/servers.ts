@@ -1,0 +1,96 @@
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { acceptCallback } from '../shared/accept';
+import { DEFAULT_SIGNATURE_HEADERS, DEFAULT_TOKEN_HEADER } from '../shared/config';
+import type { CallbackStore } from '../shared/store/callback-store';
+import { eventPk, resourceKey, TABLE } from '../shared/store/table';
+import { diagnosticsChannel } from '../shared/thingspace/diagnostics';
+import { verifyHmacCallback } from '../shared/thingspace/verify';
+
+/**
+ * The two comparison servers of the end-to-end group (in a file of their own, so a CPU profile
+ * tells their time apart from the harness's).
+ */
+
+/** Reads a request body whole (the bodies here are a few hundred bytes). */
+async function bodyOf(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function reply(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Listens on a free loopback port; resolves to the base URL. */
+export function listen(server: Server): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+/**
+ * The bare baseline: one HMAC check and one conditional PutItem of an event-shaped item (its key and
+ * the index attributes every stored record of this table carries, so it is queryable), nothing else.
+ */
+export function bareBaseline(db: DynamoDBDocumentClient, tableName: string, key: string, scope: string): Server {
+  return createServer((req, res) => {
+    (async () => {
+      const body = await bodyOf(req);
+      const given = String(req.headers['x-signature'] ?? '');
+      const digest = createHmac('sha256', key).update(body).digest();
+      if (!/^[0-9a-f]{64}$/i.test(given) || !timingSafeEqual(digest, Buffer.from(given, 'hex'))) return reply(res, 401, '{}');
+      const device = String((JSON.parse(body.toString('utf8')) as { device: { id: string } }).device.id);
+      const id = digest.subarray(0, 12).toString('base64url');
+      const now = new Date().toISOString();
+      const pk = eventPk(scope, device);
+      await db.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            [TABLE.partitionKey]: pk,
+            [TABLE.sortKey]: id,
+            [TABLE.globalIndexes.byResourceTime.partitionKey]: resourceKey(pk, 'diagnostics'),
+            [TABLE.indexes.byTime]: `${now}#${id}`,
+            [TABLE.indexes.byCreated]: `${now}#${id}`,
+            rawBody: body.toString('utf8'),
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        }),
+      );
+      reply(res, 200, '{"status":"stored"}');
+    })().catch(() => reply(res, 500, '{}'));
+  });
+}
+
+/**
+ * The product's own pipeline without the Lambda shell: verifyHmacCallback + parse + map +
+ * acceptCallback (toRecords + CallbackStore.save: two PutItem and one UpdateItem) behind a bare
+ * node:http server. Against the baseline it shows what the product's work per message costs;
+ * against the gateway, what the shell costs (local adapter, middy, Powertools, secret cache).
+ */
+export function coreServer(store: CallbackStore, key: string, token: string, account: string): Server {
+  const versions = [{ key, token }];
+  const check = { signatureHeaders: [...DEFAULT_SIGNATURE_HEADERS], tokenHeader: DEFAULT_TOKEN_HEADER };
+  return createServer((req, res) => {
+    (async () => {
+      const started = Date.now();
+      const body = await bodyOf(req);
+      verifyHmacCallback(req.headers as Record<string, string>, body, versions, check);
+      const message = diagnosticsChannel.parse(body);
+      const acceptance = await acceptCallback(
+        store,
+        { provider: 'thingspace', channel: 'diagnostics', scopeId: account, body, receivedOn: new Date() },
+        diagnosticsChannel.map(message, account),
+        started,
+      );
+      reply(res, 200, JSON.stringify(acceptance));
+    })().catch(() => reply(res, 500, '{}'));
+  });
+}
