@@ -51,11 +51,12 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     ttlMs: envInt('SECRET_CACHE_TTL_SECONDS', DEFAULT_SECRET_CACHE_TTL_SECONDS, { min: 0, max: 86_400 }, env) * 1000,
     minRefreshIntervalMs: envInt('SECRET_MIN_REFRESH_MS', 1_000, { min: 0, max: 3_600_000 }, env),
   });
-  const store = new CallbackStore(createDynamoClient(env), {
+  const dynamo = createDynamoClient(env);
+  const store = new CallbackStore(dynamo, {
     tableName: tableName(env),
     retentionDays: envInt('RETENTION_DAYS', DEFAULT_RETENTION_DAYS, { min: 0, max: 36_500 }, env),
   });
-  const rejections = new RejectionLog(createDynamoClient(env), {
+  const rejections = new RejectionLog(dynamo, {
     tableName: tableName(env),
     capPerScope: envInt('REJECTION_LOG_CAP', 500, { min: 1, max: 100_000 }, env),
     ttlHours: envInt('REJECTION_LOG_TTL_HOURS', 24, { min: 1, max: 720 }, env),

@@ -1,8 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger } from '../../shared/log';
-import { emit, METRIC, metrics } from '../../shared/metrics';
+import { emit, METRIC } from '../../shared/metrics';
 import { jobConfig } from '../../shared/reregister/config';
 import { runReregistration } from '../../shared/reregister/job';
 import { createSecretStore, createStatusStore } from '../../shared/runtime';
@@ -34,4 +33,4 @@ async function reregister(): Promise<{ changed: number; errors: number; unchange
   return summary;
 }
 
-export const handler = middy(reregister).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = middy(reregister).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../log';
-import { emit, METRIC, metrics } from '../metrics';
+import { emit, METRIC } from '../metrics';
 import type { RejectionLog } from '../rejections';
 import { GatewayError } from './errors';
 import { toErrorResponse } from './response';
@@ -85,14 +84,14 @@ export interface WebhookOptions {
 }
 
 /**
- * A webhook Lambda handler: the receive function behind, in order, the logger context, the
- * metrics flush, the error answer (with its metric and rejected-request record) and the source
- * allow-list (which must refuse before anything reads the body).
+ * A webhook Lambda handler: the receive function behind, in order, the logger context, the error
+ * answer (with its metric and rejected-request record) and the source allow-list (which must
+ * refuse before anything reads the body). Metrics are single-metric sets written as they happen
+ * (shared/metrics.ts), so no flush middleware (it would warn on every invocation without one).
  */
 export function webhookHandler(receive: (event: Event, context: Context) => Promise<Result>, options: WebhookOptions) {
   return middy<Event, Result>(receive)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
     .use(webhookErrors(options))
     .use(sourceAllowed());
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseChannelSecret, type ChannelSecret, type SecretVersion } from '../secrets/channel-secret';
 import type { SecretStore } from '../secrets/source';
 import { ThingSpaceApiError, ThingSpaceClient, type CallbackApi, type Registration } from '../thingspace/api-client';

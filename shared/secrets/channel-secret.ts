@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A channel secret as ARCHITECTURE.md "Secrets" describes it: `current`, and during a rotation

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from '../http/errors';
 import { parseJsonObject } from '../http/json';
 import type { CallbackFacts } from '../mapping';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJsonObject } from '../http/json';
 import type { CallbackFacts } from '../mapping';
 import type { OperationStatus } from '../model';

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, UnsupportedMediaTypeError } from '../http/errors';
 import type { CallbackFacts } from '../mapping';
 import type { EchoedCredentials } from './credentials';
