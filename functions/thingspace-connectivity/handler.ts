@@ -1,6 +1,7 @@
 import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
-import { connectivityChannel, createCredentialWebhook } from '../../shared/thingspace/credential-webhook';
+import { connectivityChannel } from '../../shared/thingspace/connectivity';
+import { createCredentialWebhook } from '../../shared/thingspace/credential-webhook';
 
 const runtime = createRuntime();
 

@@ -1,6 +1,7 @@
 import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
-import { createCredentialWebhook, renderSoapError, soapChannel } from '../../shared/thingspace/credential-webhook';
+import { createCredentialWebhook } from '../../shared/thingspace/credential-webhook';
+import { renderSoapError, soapChannel } from '../../shared/thingspace/soap';
 
 const runtime = createRuntime();
 

@@ -1,7 +1,10 @@
 import * as z from 'zod';
 import { parseJsonObject } from '../http/json';
+import { requireJsonMediaType } from '../http/request';
+import { json } from '../http/response';
 import type { CallbackFacts } from '../mapping';
 import type { OperationStatus } from '../model';
+import type { CredentialChannel } from './credential-webhook';
 import type { EchoedCredentials } from './credentials';
 import { devicesOf, deviceFields, idLike, parseWith, progressOf, statusOf } from '../payload';
 
@@ -75,3 +78,14 @@ export function mapConnectivity(message: ConnectivityMessage, account: string): 
       : undefined,
   };
 }
+
+/** The REST channel: JSON in, ThingSpace JSON out. */
+export const connectivityChannel: CredentialChannel<ConnectivityRead> = {
+  channel: 'connectivity',
+  read: (event, body) => {
+    requireJsonMediaType(event.headers);
+    return readConnectivity(body);
+  },
+  map: (read, account) => mapConnectivity(read.message, account),
+  respond: (_read, acceptance) => json(200, acceptance),
+};

@@ -1,18 +1,15 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptCallback, type Acceptance } from '../accept';
 import { DEFAULT_MAX_BODY_BYTES, envInt } from '../config';
-import { GatewayError } from '../http/errors';
-import { header, rawBody, requireJsonMediaType, scopeParam } from '../http/request';
-import { json, toErrorResponse } from '../http/response';
+import { rawBody, scopeParam } from '../http/request';
 import { logger } from '../log';
 import type { CallbackFacts } from '../mapping';
 import type { Runtime } from '../runtime';
 import { verifyWithSecret } from '../secrets/verify-with-secret';
-import { mapConnectivity, readConnectivity, type ConnectivityRead } from './connectivity';
 import { verifyCredentials, type EchoedCredentials } from './credentials';
-import { mapSoap, readSoap, soapAcknowledgement, soapFault, soapVersionOf, type SoapRead } from './soap';
 
-interface CredentialRead {
+/** What a credential channel reads from a body before verifying it. */
+export interface CredentialRead {
   credentials: EchoedCredentials;
   /** What is stored: the body without the credentials. */
   storedBody: Buffer;
@@ -55,40 +52,4 @@ export function createCredentialWebhook<R extends CredentialRead>(
     );
     return channel.respond(read, acceptance);
   };
-}
-
-/** The REST channel: JSON in, ThingSpace JSON out. */
-export const connectivityChannel: CredentialChannel<ConnectivityRead> = {
-  channel: 'connectivity',
-  read: (event, body) => {
-    requireJsonMediaType(event.headers);
-    return readConnectivity(body);
-  },
-  map: (read, account) => mapConnectivity(read.message, account),
-  respond: (_read, acceptance) => json(200, acceptance),
-};
-
-/** The legacy SOAP channel: SOAP 1.1 or 1.2 in, an envelope of the same version out. */
-export const soapChannel: CredentialChannel<SoapRead> = {
-  channel: 'soap',
-  read: (event, body) => readSoap(body, header(event.headers, 'content-type')),
-  map: (read, account) => mapSoap(read.message, account),
-  respond: (read, acceptance) => {
-    const reply = soapAcknowledgement(read.version, acceptance.status);
-    return { statusCode: 200, headers: { 'content-type': reply.contentType }, body: reply.body };
-  },
-};
-
-/** Errors on the SOAP route are SOAP Faults of the request's version (1.1 when it named none). */
-export function renderSoapError(error: unknown, event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
-  let version: '1.1' | '1.2' = '1.1';
-  try {
-    version = soapVersionOf(header(event.headers, 'content-type'));
-  } catch {
-    // A request of the wrong media type is answered in SOAP 1.1.
-  }
-  const plain = toErrorResponse(error);
-  const message = error instanceof GatewayError ? error.message : 'Internal error; the callback was not stored';
-  const fault = soapFault(version, plain.statusCode ?? 500, message);
-  return { statusCode: plain.statusCode, headers: { 'content-type': fault.contentType }, body: fault.body };
 }

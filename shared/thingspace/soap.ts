@@ -1,7 +1,11 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as z from 'zod';
-import { BadRequestError, UnsupportedMediaTypeError } from '../http/errors';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { BadRequestError, GatewayError, UnsupportedMediaTypeError } from '../http/errors';
+import { header } from '../http/request';
+import { toErrorResponse } from '../http/response';
 import type { CallbackFacts } from '../mapping';
+import type { CredentialChannel } from './credential-webhook';
 import type { EchoedCredentials } from './credentials';
 import { devicesOf, parseWith } from '../payload';
 
@@ -169,4 +173,29 @@ export function soapFault(version: SoapVersion, statusCode: number, message: str
     contentType: CONTENT_TYPE[version],
     body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${ENVELOPE_NS[version]}"><soap:Body>${fault}</soap:Body></soap:Envelope>`,
   };
+}
+
+/** The legacy SOAP channel: SOAP 1.1 or 1.2 in, an envelope of the same version out. */
+export const soapChannel: CredentialChannel<SoapRead> = {
+  channel: 'soap',
+  read: (event, body) => readSoap(body, header(event.headers, 'content-type')),
+  map: (read, account) => mapSoap(read.message, account),
+  respond: (read, acceptance) => {
+    const reply = soapAcknowledgement(read.version, acceptance.status);
+    return { statusCode: 200, headers: { 'content-type': reply.contentType }, body: reply.body };
+  },
+};
+
+/** Errors on the SOAP route are SOAP Faults of the request's version (1.1 when it named none). */
+export function renderSoapError(error: unknown, event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
+  let version: '1.1' | '1.2' = '1.1';
+  try {
+    version = soapVersionOf(header(event.headers, 'content-type'));
+  } catch {
+    // A request of the wrong media type is answered in SOAP 1.1.
+  }
+  const plain = toErrorResponse(error);
+  const message = error instanceof GatewayError ? error.message : 'Internal error; the callback was not stored';
+  const fault = soapFault(version, plain.statusCode ?? 500, message);
+  return { statusCode: plain.statusCode, headers: { 'content-type': fault.contentType }, body: fault.body };
 }
