@@ -1,5 +1,5 @@
 import type { ApiKeyGrant, ApiKeyStore } from './store';
-import { hashApiKey } from './store';
+import { hashApiKey, KEY_PREFIX } from './store';
 
 /** What the authorizer hands the query function (API Gateway simple-response context). */
 export interface AuthorizerContext {
@@ -29,15 +29,15 @@ export class ApiKeyAuthorizer {
 
   async authorize(authorization: string | undefined): Promise<AuthorizerContext> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match) return { authenticated: false };
-    const key = match[1]!;
+    const key = match?.[1];
+    if (!key || !key.startsWith(KEY_PREFIX) || key.length > 200) return { authenticated: false };
     const hash = hashApiKey(key);
     const cached = this.cache.get(hash);
     let grant: ApiKeyGrant | undefined;
     if (cached && this.now() - cached.at < this.ttlMs) {
       grant = cached.grant;
     } else {
-      grant = await this.store.find(key);
+      grant = await this.store.findByHash(hash);
       if (this.cache.size > 10_000) this.cache.clear(); // bounded under a flood of random keys
       this.cache.set(hash, { grant, at: this.now() });
     }

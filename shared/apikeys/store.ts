@@ -14,7 +14,8 @@ export interface ApiKeyGrant {
   createdOn: string;
 }
 
-const KEY_PREFIX = 'igw_';
+/** Every key starts with this: anything else is not one of ours. */
+export const KEY_PREFIX = 'igw_';
 
 /** A new key: 32 random bytes, base64url, with a recognisable prefix (so a leaked one is easy to grep for). */
 export function generateApiKey(): string {
@@ -65,8 +66,13 @@ export class ApiKeyStore {
   /** The grant of a presented key, or undefined when it is unknown or revoked. */
   async find(key: string): Promise<ApiKeyGrant | undefined> {
     if (!key.startsWith(KEY_PREFIX) || key.length > 200) return undefined;
+    return this.findByHash(hashApiKey(key));
+  }
+
+  /** The grant of the key with this hash (for callers that hashed it already). */
+  async findByHash(hash: string): Promise<ApiKeyGrant | undefined> {
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: API_KEY_PK, [TABLE.sortKey]: hashApiKey(key) } }),
+      new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: API_KEY_PK, [TABLE.sortKey]: hash } }),
     );
     return out.Item ? toGrant(out.Item) : undefined;
   }

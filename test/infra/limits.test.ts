@@ -1,21 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { webhookChannel } from '../../infra/gateway-function';
-import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
+import { IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
 import { sourceAllowList } from '../../shared/http/source';
 import { AUTHORIZER_ID, FUNCTIONS, ROUTES } from '../../shared/routes';
+import { buildStack, logicalIdOf, type Json } from './support';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** A stack built without bundling. */
-function buildStack(settings: Partial<GatewaySettings> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return new IotCallbackGatewayStack(app, 'IotCallbackGateway', { ...DEFAULT_SETTINGS, ...settings });
-}
-
-const logicalIdOf = (stack: IotCallbackGatewayStack, fnId: string) =>
-  stack.getLogicalId(stack.functions[fnId].function.node.defaultChild as CfnFunction);
 const lambdaOf = (stack: IotCallbackGatewayStack, template: Template, fnId: string) =>
   template.toJSON().Resources[logicalIdOf(stack, fnId)].Properties;
 const stageOf = (template: Template) => {

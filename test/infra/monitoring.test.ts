@@ -1,24 +1,12 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { SERVICE_NAME } from '../../infra/gateway-function';
 import { DIMENSIONS, METRIC_NAMESPACE, SERVER_ERROR_MIN_REQUESTS } from '../../infra/monitoring';
-import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
+import { IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
 import { emit, METRIC } from '../../shared/metrics';
 import { FUNCTIONS, REREGISTER_ID } from '../../shared/routes';
+import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function buildStack(settings: Partial<GatewaySettings> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return new IotCallbackGatewayStack(app, 'IotCallbackGateway', { ...DEFAULT_SETTINGS, ...settings });
-}
-
-const logicalIdOf = (stack: IotCallbackGatewayStack, fnId: string) =>
-  stack.getLogicalId(stack.functions[fnId].function.node.defaultChild as CfnFunction);
-const queueIdOf = (stack: IotCallbackGatewayStack, fnId: string) =>
-  stack.getLogicalId(stack.functions[fnId].deadLetterQueue!.node.defaultChild as CfnQueue);
 const idOf = (stack: IotCallbackGatewayStack, construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 
 /** The alarms by the construct id the monitoring construct gave them. */

@@ -3,26 +3,17 @@ import * as path from 'node:path';
 import { App, ArnFormat } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
 import { jobConfig } from '../../shared/reregister/config';
 import type { RegistrationsConfig } from '../../shared/reregister/job';
 import { AUTHORIZER_ID, channelOfService, FUNCTIONS, REREGISTER_ID, ROUTES } from '../../shared/routes';
 import { API_KEY_PK, CALLBACK_PK_PREFIXES, REGISTRATION_PK_PREFIX, TABLE } from '../../shared/store/table';
-
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
 const SETTINGS: GatewaySettings = { ...DEFAULT_SETTINGS, secretPrefix: 'iot-gateway/' };
 const ACCOUNT = '0212312345-00001';
 const SECRET_ARN_PREFIX = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:';
-
-/** A stack built without bundling (the context key makes NodejsFunction skip esbuild). */
-function buildStack(settings: Partial<GatewaySettings> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return new IotCallbackGatewayStack(app, 'IotCallbackGateway', { ...SETTINGS, ...settings });
-}
 
 /** Renders an intrinsic (Ref, GetAtt, Join) as a string with `${...}` placeholders. */
 function render(value: Json): string {
@@ -68,15 +59,6 @@ interface Statement {
 
 const definitionOf = (fnId: string) => FUNCTIONS.find((f) => f.id === fnId)!;
 
-/** The logical id CloudFormation gives the stack's function `fnId`: ground truth independent of the template. */
-function logicalIdOf(stack: IotCallbackGatewayStack, fnId: string): string {
-  return stack.getLogicalId(stack.functions[fnId].function.node.defaultChild as CfnFunction);
-}
-
-/** The logical id of a scheduled function's dead-letter queue. */
-function queueIdOf(stack: IotCallbackGatewayStack, fnId: string): string {
-  return stack.getLogicalId(stack.functions[fnId].deadLetterQueue!.node.defaultChild as CfnQueue);
-}
 
 /** The table's ARN as `render` prints it. */
 const tableArnOf = (template: Template) => `\${${Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]}.Arn}`;

@@ -39,7 +39,7 @@ describe('ApiKeyAuthorizer', () => {
   const grant: ApiKeyGrant = { id: 'abc', label: '', scopes: ['A', 'B'], canDelete: true, createdOn: '' };
   const key = generateApiKey();
   function fakeStore() {
-    const store = { finds: 0, known: new Map([[hashApiKey(key), grant]]), find: async (k: string) => (store.finds++, store.known.get(hashApiKey(k))) };
+    const store = { finds: 0, known: new Map([[hashApiKey(key), grant]]), findByHash: async (hash: string) => (store.finds++, store.known.get(hash)) };
     return store;
   }
 
