@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { sourceAllowList as parseSourceAllowList } from '../shared/http/source';
 import type { RegistrationsConfig } from '../shared/reregister/job';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES, REGISTRATION_PK_PREFIX } from '../shared/store/table';
+import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';
 
 /** Repository root: function entries and the lock file are relative to it. */
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -217,15 +217,7 @@ export class GatewayFunction extends Construct {
 
     for (const statement of registrationSecretStatements(this, definition, settings)) this.function.addToRolePolicy(statement);
     for (const statement of tableStatements(definition, table)) this.function.addToRolePolicy(statement);
-    if (definition.table === 'read-callbacks') {
-      Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${flattenArn(this, `${table.tableArn}/index/*`)}]`,
-        reason:
-          'Query and GetItem on the indexes of this one table (the gateway\'s own LSIs and GSIs, whose names the stack sets), ' +
-          'held by a dynamodb:LeadingKeys condition to the callback partitions: never the API key partition.',
-      });
-    }
-  }
+}
 }
 
 /**
@@ -331,21 +323,26 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
   switch (definition.table) {
     case 'write-callbacks':
       return [
-        // Exactly the two writes CallbackStore makes (conditional put, summary update); no reads, scans or deletes.
-        new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }),
+        // Exactly what a webhook does: conditional puts of its callback records, shared bodies, receipts and
+        // rejection records, and reading a receipt back, in those partitions only (never an API key or the job's
+        // status), and never asking for old values back.
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': WEBHOOK_PK_PREFIXES.map((prefix) => `${prefix}*`) },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+          },
+        }),
       ];
-    case 'read-callbacks': {
-      // Callback (and registration status) partitions only: the query API can never read or delete the API keys.
-      // On the byResource* indexes the leading key is `resourceKey` = `{pk}#{resource}`, same prefixes.
-      const callbacksOnly = {
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((prefix) => `${prefix}*`) },
-      };
+    case 'read-callbacks':
       return [
-        // Reads of the table and its indexes (LSIs and GSIs live under `<table ARN>/index/`).
+        // Callback (and registration status) partitions only: the query API can never read or delete the API keys.
+        // The table has no index, so the table itself is the only resource.
         new iam.PolicyStatement({
           actions: ['dynamodb:Query', 'dynamodb:GetItem'],
-          resources: [table.tableArn, `${table.tableArn}/index/*`],
-          conditions: callbacksOnly,
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((prefix) => `${prefix}*`) } },
         }),
         // DELETE of one event or notification; no Put/Update: the query API never writes a callback. Never in
         // the job's status partitions: it reads them, and deleting `_login` would reset the login lockout.
@@ -353,13 +350,11 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
           actions: ['dynamodb:DeleteItem'],
           resources: [table.tableArn],
           conditions: {
-            'ForAllValues:StringLike': {
-              'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.filter((prefix) => prefix !== REGISTRATION_PK_PREFIX).map((prefix) => `${prefix}*`),
-            },
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': DELETABLE_PK_PREFIXES.map((prefix) => `${prefix}*`) },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
           },
         }),
       ];
-    }
     case 'read-apikeys':
       return [
         // One GetItem by key hash in the API key partition: no Query (no listing keys), no callbacks.

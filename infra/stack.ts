@@ -111,7 +111,10 @@ export class IotCallbackGatewayStack extends Stack {
       allowedSourceIps(channel, entries);
     }
 
-    this.table = new dynamodb.Table(this, 'Callbacks', {
+    // `CallbackRecords`, not the first layout's `Callbacks`: the lean layout (shared/store/table.ts) is a new table.
+    // It has no secondary index at all, local or global: every index entry would be written again on every
+    // callback, and a local index would cap each device at 10 GB. Every query reads the table's own keys.
+    this.table = new dynamodb.Table(this, 'CallbackRecords', {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -121,22 +124,6 @@ export class IotCallbackGatewayStack extends Stack {
       // The table holds the callbacks providers will not send again: never delete it with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const [indexName, sortKey] of Object.entries(TABLE.indexes)) {
-      this.table.addLocalSecondaryIndex({
-        indexName,
-        sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
-      });
-    }
-    // An update of an existing table can add only one GSI per deploy (DynamoDB UpdateTable limit).
-    for (const [indexName, keys] of Object.entries(TABLE.globalIndexes)) {
-      this.table.addGlobalSecondaryIndex({
-        indexName,
-        partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
-      });
-    }
 
     // The default stage is made below, with the settings HttpApi's own one cannot take.
     this.api = new HttpApi(this, 'Api', { createDefaultStage: false });

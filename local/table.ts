@@ -11,32 +11,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          TABLE.partitionKey,
-          TABLE.sortKey,
-          ...Object.values(TABLE.indexes),
-          ...new Set(Object.values(TABLE.globalIndexes).map((g) => g.partitionKey)),
-        ].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+        AttributeDefinitions: [TABLE.partitionKey, TABLE.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
         ],
-        LocalSecondaryIndexes: Object.entries(TABLE.indexes).map(([name, attribute]) => ({
-          IndexName: name,
-          KeySchema: [
-            { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-            { AttributeName: attribute, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
-        GlobalSecondaryIndexes: Object.entries(TABLE.globalIndexes).map(([name, keys]) => ({
-          IndexName: name,
-          KeySchema: [
-            { AttributeName: keys.partitionKey, KeyType: 'HASH' },
-            { AttributeName: keys.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
+        // No secondary index, as in the stack (shared/store/table.ts says why).
       }),
     );
   } catch (error) {

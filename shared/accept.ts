@@ -24,10 +24,16 @@ export async function acceptCallback(
   facts: CallbackFacts,
   started: number,
 ): Promise<Acceptance> {
-  const mapped = toRecords(received, facts);
+  let mapped = toRecords(received, facts);
   let stored: number;
   try {
-    ({ stored } = await store.save(mapped, received.receivedOn));
+    if (mapped.timeless) {
+      // No provider time: the records' ids take the first delivery's receive time, so that a
+      // redelivery maps to the same keys (one receipt write, see CallbackStore).
+      const first = await store.firstReceivedOn(received, mapped.events[0]!.deviceId, mapped.hash);
+      if (first.getTime() !== received.receivedOn.getTime()) mapped = toRecords({ ...received, receivedOn: first }, facts, mapped.hash);
+    }
+    ({ stored } = await store.save(mapped));
   } catch (error) {
     if (error instanceof RecordTooLargeError) throw new PayloadTooLargeError(MAX_ITEM_BYTES);
     if (error instanceof StoreUnavailableError) {

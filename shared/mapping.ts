@@ -1,5 +1,6 @@
 import {
   kapuaDate,
+  messageHashOf,
   messageIdOf,
   type DeviceEvent,
   type DeviceRef,
@@ -32,15 +33,21 @@ export interface CallbackFacts {
 const OPERATION_ID = /^[\x21-\x7e]{1,256}$/;
 
 /**
- * One event per device and, for an operation, one notification per device. A record's id is the
- * message id: its partition already names the device (and the operation), and a message names a
- * device once, so the id is unique where it is stored, and a redelivered callback maps to exactly
- * the same keys.
+ * One event per device and, for an operation, one notification per device: what the query API
+ * shows of a callback. The store writes a lean form of these records and the reader rebuilds them
+ * with this same function from the stored body, so both sides always agree.
+ *
+ * A record's id is the message id: its `sentOn` then its hash (shared/store/ids.ts). Its partition
+ * already names the device (and the operation), and a message names a device once, so the id is
+ * unique where it is stored, and a redelivered callback maps to exactly the same keys. A callback
+ * that carries no time takes `callback.receivedOn` as `sentOn`: the store makes that the first
+ * delivery's time (a receipt) before it calls this.
  */
-export function toRecords(callback: ReceivedCallback, facts: CallbackFacts): MappedCallback {
-  const messageId = messageIdOf(callback);
+export function toRecords(callback: ReceivedCallback, facts: CallbackFacts, hash = messageHashOf(callback)): MappedCallback {
+  const sentOnDate = facts.sentOn ?? callback.receivedOn;
+  const messageId = messageIdOf(sentOnDate.getTime(), hash);
   const receivedOn = kapuaDate(callback.receivedOn);
-  const sentOn = kapuaDate(facts.sentOn ?? callback.receivedOn);
+  const sentOn = kapuaDate(sentOnDate);
   const rawBody = callback.body.toString('utf8');
   const op = facts.operation && OPERATION_ID.test(facts.operation.id) ? facts.operation : undefined;
   const { scopeId, provider, channel } = callback;
@@ -89,5 +96,5 @@ export function toRecords(callback: ReceivedCallback, facts: CallbackFacts): Map
       })
     : [];
 
-  return { messageId, events, notifications };
+  return { messageId, hash, timeless: facts.sentOn === undefined, received: callback, events, notifications };
 }

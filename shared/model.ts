@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Channel } from './channels';
+import { recordId } from './store/ids';
 
 /** Kapua's operation statuses. */
 export type OperationStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'STALE';
@@ -15,7 +17,7 @@ export interface DeviceRef {
 /** A callback as received: who sent it, to which route, and its exact bytes. */
 export interface ReceivedCallback {
   provider: Provider;
-  channel: string;
+  channel: Channel;
   /** The ThingSpace account or SENSORO AppID: the Kapua scopeId. */
   scopeId: string;
   /** The bytes stored as the raw body (credentials already removed where a channel carries them). */
@@ -23,6 +25,8 @@ export interface ReceivedCallback {
   receivedOn: Date;
   /** The provider's own message id, when it has one (SENSORO `msgId`): redeliveries share it. */
   dedupeKey?: string;
+  /** SENSORO safe mode: the decrypted content, kept beside the body so the stored record can be read without the AppKey. */
+  plaintext?: Buffer;
 }
 
 /** A stored device event (one per device a callback names). */
@@ -33,7 +37,7 @@ export interface DeviceEvent {
   deviceId: string;
   deviceKind: string;
   provider: Provider;
-  channel: string;
+  channel: Channel;
   resource: string;
   action: string;
   receivedOn: string;
@@ -53,7 +57,7 @@ export interface OperationNotification {
   deviceId: string;
   operationId: string;
   provider: Provider;
-  channel: string;
+  channel: Channel;
   status: OperationStatus;
   progress: number;
   resource: string;
@@ -66,21 +70,33 @@ export interface OperationNotification {
 /** What one callback becomes. */
 export interface MappedCallback {
   messageId: string;
+  /** SHA-256 of the message's identity (messageHashOf). */
+  hash: Buffer;
+  /** True when the provider gave no time, so `sentOn` is the (first) receive time. */
+  timeless: boolean;
+  /** The received callback these records come from (its body is stored once). */
+  received: ReceivedCallback;
   events: DeviceEvent[];
   notifications: OperationNotification[];
 }
 
 /**
- * The id of a received callback: its provider, route, scope and the provider's message id or else
- * its exact bytes: 16 base64url characters (96 bits) of SHA-256. The same callback always yields
- * the same id, which is what makes storing it idempotent.
+ * The identity of a received callback: SHA-256 of its provider, route, scope and the provider's
+ * message id or else its exact bytes. The same callback always yields the same hash, which is
+ * what makes storing it idempotent.
  */
-export function messageIdOf(callback: ReceivedCallback): string {
+export function messageHashOf(callback: ReceivedCallback): Buffer {
   const hash = createHash('sha256').update([callback.provider, callback.channel, callback.scopeId, ''].join('\u0000'));
   if (callback.dedupeKey !== undefined) hash.update(`id:${callback.dedupeKey}`);
   else hash.update('body:').update(callback.body);
-  return hash.digest().subarray(0, 12).toString('base64url');
+  return hash.digest();
 }
+
+/**
+ * The id of a callback's records: 16 characters, its `sentOn` then 48 bits of its hash, sorting
+ * as its time (shared/store/ids.ts). The same callback sent at the same time always has the same id.
+ */
+export const messageIdOf = (sentOnMs: number, hash: Buffer): string => recordId(sentOnMs, hash);
 
 /** Kapua's date format: `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC. */
 export function kapuaDate(date: Date): string {

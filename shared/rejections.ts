@@ -49,7 +49,6 @@ export class RejectionLog {
           ...rejection,
           [TABLE.partitionKey]: rejectionPk(rejection.scopeId),
           [TABLE.sortKey]: slot,
-          [TABLE.indexes.byTime]: `${rejection.receivedOn}#${slot}`,
           type: 'rejection',
           [TABLE.ttlAttribute]: expiresAt,
         },

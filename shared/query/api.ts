@@ -1,14 +1,17 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
-import { eventPk, notificationPk, operationPk, registrationPk, rejectionPk } from '../store/table';
+import { ATTR, bodyPk, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from '../store/table';
+import { factsOf } from './derive';
 import { entityNotFound, illegalArgument, kapuaErrorResponse, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated } from './kapua';
 import { OPENAPI } from './openapi';
 import { listOptions, type SortParams } from './params';
-import type { CallbackReader } from './reader';
+import type { CallbackReader, OperationNotifications, Scope } from './reader';
+import { eventOf, notificationOf, storedBodyOf, type Deriver } from './records';
 
 type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?: Partial<AuthorizerContext> } } };
 type Result = APIGatewayProxyStructuredResultV2;
+type Item = Record<string, unknown>;
 
 interface Path {
   scopeId: string;
@@ -16,63 +19,20 @@ interface Path {
   operationId?: string;
 }
 
-/** One collection of the API: how its records are keyed, sorted and shown. */
+/** One collection of the API: where its records are, how they sort, and how they are shown. */
 interface Collection {
   entityType: string;
   listType: string;
-  partition(path: Path): string;
+  scope(path: Path): Scope;
+  /** The sort key of one record, from its public id; undefined when the id cannot name one. */
+  sortKey(path: Path, id: string): string | undefined;
   sortParams: SortParams;
   defaultSort: string;
-  show(item: Record<string, unknown>, single: boolean): Record<string, unknown>;
-  /** Attributes a list page reads (undefined: all). */
-  listAttributes?: string[];
+  /** Shows stored items (a page, or one with `single`), reading what they point to. */
+  show(items: Item[], path: Path, single: boolean): Promise<Item[]>;
+  deletable?: boolean;
+  countable?: boolean;
 }
-
-const COLLECTIONS: Record<'notifications' | 'events' | 'operations' | 'registrations' | 'rejections', Collection> = {
-  notifications: {
-    entityType: 'managementOperationNotification',
-    listType: 'managementOperationNotificationListResult',
-    partition: (p) => notificationPk(p.scopeId, p.deviceId, p.operationId!),
-    sortParams: { sentOn: 'time', createdOn: 'created' },
-    defaultSort: 'sentOn',
-    show: (item) => toNotification(item),
-  },
-  events: {
-    entityType: 'deviceEvent',
-    listType: 'deviceEventListResult',
-    partition: (p) => eventPk(p.scopeId, p.deviceId),
-    sortParams: { sentOn: 'time', receivedOn: 'created', createdOn: 'created' },
-    defaultSort: 'sentOn',
-    show: (item, single) => toDeviceEvent(item, single),
-    // Pages leave the raw bodies out (up to 256 KB each); GET by id returns it.
-    listAttributes: ['id', 'scopeId', 'deviceId', 'deviceKind', 'receivedOn', 'sentOn', 'resource', 'action', 'provider', 'channel', 'operationId', 'payload'],
-  },
-  operations: {
-    entityType: 'deviceManagementOperation',
-    listType: 'deviceManagementOperationListResult',
-    partition: (p) => operationPk(p.scopeId, p.deviceId),
-    sortParams: { startedOn: 'created', lastSentOn: 'time' },
-    defaultSort: 'startedOn',
-    show: (item) => toOperation(item),
-  },
-  registrations: {
-    entityType: 'callbackRegistration',
-    listType: 'callbackRegistrationListResult',
-    partition: (p) => registrationPk(p.scopeId),
-    sortParams: { service: 'key', lastCheckedOn: 'time' },
-    defaultSort: 'service',
-    show: (item) => toRegistration(item),
-  },
-  rejections: {
-    entityType: 'rejectedRequest',
-    listType: 'rejectedRequestListResult',
-    partition: (p) => rejectionPk(p.scopeId),
-    sortParams: { receivedOn: 'time' },
-    defaultSort: 'receivedOn',
-    show: (item) => toRejection(item),
-  },
-};
-
 /** Collections addressed by scope alone (no device in the path). */
 const SCOPE_COLLECTIONS = ['/registrations', '/rejections'];
 
@@ -124,12 +84,77 @@ const json = (statusCode: number, body: unknown): Result => ({
   body: JSON.stringify(body),
 });
 
+/** The collections, reading through `reader` and deriving event details with `derive`. */
+function collections(reader: CallbackReader, derive: Deriver): Record<'notifications' | 'events' | 'registrations' | 'rejections', Collection> {
+  return {
+    notifications: {
+      entityType: 'managementOperationNotification',
+      listType: 'managementOperationNotificationListResult',
+      scope: (p) => ({ pk: notificationPk(p.scopeId, p.deviceId), prefix: operationPrefix(p.operationId!) }),
+      sortKey: (p, id) => notificationSk(p.operationId!, id),
+      // sentOn is the key's own order; createdOn (receive time) is sorted at query time.
+      sortParams: { sentOn: 'key', createdOn: ATTR.receivedOn },
+      defaultSort: 'sentOn',
+      show: async (items, p) => items.map((item) => toNotification(notificationOf(item, p.scopeId, p.deviceId))),
+      deletable: true,
+      countable: true,
+    },
+    events: {
+      entityType: 'deviceEvent',
+      listType: 'deviceEventListResult',
+      scope: (p) => ({ pk: eventPk(p.scopeId, p.deviceId) }),
+      sortKey: (_p, id) => id,
+      sortParams: { sentOn: 'key', receivedOn: ATTR.receivedOn, createdOn: ATTR.receivedOn },
+      defaultSort: 'sentOn',
+      show: async (items, p, single) => {
+        // A callback naming several devices keeps its body once: fetch those of this page in one go.
+        const shared = items.filter((i) => typeof i[ATTR.bodyDevice] === 'string').map((i) => ({ pk: bodyPk(p.scopeId, String(i[ATTR.bodyDevice])), sk: String(i[TABLE.sortKey]) }));
+        const bodies = shared.length > 0 ? await reader.getMany(shared) : new Map<string, Item>();
+        return items.map((item) => {
+          const holder = typeof item[ATTR.bodyDevice] === 'string' ? bodies.get(`${bodyPk(p.scopeId, String(item[ATTR.bodyDevice]))}\u0000${String(item[TABLE.sortKey])}`) : item;
+          return toDeviceEvent(eventOf(item, p.scopeId, p.deviceId, storedBodyOf(holder), derive), single);
+        });
+      },
+      deletable: true,
+      countable: true,
+    },
+    registrations: {
+      entityType: 'callbackRegistration',
+      listType: 'callbackRegistrationListResult',
+      scope: (p) => ({ pk: registrationPk(p.scopeId) }),
+      sortKey: () => undefined,
+      sortParams: { service: 'key', lastCheckedOn: 'lastCheckedOn' },
+      defaultSort: 'service',
+      show: async (items) => items.map(toRegistration),
+    },
+    rejections: {
+      entityType: 'rejectedRequest',
+      listType: 'rejectedRequestListResult',
+      scope: (p) => ({ pk: rejectionPk(p.scopeId) }),
+      sortKey: () => undefined,
+      sortParams: { receivedOn: 'receivedOn' },
+      defaultSort: 'receivedOn',
+      show: async (items) => items.map(toRejection),
+    },
+  };
+}
+
+/** A device's operations: key order is the operation id; the other two are sorted at query time. */
+const OPERATION_SORTS: SortParams = { operationId: 'key', startedOn: 'startedOn', lastSentOn: 'lastSentOn' };
+
+/** An operation's sort value: the id of its first (startedOn) or latest (lastSentOn) notification, which sorts as its sentOn. */
+const operationSortValue = (order: string) => (op: OperationNotifications) => {
+  const sk = String((order === 'startedOn' ? op.first : op.latest)[TABLE.sortKey]);
+  return sk.slice(sk.lastIndexOf('#') + 1);
+};
+
 /**
  * The query API: Kapua's notification verbs, the same verbs for device events, and a device's
  * operations, each a Query or GetItem on one partition. Which verb is asked is read off the
  * route key API Gateway (or the local server) matched.
  */
-export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_MAX_LIMIT', 500, { min: 1, max: 10_000 })) {
+export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_MAX_LIMIT', 500, { min: 1, max: 10_000 }), derive: Deriver = factsOf) {
+  const COLLECTIONS = collections(reader, derive);
   return async function query(event: Event): Promise<Result> {
     try {
       return await answer(event);
@@ -143,45 +168,59 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
     const [method, path = ''] = event.routeKey.split(' ');
     if (path === '/v1/openapi.json') return json(200, OPENAPI);
 
-    const name = path.includes('/notifications')
-      ? 'notifications'
-      : path.includes('/events')
-        ? 'events'
-        : path.endsWith('/registrations')
-          ? 'registrations'
-          : path.endsWith('/rejections')
-            ? 'rejections'
-            : 'operations';
-    const collection = COLLECTIONS[name];
     const at = pathOf(event, who.scopes);
-    const pk = collection.partition(at);
+    if (path.endsWith('/operations')) return operations(event, at);
+
+    const name = path.includes('/notifications') ? 'notifications' : path.includes('/events') ? 'events' : path.endsWith('/registrations') ? 'registrations' : 'rejections';
+    const collection = COLLECTIONS[name];
+    const scope = collection.scope(at);
     const last = path.slice(path.lastIndexOf('/') + 1);
 
     if (last === '_count') {
       // As in Kapua, a count ignores paging and order in its body; only the resource filter counts.
       const { resource } = listOptions({ resource: jsonBody(event).resource }, collection.sortParams, collection.defaultSort, maxLimit);
-      return json(200, { count: await reader.count(pk, resource) });
+      return json(200, { count: await reader.count(scope, resource) });
     }
     if (last.startsWith('{')) {
       const id = event.pathParameters?.[last.slice(1, -1)] ?? '';
-      if (!ID.test(id)) throw entityNotFound(collection.entityType, id);
+      const sk = collection.sortKey(at, id);
+      if (sk === undefined) throw entityNotFound(collection.entityType, id);
       if (method === 'DELETE') {
         if (!who.canDelete) throw subjectUnauthorized(`delete:${at.scopeId}`);
-        if (!(await reader.delete(pk, id))) throw entityNotFound(collection.entityType, id);
+        if (!(await reader.delete(scope.pk, sk))) throw entityNotFound(collection.entityType, id);
         return { statusCode: 204 };
       }
-      const item = await reader.get(pk, id);
+      const item = await reader.get(scope.pk, sk);
       if (!item) throw entityNotFound(collection.entityType, id);
-      return json(200, collection.show(item, true));
+      return json(200, (await collection.show([item], at, true))[0]);
     }
     const source = last === '_query' ? jsonBody(event) : (event.queryStringParameters ?? {});
     const options = listOptions(source, collection.sortParams, collection.defaultSort, maxLimit);
-    const page = await reader.list(pk, options, collection.listAttributes);
+    const page = await reader.list(scope, options);
     return json(200, {
       type: collection.listType,
       limitExceeded: page.limitExceeded,
       size: page.items.length,
-      items: page.items.map((item) => collection.show(item, false)),
+      items: await collection.show(page.items, at, false),
+      ...(page.totalCount !== undefined ? { totalCount: page.totalCount } : {}),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    });
+  }
+
+  async function operations(event: Event, at: Path): Promise<Result> {
+    const options = listOptions(event.queryStringParameters ?? {}, OPERATION_SORTS, 'operationId', maxLimit);
+    if (options.resource !== undefined) throw illegalArgument('resource', options.resource, 'Operations are not filtered by resource.');
+    const page = await reader.operations(notificationPk(at.scopeId, at.deviceId), options, operationSortValue(options.order));
+    return json(200, {
+      type: 'deviceManagementOperationListResult',
+      limitExceeded: page.limitExceeded,
+      size: page.items.length,
+      items: page.items.map((op) =>
+        toOperation({
+          first: notificationOf(op.first, at.scopeId, at.deviceId),
+          latest: notificationOf(op.latest, at.scopeId, at.deviceId),
+        }),
+      ),
       ...(page.totalCount !== undefined ? { totalCount: page.totalCount } : {}),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     });

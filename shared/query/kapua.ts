@@ -113,23 +113,31 @@ export function toDeviceEvent(item: Record<string, unknown>, withRawBody = false
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'STALE']);
 
-/** An operation summary in the shape of Kapua's `deviceManagementOperation`, with its latest status. */
-export function toOperation(item: Record<string, unknown>): Record<string, unknown> {
+/**
+ * An operation in the shape of Kapua's `deviceManagementOperation`, from its first and latest
+ * notifications (logical records): status, progress and resource of the latest; `startedOn` and
+ * `endedOn` both on the provider's clock (the notifications' `sentOn`), `createdOn` and
+ * `modifiedOn` on ours (when the first and the latest were received).
+ */
+export function toOperation({ first, latest }: { first: Record<string, unknown>; latest: Record<string, unknown> }): Record<string, unknown> {
   return compact({
     type: 'deviceManagementOperation',
-    id: item.operationId,
-    scopeId: item.scopeId,
-    deviceId: item.deviceId,
-    operationId: item.operationId,
-    startedOn: item.createdOn,
-    endedOn: FINAL.has(String(item.status)) ? item.lastSentOn : undefined,
-    status: item.status,
-    progress: item.progress,
-    resource: item.resource,
-    lastNotificationId: item.lastNotificationId,
-    lastSentOn: item.lastSentOn,
-    provider: item.provider,
-    channel: item.channel,
+    id: latest.operationId,
+    scopeId: latest.scopeId,
+    createdOn: first.createdOn,
+    createdBy: first.createdBy,
+    modifiedOn: latest.createdOn,
+    deviceId: latest.deviceId,
+    operationId: latest.operationId,
+    startedOn: first.sentOn,
+    endedOn: FINAL.has(String(latest.status)) ? latest.sentOn : undefined,
+    status: latest.status,
+    progress: latest.progress,
+    resource: latest.resource,
+    lastNotificationId: latest.id,
+    lastSentOn: latest.sentOn,
+    provider: latest.provider,
+    channel: latest.channel,
   });
 }
 

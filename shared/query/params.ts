@@ -4,7 +4,7 @@ import type { ListOptions } from './reader';
 /** Kapua's default page size. */
 export const DEFAULT_LIMIT = 50;
 
-/** How a collection may be sorted: Kapua sort parameter → index order. */
+/** How a collection may be sorted: Kapua sort parameter → `key` (the sort key's order) or the stored attribute sorted on. */
 export type SortParams = Record<string, ListOptions['order']>;
 
 function int(name: string, value: unknown, fallback: number, min: number, max: number, detail?: string): number {
@@ -34,7 +34,7 @@ function text(name: string, value: unknown, max: number): string | undefined {
  */
 export function listOptions(source: Record<string, unknown>, sortParams: SortParams, defaultSort: string, maxLimit: number): ListOptions {
   const sortParam = text('sortParam', source.sortParam, 64) ?? defaultSort;
-  if (!(sortParam in sortParams)) throw illegalArgument('sortParam', sortParam, `Sortable by: ${Object.keys(sortParams).join(', ')}.`);
+  if (!Object.hasOwn(sortParams, sortParam)) throw illegalArgument('sortParam', sortParam, `Sortable by: ${Object.keys(sortParams).join(', ')}.`);
   const sortDir = text('sortOrder', source.sortDir, 16) ?? 'ASCENDING';
   if (sortDir !== 'ASCENDING' && sortDir !== 'DESCENDING') throw illegalArgument('sortOrder', sortDir);
   return {

@@ -1,17 +1,38 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { resourceKey, TABLE } from '../store/table';
+import {
+  DeleteCommand,
+  GetCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ATTR, operationOfSk, OPERATION_SEPARATOR, TABLE } from '../store/table';
 import { illegalArgument } from './kapua';
 
 type Key = Record<string, unknown>;
+type Item = Record<string, unknown>;
+
+/** Where a list reads: one partition, optionally the sort keys under a prefix and within a range. */
+export interface Scope {
+  pk: string;
+  /** Only sort keys that start with this (one operation's notifications). */
+  prefix?: string;
+  /** Sort keys from (inclusive) ... */
+  from?: string;
+  /** ... to (inclusive). */
+  to?: string;
+}
 
 /** How a list is read: order, direction, optional resource, and where to start. */
 export interface ListOptions {
   offset: number;
   limit: number;
   askTotalCount: boolean;
-  /** `time`: sentOn (byTime); `created`: createdOn / receivedOn (byCreated); `key`: the sort key itself. */
-  order: 'time' | 'created' | 'key';
+  /**
+   * `key`: the sort key's own order (for records: their `sentOn`, the id starting with it);
+   * any other value names a stored attribute to sort on, in memory (see `sortLimit`).
+   */
+  order: string;
   descending: boolean;
   resource?: string;
   /** An opaque cursor from a previous page (wins over offset). */
@@ -19,18 +40,32 @@ export interface ListOptions {
 }
 
 export interface Page {
-  items: Record<string, unknown>[];
+  items: Item[];
   limitExceeded: boolean;
   nextCursor?: string;
   totalCount?: number;
 }
 
+/** One operation of a device, as read from its notifications: the first and the latest. */
+export interface OperationNotifications {
+  operationId: string;
+  first: Item;
+  latest: Item;
+}
+
 /**
- * Reads callback records for the query API. Every read is a Query or GetItem on one partition
- * (or one resource of it, through the byResource* indexes): a page reads the items it returns
- * plus one to know whether more exist; an offset is skipped with a COUNT query (the skipped items
- * are read but not transferred); a cursor starts right after the last item returned, reading no
- * page twice. Counts use `Select: COUNT`.
+ * Reads callback records for the query API. The table has no index, so every read is a Query or
+ * GetItem on one partition, in the order of its sort key:
+ * - in key order (the `sentOn` order of events and notifications) a page reads the items it
+ *   returns plus one, to know whether more exist; an offset is skipped with a COUNT query (the
+ *   skipped items are read but not transferred); a cursor starts right after the last item
+ *   returned. A `resource` filter is a FilterExpression: it reads the records it discards.
+ * - in any other order (receive time, last checked, ...) the whole partition (or operation) is
+ *   read and sorted in memory, up to `sortLimit` records: past that the order is refused with a
+ *   400 naming `sortParam`. That keeps the write path free of any index, at a cost paid only by
+ *   the rare queries that ask for another order.
+ * - a device's operations are the distinct operation prefixes of its notification partition,
+ *   found by skipping from one operation to the next (two one-item queries per operation).
  */
 export class CallbackReader {
   /** Items read from DynamoDB since construction (for benchmarks: items read per item returned). */
@@ -39,10 +74,12 @@ export class CallbackReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly sortLimit = 2_000,
   ) {}
 
-  async list(pk: string, options: ListOptions, projection?: string[]): Promise<Page> {
-    const query = this.queryFor(pk, options);
+  async list(scope: Scope, options: ListOptions): Promise<Page> {
+    if (options.order !== 'key') return this.listSorted(scope, options);
+    const query = this.queryFor(scope, options);
     let start: Key | undefined;
     if (options.cursor !== undefined) start = decodeCursor(options.cursor, query);
     else if (options.offset > 0) {
@@ -51,14 +88,9 @@ export class CallbackReader {
       start = skipped;
     }
 
-    const items: Record<string, unknown>[] = [];
+    const items: Item[] = [];
     do {
-      const out = await this.send({
-        ...query,
-        Limit: options.limit + 1 - items.length,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-        ...(projection ? projectionOf(projection, query) : {}),
-      });
+      const out = await this.send({ ...query, Limit: options.limit + 1 - items.length, ...(start ? { ExclusiveStartKey: start } : {}) });
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (items.length <= options.limit && start);
@@ -68,29 +100,44 @@ export class CallbackReader {
     return {
       items: page,
       limitExceeded,
-      ...(limitExceeded ? { nextCursor: encodeCursor(keyOf(page[page.length - 1]!, query), query) } : {}),
+      ...(limitExceeded ? { nextCursor: encodeCursor(keyOf(page[page.length - 1]!), query) } : {}),
       ...(await this.total(query, options)),
     };
   }
 
-  /** The number of records under the partition (or one resource of it). */
-  async count(pk: string, resource?: string): Promise<number> {
-    return this.countQuery(this.queryFor(pk, { order: resource === undefined ? 'key' : 'time', descending: false, resource }));
+  /** The number of records in the scope (of one resource, when given). */
+  async count(scope: Scope, resource?: string): Promise<number> {
+    return this.countQuery(this.queryFor(scope, { descending: false, resource }));
   }
 
-  async get(pk: string, id: string): Promise<Record<string, unknown> | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: id } }));
+  async get(pk: string, sk: string): Promise<Item | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk } }));
     if (out.Item) this.itemsRead++;
     return out.Item;
   }
 
+  /** Several items by key (the shared bodies of a page of events): GetItems, a few at a time. */
+  async getMany(keys: { pk: string; sk: string }[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).entries()];
+    for (let i = 0; i < unique.length; i += 16) {
+      await Promise.all(
+        unique.slice(i, i + 16).map(async ([id, k]) => {
+          const item = await this.get(k.pk, k.sk);
+          if (item) found.set(id, item);
+        }),
+      );
+    }
+    return found;
+  }
+
   /** Deletes one record; false when it was not there. */
-  async delete(pk: string, id: string): Promise<boolean> {
+  async delete(pk: string, sk: string): Promise<boolean> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: id },
+          Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk },
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         }),
@@ -102,41 +149,156 @@ export class CallbackReader {
     }
   }
 
-  private queryFor(pk: string, o: Pick<ListOptions, 'order' | 'descending' | 'resource'>): QueryCommandInput {
-    if (o.order === 'key') {
-      if (o.resource !== undefined) throw illegalArgument('resource', o.resource, 'This collection has no resources.');
-      return {
-        TableName: this.tableName,
-        KeyConditionExpression: '#k = :k',
-        ExpressionAttributeNames: { '#k': TABLE.partitionKey },
-        ExpressionAttributeValues: { ':k': pk },
-        ScanIndexForward: !o.descending,
-      };
+  /**
+   * A page of a device's operations from its notification partition (sort keys
+   * `{operation}#{id}`), in operation-id order: each step is a one-item query past the previous
+   * operation (its first notification, or its latest when descending), and one more for the other
+   * end. Other orders (`startedOn`, `lastSentOn`) read every operation and sort in memory.
+   */
+  async operations(pk: string, options: ListOptions, sortValue?: (op: OperationNotifications) => string | number | undefined): Promise<{ items: OperationNotifications[]; limitExceeded: boolean; nextCursor?: string; totalCount?: number }> {
+    const fingerprintOf = `${pk}\u0000operations\u0000${options.order}\u0000${options.descending}`;
+    if (options.order !== 'key') {
+      const all: OperationNotifications[] = [];
+      for (let after: string | undefined; ; ) {
+        const next = await this.nextOperation(pk, after, false);
+        if (!next) break;
+        all.push(next);
+        if (all.length > this.sortLimit) throw tooManyToSort(options.order, this.sortLimit);
+        after = next.operationId;
+      }
+      const sorted = sortInMemory(all, (op) => sortValue?.(op), (op) => op.operationId, options.descending);
+      return pageInMemory(sorted, (op) => [sortValue?.(op), op.operationId], options, fingerprintOf);
     }
-    const byResource = o.resource !== undefined;
-    const indexName = byResource ? (o.order === 'time' ? 'byResourceTime' : 'byResourceCreated') : o.order === 'time' ? 'byTime' : 'byCreated';
-    const keyAttribute = byResource ? TABLE.globalIndexes.byResourceTime.partitionKey : TABLE.partitionKey;
+
+    let after: string | undefined;
+    if (options.cursor !== undefined) after = decodeSimpleCursor(options.cursor, fingerprintOf)[1];
+    else {
+      for (let skip = options.offset; skip > 0; skip--) {
+        const next = await this.nextOperationId(pk, after, options.descending);
+        if (next === undefined) return { items: [], limitExceeded: false, ...(options.askTotalCount ? { totalCount: await this.countOperations(pk) } : {}) };
+        after = next;
+      }
+    }
+    const items: OperationNotifications[] = [];
+    while (items.length <= options.limit) {
+      const next = await this.nextOperation(pk, after, options.descending);
+      if (!next) break;
+      items.push(next);
+      after = next.operationId;
+    }
+    const limitExceeded = items.length > options.limit;
+    const page = items.slice(0, options.limit);
     return {
+      items: page,
+      limitExceeded,
+      ...(limitExceeded ? { nextCursor: encodeSimpleCursor([undefined, page[page.length - 1]!.operationId], fingerprintOf) } : {}),
+      ...(options.askTotalCount ? { totalCount: await this.countOperations(pk) } : {}),
+    };
+  }
+
+  /** How many operations a device's notification partition holds (one one-item query per operation). */
+  async countOperations(pk: string): Promise<number> {
+    let count = 0;
+    for (let after = await this.nextOperationId(pk, undefined, false); after !== undefined; after = await this.nextOperationId(pk, after, false)) count++;
+    return count;
+  }
+
+  /** The id of the operation after `after` (before it, descending): one one-item query. */
+  private async nextOperationId(pk: string, after: string | undefined, descending: boolean): Promise<string | undefined> {
+    const found = await this.edge(pk, after, descending);
+    return found === undefined ? undefined : operationOfKey(found);
+  }
+
+  /** The first notification past the operation `after`, in the given direction. */
+  private async edge(pk: string, after: string | undefined, descending: boolean): Promise<Item | undefined> {
+    const boundary = after === undefined ? undefined : `${encodeURIComponent(after)}${OPERATION_SEPARATOR}`;
+    const out = await this.send({
       TableName: this.tableName,
-      IndexName: indexName,
-      KeyConditionExpression: '#k = :k',
-      ExpressionAttributeNames: { '#k': keyAttribute },
-      ExpressionAttributeValues: { ':k': byResource ? resourceKey(pk, o.resource!) : pk },
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, ...(boundary !== undefined ? { '#sk': TABLE.sortKey } : {}) },
+      Limit: 1,
+      ScanIndexForward: !descending,
+      KeyConditionExpression: boundary === undefined ? '#pk = :pk' : descending ? '#pk = :pk AND #sk < :b' : '#pk = :pk AND #sk > :b',
+      // Ascending, skip past every id of the previous operation: ids never contain '~'.
+      ExpressionAttributeValues: { ':pk': pk, ...(boundary !== undefined ? { ':b': descending ? boundary : `${boundary}~` } : {}) },
+    });
+    return out.Items?.[0];
+  }
+
+  /** The operation after `after` in id order (before it, descending), with its first and latest notification. */
+  private async nextOperation(pk: string, after: string | undefined, descending: boolean): Promise<OperationNotifications | undefined> {
+    const found = await this.edge(pk, after, descending);
+    if (!found) return undefined;
+    const operationId = operationOfKey(found);
+    const other = await this.send({
+      TableName: this.tableName,
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      Limit: 1,
+      ScanIndexForward: descending,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :p)',
+      ExpressionAttributeValues: { ':pk': pk, ':p': `${encodeURIComponent(operationId)}${OPERATION_SEPARATOR}` },
+    });
+    const end = other.Items?.[0] ?? found;
+    return descending ? { operationId, first: end, latest: found } : { operationId, first: found, latest: end };
+  }
+
+  /** Every record of the scope, sorted on a stored attribute in memory; refused past `sortLimit`. */
+  private async listSorted(scope: Scope, options: ListOptions): Promise<Page> {
+    const query = this.queryFor(scope, options);
+    const all: Item[] = [];
+    let start: Key | undefined;
+    do {
+      const out = await this.send({ ...query, ...(start ? { ExclusiveStartKey: start } : {}) });
+      all.push(...(out.Items ?? []));
+      if (all.length > this.sortLimit) throw tooManyToSort(options.order, this.sortLimit);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const sortKey = (item: Item) => String(item[TABLE.sortKey]);
+    const sorted = sortInMemory(all, (item) => item[options.order] as string | number | undefined, sortKey, options.descending);
+    return pageInMemory(sorted, (item) => [item[options.order] as string | number | undefined, sortKey(item)], options, fingerprint(query) + options.order);
+  }
+
+  private queryFor(scope: Scope, o: Pick<ListOptions, 'descending' | 'resource'>): QueryCommandInput {
+    const names: Record<string, string> = { '#pk': TABLE.partitionKey };
+    const values: Record<string, unknown> = { ':pk': scope.pk };
+    let condition = '#pk = :pk';
+    const prefix = scope.prefix ?? '';
+    if (scope.from !== undefined || scope.to !== undefined) {
+      names['#sk'] = TABLE.sortKey;
+      values[':lo'] = prefix + (scope.from ?? '');
+      values[':hi'] = prefix + (scope.to ?? '~');
+      condition += ' AND #sk BETWEEN :lo AND :hi';
+    } else if (scope.prefix !== undefined) {
+      names['#sk'] = TABLE.sortKey;
+      values[':prefix'] = scope.prefix;
+      condition += ' AND begins_with(#sk, :prefix)';
+    }
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      KeyConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
       ScanIndexForward: !o.descending,
     };
+    if (o.resource !== undefined) {
+      names['#res'] = ATTR.resource;
+      values[':res'] = o.resource;
+      input.FilterExpression = '#res = :res';
+    }
+    return input;
   }
 
   private async send(input: QueryCommandInput) {
     const out = await this.client.send(new QueryCommand(input));
-    this.itemsRead += input.Select === 'COUNT' ? (out.ScannedCount ?? 0) : (out.Items ?? []).length;
+    this.itemsRead += out.ScannedCount ?? (out.Items ?? []).length;
     return out;
   }
 
-  /** The key after the first `offset` items, or 'end' when there are not that many. */
+  /** The key after the first `offset` matching items, or 'end' when there are not that many. */
   private async skip(query: QueryCommandInput, offset: number): Promise<Key | 'end'> {
     let skipped = 0;
     let start: Key | undefined;
     while (skipped < offset) {
+      // Without a filter, Limit counts exactly the items to skip; with one, it may stop short and go on.
       const out = await this.send({ ...query, Select: 'COUNT', Limit: offset - skipped, ...(start ? { ExclusiveStartKey: start } : {}) });
       skipped += out.Count ?? 0;
       start = out.LastEvaluatedKey;
@@ -161,38 +323,63 @@ export class CallbackReader {
   }
 }
 
-/** The attributes of an index's key for an item: the table key plus the index's own keys. */
-function keyOf(item: Record<string, unknown>, query: QueryCommandInput): Key {
-  const attributes = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
-  const name = query.IndexName as keyof typeof TABLE.indexes | keyof typeof TABLE.globalIndexes | undefined;
-  if (name === undefined) {
-    // the table's own key
-  } else if (name in TABLE.indexes) attributes.add(TABLE.indexes[name as keyof typeof TABLE.indexes]);
-  else {
-    const g = TABLE.globalIndexes[name as keyof typeof TABLE.globalIndexes];
-    attributes.add(g.partitionKey).add(g.sortKey);
-  }
-  return Object.fromEntries([...attributes].map((a) => [a, item[a]]));
+function tooManyToSort(order: string, limit: number) {
+  return illegalArgument('sortParam', order, `This order is sorted at query time, for up to ${limit} records; this collection has more: sort by the default order (sentOn), which pages any size.`);
 }
 
-/** A list projection that still returns the attributes a cursor needs. */
-function projectionOf(attributes: string[], query: QueryCommandInput) {
-  const all = new Set([...attributes, ...Object.keys(keyOf({}, query))]);
-  const names = Object.fromEntries([...all].map((a, i) => [`#p${i}`, a]));
+type SortValue = string | number | undefined;
+
+function compare(a: SortValue, b: SortValue): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  return a < b ? -1 : 1;
+}
+
+function sortInMemory<T>(all: T[], value: (t: T) => SortValue, tie: (t: T) => string, descending: boolean): T[] {
+  const sign = descending ? -1 : 1;
+  return [...all].sort((a, b) => sign * (compare(value(a), value(b)) || compare(tie(a), tie(b))));
+}
+
+/** A page of an in-memory sorted list, by offset or by a cursor naming the last position. */
+function pageInMemory<T>(sorted: T[], position: (t: T) => [SortValue, string], options: ListOptions, print: string) {
+  let start = options.offset;
+  if (options.cursor !== undefined) {
+    const [value, tie] = decodeSimpleCursor(options.cursor, print) as [SortValue, string];
+    const sign = options.descending ? -1 : 1;
+    start = sorted.findIndex((t) => {
+      const [v, k] = position(t);
+      return sign * (compare(v, value) || compare(k, tie)) > 0;
+    });
+    if (start < 0) start = sorted.length;
+  }
+  const items = sorted.slice(start, start + options.limit);
+  const limitExceeded = start + options.limit < sorted.length;
   return {
-    ProjectionExpression: Object.keys(names).join(', '),
-    ExpressionAttributeNames: { ...query.ExpressionAttributeNames, ...names },
+    items,
+    limitExceeded,
+    ...(limitExceeded ? { nextCursor: encodeSimpleCursor(position(items[items.length - 1]!), print) } : {}),
+    ...(options.askTotalCount ? { totalCount: sorted.length } : {}),
   };
 }
 
+const operationOfKey = (item: Item) => operationOfSk(String(item[TABLE.sortKey]));
+
+/** The table key of an item. */
+function keyOf(item: Item): Key {
+  return { [TABLE.partitionKey]: item[TABLE.partitionKey], [TABLE.sortKey]: item[TABLE.sortKey] };
+}
+
 // A cursor names the query it belongs to, so it cannot be replayed against another partition,
-// index or direction (which could otherwise read across scopes).
+// prefix, filter or direction (which could otherwise read across scopes).
 function fingerprint(query: QueryCommandInput): string {
   return createHash('sha256')
-    .update(JSON.stringify([query.IndexName, query.ExpressionAttributeValues, query.ScanIndexForward]))
+    .update(JSON.stringify([query.KeyConditionExpression, query.ExpressionAttributeValues, query.ScanIndexForward, query.FilterExpression ?? null]))
     .digest('base64url')
     .slice(0, 16);
 }
+
+const shortPrint = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 16);
 
 function encodeCursor(key: Key, query: QueryCommandInput): string {
   return Buffer.from(JSON.stringify({ k: key, f: fingerprint(query) })).toString('base64url');
@@ -202,17 +389,42 @@ function decodeCursor(cursor: string, query: QueryCommandInput): Key {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; f?: unknown };
     const key = parsed.k as Key;
-    const expected = keyOf({}, query);
-    const partition = (query.ExpressionAttributeNames as Record<string, string>)['#k']!;
+    const values = query.ExpressionAttributeValues as Record<string, unknown>;
     if (
       parsed.f === fingerprint(query) &&
-      key?.[partition] === (query.ExpressionAttributeValues as Record<string, unknown>)[':k'] &&
       typeof key === 'object' &&
       key !== null &&
-      Object.keys(key).length === Object.keys(expected).length &&
-      Object.entries(key).every(([k, v]) => k in expected && typeof v === 'string' && v.length <= 2048)
+      key[TABLE.partitionKey] === values[':pk'] &&
+      Object.keys(key).length === 2 &&
+      typeof key[TABLE.sortKey] === 'string' &&
+      (key[TABLE.sortKey] as string).length <= 2048 &&
+      (values[':prefix'] === undefined || (key[TABLE.sortKey] as string).startsWith(values[':prefix'] as string))
     ) {
       return key;
+    }
+  } catch {
+    // fall through
+  }
+  throw illegalArgument('cursor', cursor, 'The cursor does not belong to this query.');
+}
+
+function encodeSimpleCursor(position: [SortValue, string], print: string): string {
+  return Buffer.from(JSON.stringify({ p: position, f: shortPrint(print) })).toString('base64url');
+}
+
+function decodeSimpleCursor(cursor: string, print: string): [SortValue, string] {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p?: unknown; f?: unknown };
+    const p = parsed.p;
+    if (
+      parsed.f === shortPrint(print) &&
+      Array.isArray(p) &&
+      p.length === 2 &&
+      (p[0] === null || p[0] === undefined || typeof p[0] === 'string' || typeof p[0] === 'number') &&
+      typeof p[1] === 'string' &&
+      p[1].length <= 2048
+    ) {
+      return [p[0] ?? undefined, p[1]];
     }
   } catch {
     // fall through

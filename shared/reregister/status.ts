@@ -32,7 +32,7 @@ export class RegistrationStatusStore {
       new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: registrationPk(account), [TABLE.sortKey]: service } }),
     );
     if (!out.Item) return undefined;
-    const { [TABLE.partitionKey]: _pk, [TABLE.sortKey]: _sk, [TABLE.indexes.byTime]: _time, type: _type, ...status } = out.Item;
+    const { [TABLE.partitionKey]: _pk, [TABLE.sortKey]: _sk, type: _type, ...status } = out.Item;
     return status as RegistrationStatus;
   }
 
@@ -44,8 +44,6 @@ export class RegistrationStatusStore {
           ...status,
           [TABLE.partitionKey]: registrationPk(status.account),
           [TABLE.sortKey]: status.service,
-          // Listed by the query API in the byTime order (last checked) as well as by service name.
-          [TABLE.indexes.byTime]: `${status.lastCheckedOn}#${status.service}`,
           type: 'registration',
         },
       }),

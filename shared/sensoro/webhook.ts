@@ -77,7 +77,11 @@ export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, no
 
     let push = parsePush(body);
     if (String(push.appId) !== appId) throw new BadRequestError('SENSORO push: appId does not match the route');
-    if (push.encryptData !== undefined) push = withDecrypted(push, decrypt(push.encryptData, appId, versions));
+    let plaintext: string | undefined;
+    if (push.encryptData !== undefined) {
+      plaintext = decrypt(push.encryptData, appId, versions);
+      push = withDecrypted(push, plaintext);
+    }
 
     await acceptCallback(
       runtime.store,
@@ -88,6 +92,8 @@ export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, no
         body,
         receivedOn: now(),
         ...(push.msgId !== undefined ? { dedupeKey: push.msgId } : {}),
+        // Kept so the stored record reads back without the AppKey (the query API holds no secret).
+        ...(plaintext !== undefined ? { plaintext: Buffer.from(plaintext) } : {}),
       },
       mapPush(push, appId),
       started,

@@ -1,6 +1,9 @@
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DeviceEvent, MappedCallback, OperationNotification } from '../model';
-import { eventPk, notificationPk, operationPk, resourceKey, TABLE } from './table';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CHANNEL_CODES } from '../channels';
+import type { MappedCallback, OperationStatus, ReceivedCallback } from '../model';
+import { messageHashOf } from '../model';
+import { encodeBody } from './body';
+import { ATTR, bodyPk, eventPk, notificationPk, notificationSk, receiptPk, TABLE } from './table';
 
 /** The outcome of storing one callback. */
 export interface StoreResult {
@@ -26,9 +29,12 @@ export class RecordTooLargeError extends Error {
   }
 }
 
-// DynamoDB's limit is 400 KB counting attribute names and values; JSON is a slight overestimate.
-/** Largest record the store writes (bytes, JSON-measured). */
+// DynamoDB's limit is 400 KB counting attribute names and values; this leaves room for the keys.
+/** Largest stored body (bytes, after compression). */
 export const MAX_ITEM_BYTES = 390 * 1024;
+
+/** Longest notification message kept (characters): it is written on every callback of an operation. */
+export const MAX_MESSAGE_CHARS = 120;
 
 export interface CallbackStoreOptions {
   tableName: string;
@@ -36,11 +42,21 @@ export interface CallbackStoreOptions {
   retentionDays: number;
 }
 
+export const STATUS_CODES: Readonly<Record<OperationStatus, string>> = { RUNNING: 'R', COMPLETED: 'C', FAILED: 'F', STALE: 'S' };
+
 /**
- * Writes callbacks exactly once without transactions: every record has a deterministic key
- * (derived from the message bytes) and is written with `attribute_not_exists`, so a redelivery
- * or a retried partial write only adds what is missing. Operation summaries move forward only
- * (a conditional update on the latest `sentOn`), so replays and reordering converge.
+ * Writes callbacks exactly once, without transactions and without indexes. Every record has a
+ * deterministic key (the message id: the provider's time and the message hash) and is written with
+ * `attribute_not_exists`, so a redelivery or a retried partial write only adds what is missing.
+ *
+ * What one callback writes, each item under 1 KB for a body of about 1 KB (one write unit):
+ * - an event per device it names, holding the body, compressed; a callback naming several devices
+ *   stores its body once, on a body item their events point to;
+ * - for an operation, a notification per device: status, progress, resource, message;
+ * - when the provider gave no time, first a receipt keyed by the hash alone, which fixes the
+ *   record ids to the first delivery's receive time, so a redelivery finds the same keys.
+ * Nothing else: no index entry, no summary (a device's operations are read from its
+ * notifications), no parsed copy of the body (the reader parses it again).
  */
 export class CallbackStore {
   constructor(
@@ -48,26 +64,41 @@ export class CallbackStore {
     private readonly options: CallbackStoreOptions,
   ) {}
 
-  /** Stores the records of one callback; throws StoreUnavailableError unless all are durable. */
-  async save(mapped: MappedCallback, receivedOn: Date): Promise<StoreResult> {
-    const expiresAt =
-      this.options.retentionDays > 0
-        ? Math.floor(receivedOn.getTime() / 1000) + this.options.retentionDays * 86_400
-        : undefined;
-    const items = [
-      ...mapped.events.map((e) => eventItem(e, expiresAt)),
-      ...mapped.notifications.map((n) => notificationItem(n, expiresAt)),
-    ];
-    for (const item of items) {
-      if (Buffer.byteLength(JSON.stringify(item)) > MAX_ITEM_BYTES) throw new RecordTooLargeError();
+  /**
+   * The receive time the records of a callback that carries no time of its own must use: this
+   * delivery's when it is the first, else the first delivery's (read back from its receipt).
+   */
+  async firstReceivedOn(received: ReceivedCallback, firstDevice: string, hash = messageHashOf(received)): Promise<Date> {
+    const key = { [TABLE.partitionKey]: receiptPk(received.scopeId, firstDevice), [TABLE.sortKey]: hash.subarray(0, 9).toString('base64url') };
+    const at = received.receivedOn.getTime();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { ...key, [ATTR.receivedOn]: at, ...this.ttl(at) },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        }),
+      );
+      return received.receivedOn;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw new StoreUnavailableError({ cause: error });
     }
+    try {
+      const out = await this.client.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
+      const first = out.Item?.[ATTR.receivedOn];
+      return typeof first === 'number' ? new Date(first) : received.receivedOn;
+    } catch (error) {
+      throw new StoreUnavailableError({ cause: error });
+    }
+  }
 
-    // All writes at once: one round trip of latency. A summary may land before its record; if any
-    // write fails the callback is refused (503) and the provider's retry completes the rest.
-    const [results, summaries] = await Promise.all([
-      Promise.allSettled(items.map((item) => this.putOnce(item))),
-      Promise.allSettled(mapped.notifications.map((n) => this.advanceOperation(n, expiresAt))),
-    ]);
+  /** Stores the records of one callback; throws StoreUnavailableError unless all are durable. */
+  async save(mapped: MappedCallback): Promise<StoreResult> {
+    const items = this.itemsOf(mapped);
+    // All writes at once: one round trip of latency. If any fails the callback is refused (503)
+    // and the provider's retry writes what is missing.
+    const results = await Promise.allSettled(items.map((item) => this.putOnce(item)));
     let stored = 0;
     let duplicates = 0;
     for (const r of results) {
@@ -75,10 +106,66 @@ export class CallbackStore {
       if (r.value) stored++;
       else duplicates++;
     }
-    for (const r of summaries) {
-      if (r.status === 'rejected') throw new StoreUnavailableError({ cause: r.reason });
-    }
     return { stored, duplicates };
+  }
+
+  /** The items one callback writes (public for the bench's byte counts). */
+  itemsOf(mapped: MappedCallback): Record<string, unknown>[] {
+    const { received } = mapped;
+    const receivedOn = received.receivedOn.getTime();
+    const ttl = this.ttl(receivedOn);
+    const channel = CHANNEL_CODES[received.channel];
+    const body = encodeBody(received.channel, received.body);
+    if (body.length > MAX_ITEM_BYTES) throw new RecordTooLargeError();
+    const plain = received.plaintext ? encodeBody(received.channel, received.plaintext) : undefined;
+    if (plain && body.length + plain.length > MAX_ITEM_BYTES) throw new RecordTooLargeError();
+    // One device: the body lives on its event. Several: once, on a body item under the first
+    // device, which every event names (deleting one device's event leaves the others whole).
+    const shared = mapped.events.length > 1 ? mapped.events[0]!.deviceId : undefined;
+    const withBody = (item: Record<string, unknown>) => {
+      item[ATTR.body] = body;
+      if (plain) item[ATTR.plain] = plain;
+      return item;
+    };
+
+    const items: Record<string, unknown>[] = mapped.events.map((e) => {
+      const item: Record<string, unknown> = {
+        [TABLE.partitionKey]: eventPk(e.scopeId, e.deviceId),
+        [TABLE.sortKey]: e.id,
+        [ATTR.channel]: channel,
+        [ATTR.receivedOn]: receivedOn,
+        [ATTR.kind]: e.deviceKind,
+        [ATTR.resource]: e.resource,
+        ...ttl,
+      };
+      if (shared === undefined) return withBody(item);
+      item[ATTR.bodyDevice] = shared;
+      return item;
+    });
+    if (shared !== undefined) {
+      items.push(withBody({ [TABLE.partitionKey]: bodyPk(received.scopeId, shared), [TABLE.sortKey]: mapped.messageId, [ATTR.channel]: channel, ...ttl }));
+    }
+    for (const n of mapped.notifications) {
+      const item: Record<string, unknown> = {
+        [TABLE.partitionKey]: notificationPk(n.scopeId, n.deviceId),
+        [TABLE.sortKey]: notificationSk(n.operationId, n.id),
+        [ATTR.channel]: channel,
+        [ATTR.receivedOn]: receivedOn,
+        [ATTR.resource]: n.resource,
+        [ATTR.status]: STATUS_CODES[n.status],
+        [ATTR.progress]: n.progress,
+        ...ttl,
+      };
+      if (n.message) item[ATTR.message] = n.message.slice(0, MAX_MESSAGE_CHARS);
+      items.push(item);
+    }
+    return items;
+  }
+
+  private ttl(receivedOnMs: number): Record<string, number> {
+    return this.options.retentionDays > 0
+      ? { [TABLE.ttlAttribute]: Math.floor(receivedOnMs / 1000) + this.options.retentionDays * 86_400 }
+      : {};
   }
 
   /** True when written, false when it was already there. */
@@ -98,86 +185,8 @@ export class CallbackStore {
       throw error;
     }
   }
-
-  /** Moves the operation's summary to this notification when it is the latest by sentOn. */
-  private async advanceOperation(n: OperationNotification, expiresAt: number | undefined): Promise<void> {
-    const latest = `${n.sentOn}#${n.id}`;
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: { [TABLE.partitionKey]: operationPk(n.scopeId, n.deviceId), [TABLE.sortKey]: n.operationId },
-          UpdateExpression:
-            'SET #type = :type, scopeId = :scope, deviceId = :device, operationId = :op, #status = :status, progress = :progress, ' +
-            '#resource = :resource, lastSentOn = :sentOn, lastNotificationId = :nid, provider = :provider, channel = :channel, ' +
-            '#timeKey = :latest, #createdKey = if_not_exists(#createdKey, :created), createdOn = if_not_exists(createdOn, :createdOn), ' +
-            '#resourceKey = :resourceKey' +
-            (expiresAt !== undefined ? ', #ttl = :ttl' : ''),
-          ConditionExpression: 'attribute_not_exists(#timeKey) OR #timeKey < :latest',
-          ExpressionAttributeNames: {
-            '#type': 'type',
-            '#status': 'status',
-            '#resource': 'resource',
-            '#timeKey': TABLE.indexes.byTime,
-            '#createdKey': TABLE.indexes.byCreated,
-            '#resourceKey': TABLE.globalIndexes.byResourceTime.partitionKey,
-            ...(expiresAt !== undefined ? { '#ttl': TABLE.ttlAttribute } : {}),
-          },
-          ExpressionAttributeValues: {
-            ':type': 'operation',
-            ':scope': n.scopeId,
-            ':device': n.deviceId,
-            ':op': n.operationId,
-            ':status': n.status,
-            ':progress': n.progress,
-            ':resource': n.resource,
-            ':sentOn': n.sentOn,
-            ':nid': n.id,
-            ':provider': n.provider,
-            ':channel': n.channel,
-            ':latest': latest,
-            ':created': `${n.createdOn}#${n.operationId}`,
-            ':createdOn': n.createdOn,
-            ':resourceKey': resourceKey(operationPk(n.scopeId, n.deviceId), n.resource),
-            ...(expiresAt !== undefined ? { ':ttl': expiresAt } : {}),
-          },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return; // an equal or newer one is there
-      throw error;
-    }
-  }
 }
 
 function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
-}
-
-function eventItem(e: DeviceEvent, expiresAt: number | undefined): Record<string, unknown> {
-  const pk = eventPk(e.scopeId, e.deviceId);
-  return {
-    [TABLE.partitionKey]: pk,
-    [TABLE.sortKey]: e.id,
-    [TABLE.globalIndexes.byResourceTime.partitionKey]: resourceKey(pk, e.resource),
-    [TABLE.indexes.byTime]: `${e.sentOn}#${e.id}`,
-    [TABLE.indexes.byCreated]: `${e.receivedOn}#${e.id}`,
-    type: 'event',
-    ...e,
-    ...(expiresAt !== undefined ? { [TABLE.ttlAttribute]: expiresAt } : {}),
-  };
-}
-
-function notificationItem(n: OperationNotification, expiresAt: number | undefined): Record<string, unknown> {
-  const pk = notificationPk(n.scopeId, n.deviceId, n.operationId);
-  return {
-    [TABLE.partitionKey]: pk,
-    [TABLE.sortKey]: n.id,
-    [TABLE.globalIndexes.byResourceTime.partitionKey]: resourceKey(pk, n.resource),
-    [TABLE.indexes.byTime]: `${n.sentOn}#${n.id}`,
-    [TABLE.indexes.byCreated]: `${n.createdOn}#${n.id}`,
-    type: 'notification',
-    ...n,
-    ...(expiresAt !== undefined ? { [TABLE.ttlAttribute]: expiresAt } : {}),
-  };
 }

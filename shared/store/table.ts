@@ -1,63 +1,94 @@
 /**
  * The one table's shape, shared by the CDK stack and the local engine so both build the same
- * thing. Every access path of the query API is a Query or GetItem on these keys:
+ * thing. It has **no secondary index**: every byte of an index is paid again on every callback
+ * (devices report every 15-60 s, queries are rare), and a local index would cap each device's
+ * records at 10 GB. Every access path is a Query or GetItem on the table's own keys:
  *
- * | item          | pk                                   | sk            | byTime (timeKey)  | byCreated (createdKey) |
- * |---------------|--------------------------------------|---------------|-------------------|------------------------|
- * | event         | `EV#{scope}#{device}`                | `{eventId}`   | `{sentOn}#{id}`   | `{receivedOn}#{id}`    |
- * | notification  | `NO#{scope}#{device}#{operation}`    | `{id}`        | `{sentOn}#{id}`   | `{createdOn}#{id}`     |
- * | operation     | `OP#{scope}#{device}`                | `{operation}` | `{sentOn}#{notificationId}` of the latest | `{first createdOn}#{operation}` |
- * | registration  | `REG#{account}`                      | `{service}`   | `{lastCheckedOn}#{service}` | |
- * | rejection     | `REJ#{scope}`                        | `{slot}` (one of a capped set) | `{receivedOn}#{slot}` | |
+ * | item          | pk                         | sk                     | holds                                          |
+ * |---------------|----------------------------|------------------------|------------------------------------------------|
+ * | event         | `EV#{scope}#{device}`      | `{id}`                 | the body (compressed), receivedOn, kind, resource, channel |
+ * | shared body   | `MB#{scope}#{device}`      | `{id}`                 | the body of a callback naming several devices, once (their events name this device) |
+ * | notification  | `NO#{scope}#{device}`      | `{operation}#{id}`     | status, progress, resource, message, receivedOn, channel |
+ * | receipt       | `RC#{scope}#{device}`      | `{hash}`               | first receive time of a callback that carries no time of its own |
+ * | registration  | `REG#{account}`            | `{service}`            | the re-registration job's status               |
+ * | rejection     | `REJ#{scope}`              | `{slot}` (capped set)  | one refused request                            |
+ * | API key       | `APIKEY`                   | SHA-256 of the key     | its grant                                      |
  *
- * Partitions are per device (and per operation), so a fleet's writes spread over as many
- * partitions as it has devices. Device and operation ids are URI-encoded inside keys so that no
- * id can forge the `#` separator. Two local secondary indexes give the time orders; an item
- * collection (one device's events) stays far below 10 GB under the retention TTL. Two global
- * secondary indexes keyed on `resourceKey` give the same orders within one resource.
+ * A record id (shared/store/ids.ts) starts with the provider's time, so the sort key itself is
+ * the `sentOn` order: a device's events, and one operation's notifications (`begins_with` the
+ * operation), page in time order with no index. A device's operations are the distinct
+ * operation prefixes of its notification partition, read at query time: no summary item is
+ * written. Device and operation ids are URI-encoded inside keys so that no id can forge the `#`
+ * separator.
  */
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  ttlAttribute: 'expiresAt',
-  /** Local secondary indexes: same partition, another sort key. */
-  indexes: {
-    byTime: 'timeKey',
-    byCreated: 'createdKey',
-  },
-  /**
-   * Global secondary indexes on `resourceKey` (`{pk}#{resource}`): the same two orders restricted
-   * to one resource, so a `resource` filter reads only the items it returns.
-   */
-  globalIndexes: {
-    byResourceTime: { partitionKey: 'resourceKey', sortKey: 'timeKey' },
-    byResourceCreated: { partitionKey: 'resourceKey', sortKey: 'createdKey' },
-  },
+  ttlAttribute: 'x',
 } as const;
 
-export type IndexName = keyof typeof TABLE.indexes | keyof typeof TABLE.globalIndexes;
+/**
+ * Attribute names of callback records. They are written on every callback and billed per byte,
+ * so they are one or two letters; this table is the one place that names them.
+ */
+export const ATTR = {
+  /** Binary: the stored body, encoded by shared/store/body.ts (on the event, or on the shared body item of a multi-device callback). */
+  body: 'b',
+  /** Binary: SENSORO safe mode only, the decrypted content, encoded the same way. */
+  plain: 'p',
+  /** On the events of a callback naming several devices: the device whose shared body item holds the body. */
+  bodyDevice: 'd',
+  /** Number: receive time, epoch milliseconds (the first delivery's). */
+  receivedOn: 'r',
+  /** Device kind (imei, mdn, iccid, sn, ...). */
+  kind: 'k',
+  /** Kapua resource (a `resource` filter reads it). */
+  resource: 's',
+  /** Channel code (shared/channels.ts): which provider and route sent it, and so how to read the body. */
+  channel: 'c',
+  /** Notification status code: R(unning), C(ompleted), F(ailed), S(tale). */
+  status: 't',
+  /** Notification progress 0..100. */
+  progress: 'g',
+  /** Notification message (capped). */
+  message: 'm',
+} as const;
 
 /** Partition of the API keys (one item per key, sort key = SHA-256 of the key). */
 export const API_KEY_PK = 'APIKEY';
 
 /** The partition-key prefixes the query API may read (callback records and registration status), and nothing else. */
-export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'OP#', 'REG#', 'REJ#'] as const;
+export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'MB#', 'REG#', 'REJ#'] as const;
+
+/** The partition-key prefixes a webhook writes: its callback records, shared bodies, receipts and rejections. */
+export const WEBHOOK_PK_PREFIXES = ['EV#', 'NO#', 'MB#', 'RC#', 'REJ#'] as const;
+
+/** The partition-key prefixes the query API may delete in (single events and notifications). */
+export const DELETABLE_PK_PREFIXES = ['EV#', 'NO#'] as const;
 
 /** Partition-key prefix of the re-registration job's status records: the only items it writes. */
 export const REGISTRATION_PK_PREFIX = 'REG#';
+
+/** Separates an operation id from the record id in a notification's sort key. */
+export const OPERATION_SEPARATOR = '#';
 
 const part = (s: string) => encodeURIComponent(s);
 
 /** Partition key of a device's events. */
 export const eventPk = (scopeId: string, deviceId: string) => `EV#${scopeId}#${part(deviceId)}`;
-/** Partition key of one operation's notifications. */
-export const notificationPk = (scopeId: string, deviceId: string, operationId: string) =>
-  `NO#${scopeId}#${part(deviceId)}#${part(operationId)}`;
-/** Partition key of a device's operation summaries. */
-export const operationPk = (scopeId: string, deviceId: string) => `OP#${scopeId}#${part(deviceId)}`;
+/** Partition key of a device's notifications (all its operations). */
+export const notificationPk = (scopeId: string, deviceId: string) => `NO#${scopeId}#${part(deviceId)}`;
+/** Sort-key prefix of one operation's notifications within the device's notification partition. */
+export const operationPrefix = (operationId: string) => `${part(operationId)}${OPERATION_SEPARATOR}`;
+/** Sort key of a notification. */
+export const notificationSk = (operationId: string, id: string) => `${operationPrefix(operationId)}${id}`;
+/** The operation id a notification's sort key names. */
+export const operationOfSk = (sk: string) => decodeURIComponent(sk.slice(0, sk.lastIndexOf(OPERATION_SEPARATOR)));
+/** Partition key of the shared bodies of callbacks naming several devices (under the first device). */
+export const bodyPk = (scopeId: string, deviceId: string) => `MB#${scopeId}#${part(deviceId)}`;
+/** Partition key of the receipts of callbacks that carry no time (first device of each). */
+export const receiptPk = (scopeId: string, deviceId: string) => `RC#${scopeId}#${part(deviceId)}`;
 /** Partition key of an account's registration status records (one item per service). */
 export const registrationPk = (account: string) => `${REGISTRATION_PK_PREFIX}${account}`;
 /** Partition key of a scope's rejected-request log (a bounded set of slots). */
 export const rejectionPk = (scopeId: string) => `REJ#${scopeId}`;
-/** Partition key of one resource's records within a partition (the byResource* indexes). */
-export const resourceKey = (pk: string, resource: string) => `${pk}#${part(resource)}`;

@@ -1,5 +1,3 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { eventPk, notificationPk } from '../../shared/store/table';
 import { captureOutput } from '../support/capture';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { encryptSensoro, sensoroSignature } from '../support/sensoro';
@@ -30,10 +28,9 @@ async function post(path: string, body: string, headers: Record<string, string>)
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
 }
 
-async function itemsUnder(pk: string): Promise<Record<string, unknown>[]> {
-  const out = await t.db.send(new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }));
-  return out.Items ?? [];
-}
+// Stored records, decoded as the query API decodes them (the body uncompressed, the payload derived from it).
+const eventsOf = (scope: string, device: string) => t.events(scope, device);
+const notificationsOf = (scope: string, device: string, op: string) => t.notifications(scope, device, op);
 
 describe('Connectivity REST through the local server', () => {
   const path = `/webhooks/thingspace/${ACCOUNT}/connectivity`;
@@ -46,7 +43,7 @@ describe('Connectivity REST through the local server', () => {
     expect(first.status).toBe(200);
     expect(JSON.parse(first.text)).toMatchObject({ status: 'stored', events: 1, notifications: 1 });
     expect(JSON.parse((await post(path, body, { 'content-type': 'application/json' })).text)).toMatchObject({ status: 'duplicate' });
-    const items = [...(await itemsUnder(eventPk(ACCOUNT, 'dev-req-ok'))), ...(await itemsUnder(notificationPk(ACCOUNT, 'dev-req-ok', 'req-ok')))];
+    const items = [...(await eventsOf(ACCOUNT, 'dev-req-ok')), ...(await notificationsOf(ACCOUNT, 'dev-req-ok', 'req-ok'))];
     expect(items).toHaveLength(2);
     expect(items.find((i) => i.type === 'notification')).toMatchObject({ status: 'COMPLETED', resource: 'carrierService' });
     const stored = JSON.stringify(items);
@@ -57,14 +54,14 @@ describe('Connectivity REST through the local server', () => {
   it('maps NIDD statuses', async () => {
     const body = callback('req-nidd', CONNECTIVITY, { status: 'DeliveryFailed', callbackCount: 2, maxCallbackThreshold: 4 });
     expect((await post(path, body, { 'content-type': 'application/json' })).status).toBe(200);
-    expect((await itemsUnder(notificationPk(ACCOUNT, 'dev-req-nidd', 'req-nidd')))[0]).toMatchObject({ status: 'FAILED', progress: 100 });
+    expect((await notificationsOf(ACCOUNT, 'dev-req-nidd', 'req-nidd'))[0]).toMatchObject({ status: 'FAILED', progress: 100 });
   });
 
   it('refuses a wrong password with 401 and stores nothing', async () => {
     const res = await post(path, callback('req-bad', { ...CONNECTIVITY, password: 'guess' }), { 'content-type': 'application/json' });
     expect(res.status).toBe(401);
     expect(JSON.parse(res.text)).toEqual({ errorCode: 'UNAUTHORIZED', errorMessage: 'Username or password does not match' });
-    expect(await itemsUnder(eventPk(ACCOUNT, 'dev-req-bad'))).toHaveLength(0);
+    expect(await eventsOf(ACCOUNT, 'dev-req-bad')).toHaveLength(0);
   });
 });
 
@@ -80,7 +77,7 @@ describe('legacy SOAP through the local server', () => {
     expect(res.type).toMatch(/^text\/xml/);
     expect(res.text).toContain('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">');
     expect(res.text).toContain('<Status>stored</Status>');
-    const events = await itemsUnder(eventPk(ACCOUNT, 'mdn-soap-11'));
+    const events = await eventsOf(ACCOUNT, 'mdn-soap-11');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ deviceKind: 'mdn', resource: 'CarrierService' });
     expect(JSON.stringify(events)).not.toContain(CONNECTIVITY.password);
@@ -92,14 +89,14 @@ describe('legacy SOAP through the local server', () => {
     expect(res.status).toBe(200);
     expect(res.type).toMatch(/^application\/soap\+xml/);
     expect(res.text).toContain('http://www.w3.org/2003/05/soap-envelope');
-    expect(await itemsUnder(notificationPk(ACCOUNT, 'mdn-soap-12', 'soap-12'))).toHaveLength(1);
+    expect(await notificationsOf(ACCOUNT, 'mdn-soap-12', 'soap-12')).toHaveLength(1);
   });
 
   it('answers a wrong password with a non-2xx SOAP Fault and stores nothing', async () => {
     const res = await post(path, envelope('soap-badpw', '1.1', 'guess'), { 'content-type': 'text/xml' });
     expect(res.status).toBe(401);
     expect(res.text).toContain('<faultcode>soap:Client</faultcode>');
-    expect(await itemsUnder(eventPk(ACCOUNT, 'mdn-soap-badpw'))).toHaveLength(0);
+    expect(await eventsOf(ACCOUNT, 'mdn-soap-badpw')).toHaveLength(0);
   });
 
   it.each([
@@ -112,7 +109,7 @@ describe('legacy SOAP through the local server', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.text).toContain('soap:Fault');
-    expect(await itemsUnder(eventPk(ACCOUNT, 'mdn-soap-xxe'))).toHaveLength(0);
+    expect(await eventsOf(ACCOUNT, 'mdn-soap-xxe')).toHaveLength(0);
   });
 });
 
@@ -135,7 +132,7 @@ describe('SENSORO through the local server', () => {
     const res = await push(body);
     expect(res).toMatchObject({ status: 200, text: '{"messages":"success"}' });
     expect((await push(body)).status).toBe(200);
-    const events = await itemsUnder(eventPk(APP.id, 'SN-PLAIN'));
+    const events = await eventsOf(APP.id, 'SN-PLAIN');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ provider: 'sensoro', deviceKind: 'sn', payload: { data: { battery: 90, temperature: 21.5 } } });
   });
@@ -144,19 +141,19 @@ describe('SENSORO through the local server', () => {
     const encryptData = encryptSensoro(APP.appKey, APP.id, '{"battery":77,"humidity":40.5}');
     const res = await push(sensorPush('SN-SAFE', 1002, { encryptData }));
     expect(res.status).toBe(200);
-    expect((await itemsUnder(eventPk(APP.id, 'SN-SAFE')))[0]).toMatchObject({ payload: { data: { battery: 77, humidity: 40.5 } } });
+    expect((await eventsOf(APP.id, 'SN-SAFE'))[0]).toMatchObject({ payload: { data: { battery: 77, humidity: 40.5 } } });
   });
 
   it('refuses safe-mode content encrypted for another AppID with a 400', async () => {
     const encryptData = encryptSensoro(APP.appKey, '999999', '{"battery":1}');
     expect((await push(sensorPush('SN-OTHERAPP', 1003, { encryptData }))).status).toBe(400);
-    expect(await itemsUnder(eventPk(APP.id, 'SN-OTHERAPP'))).toHaveLength(0);
+    expect(await eventsOf(APP.id, 'SN-OTHERAPP')).toHaveLength(0);
   });
 
   it('stores a task result as a notification of the task', async () => {
     const body = JSON.stringify({ appId: APP.id, taskId: 'task-55', type: 'event', createdTime: Date.now(), msgId: 1004, resultCode: 0, resultData: { sn: 'SN-TASK' } });
     expect((await push(body)).status).toBe(200);
-    expect((await itemsUnder(notificationPk(APP.id, 'SN-TASK', 'task-55')))[0]).toMatchObject({ status: 'COMPLETED', progress: 100 });
+    expect((await notificationsOf(APP.id, 'SN-TASK', 'task-55'))[0]).toMatchObject({ status: 'COMPLETED', progress: 100 });
   });
 
   it('accepts the compact re-serialisation SENSORO’s sample signs', async () => {
@@ -181,7 +178,7 @@ describe('SENSORO through the local server', () => {
     const sn = `SN-401-${label.replace(/\W/g, '')}`;
     const res = await push(sensorPush(sn, 2000 + sn.length), nonce(), headers as Record<string, string>);
     expect(res.status).toBe(401);
-    expect(await itemsUnder(eventPk(APP.id, sn))).toHaveLength(0);
+    expect(await eventsOf(APP.id, sn)).toHaveLength(0);
   });
 });
 

@@ -40,7 +40,7 @@ beforeAll(async () => {
       { provider: 'thingspace', channel: 'diagnostics', scopeId: A, body: Buffer.from(`{"seq":${i}}`), receivedOn: new Date(Date.UTC(2026, 10, 21, 11, 0, i)) },
       { devices: [{ id: DEVICE, kind: 'imei' }], resource: i % 3 === 0 ? 'location' : 'diagnostics', action: 'observation', sentOn, payload: () => ({ seq: i }), operation: { id: OP, status: 'RUNNING', progress: 0 } },
     );
-    await store.save(mapped, new Date());
+    await store.save(mapped);
   }
 });
 afterAll(async () => {

@@ -1,7 +1,6 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventPk, notificationPk } from '../../shared/store/table';
+import { eventPk } from '../../shared/store/table';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { base64Signature, hexSignature } from '../support/sign';
 
@@ -52,7 +51,7 @@ describe('ThingSpace HMAC webhooks through the local server', () => {
     const second = await post('diagnostics', body, signed('diagnostics', body));
     expect(second).toMatchObject({ status: 200, body: { status: 'duplicate', messageId: first.body!.messageId } });
     expect(await t.countUnder(eventPk(ACCOUNT, '990013907835573'))).toBe(1);
-    expect(await t.countUnder(notificationPk(ACCOUNT, '990013907835573', '2c9a8f3e-obs-0001'))).toBe(1);
+    expect(await countNotifications(ACCOUNT, '990013907835573', '2c9a8f3e-obs-0001')).toBe(1);
   });
 
   it('stores Location and DeviceLocation callbacks under their own routes', async () => {
@@ -60,8 +59,8 @@ describe('ThingSpace HMAC webhooks through the local server', () => {
     expect((await post('device-location', result, signed('device-location', result))).status).toBe(200);
     const report = fixture('location-report-ready.json');
     expect((await post('location', report, signed('location', report))).status).toBe(200);
-    expect(await t.countUnder(notificationPk(ACCOUNT, '990013907835573', '5d7a1f0c-loc-0042'))).toBe(1);
-    expect(await t.countUnder(notificationPk(ACCOUNT, ACCOUNT, 'a7b3-report-0007'))).toBe(1);
+    expect(await countNotifications(ACCOUNT, '990013907835573', '5d7a1f0c-loc-0042')).toBe(1);
+    expect(await countNotifications(ACCOUNT, ACCOUNT, 'a7b3-report-0007')).toBe(1);
   });
 
   it('refuses a key of another channel: each route verifies with its own secret', async () => {
@@ -80,8 +79,8 @@ describe('ThingSpace HMAC webhooks through the local server', () => {
       'x-callback-token': TOKEN,
     });
     expect(res.status).toBe(200);
-    const item = await t.db.send(new GetCommand({ TableName: t.tableName, Key: { pk: eventPk(ACCOUNT, 'dev-b64'), sk: (await findEventId('dev-b64'))! } }));
-    expect(item.Item?.rawBody).toBe(body);
+    const [event] = await t.events(ACCOUNT, 'dev-b64');
+    expect(event?.rawBody).toBe(body);
   });
 
   it.each([
@@ -133,7 +132,7 @@ describe('ThingSpace HMAC webhooks through the local server', () => {
     await new Promise((r) => setTimeout(r, validUntil - Date.now() + 50));
     expect((await post('location', report(3), signed('location', report(3), KEYS.location))).status).toBe(401);
     expect((await post('location', report(4), signed('location', report(4), 'loc-key-2'))).status).toBe(200);
-    expect(await t.countUnder(notificationPk(ACCOUNT, ACCOUNT, 'rot-3'))).toBe(0);
+    expect(await countNotifications(ACCOUNT, ACCOUNT, 'rot-3')).toBe(0);
     t.writeSecrets(SECRETS);
   });
 
@@ -158,7 +157,6 @@ describe('ThingSpace HMAC webhooks through the local server', () => {
   });
 });
 
-async function findEventId(device: string): Promise<string | undefined> {
-  const out = await t.db.send(new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': eventPk(ACCOUNT, device) } }));
-  return out.Items?.[0]?.sk as string | undefined;
+async function countNotifications(scope: string, device: string, operation: string): Promise<number> {
+  return (await t.notifications(scope, device, operation)).length;
 }

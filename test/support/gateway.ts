@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type RunningGateway } from '../../local/gateway';
 import { startEngine, startProxy } from './engine';
+import { storedEvents, storedNotifications } from './records';
 
 export interface TestGateway {
   gateway: RunningGateway;
@@ -17,6 +18,10 @@ export interface TestGateway {
   restoreStore(): Promise<void>;
   writeSecrets(secrets: Record<string, unknown>): void;
   countUnder(pk: string): Promise<number>;
+  /** A device's stored events, decoded as the query API decodes them. */
+  events(scopeId: string, deviceId: string): Promise<Record<string, unknown>[]>;
+  /** A device's stored notifications (of one operation when named), decoded likewise. */
+  notifications(scopeId: string, deviceId: string, operationId?: string): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +65,8 @@ export async function startTestGateway(secrets: Record<string, unknown>, extraEn
       );
       return out.Count ?? 0;
     },
+    events: (scopeId, deviceId) => storedEvents(db, tableName, scopeId, deviceId),
+    notifications: (scopeId, deviceId, operationId) => storedNotifications(db, tableName, scopeId, deviceId, operationId),
     stop: async () => {
       db.destroy();
       await gateway.close();
