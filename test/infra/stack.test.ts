@@ -8,7 +8,7 @@ import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settin
 import { jobConfig } from '../../shared/reregister/config';
 import type { RegistrationsConfig } from '../../shared/reregister/job';
 import { AUTHORIZER_ID, channelOfService, FUNCTIONS, REREGISTER_ID, ROUTES } from '../../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES, REGISTRATION_PK_PREFIX, TABLE } from '../../shared/store/table';
+import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, REGISTRATION_PK_PREFIX, TABLE, WEBHOOK_PK_PREFIXES } from '../../shared/store/table';
 import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
 const SETTINGS: GatewaySettings = { ...DEFAULT_SETTINGS, secretPrefix: 'iot-gateway/' };
@@ -42,14 +42,14 @@ const sampleName = (pattern: string) => pattern.replace(/\*/g, ACCOUNT);
 /** Sample partition keys of every kind of item the table holds. */
 const SAMPLE_PKS = {
   event: `EV#s1#${ACCOUNT}`,
-  notification: `NO#s1#${ACCOUNT}#op-1`,
-  operation: `OP#s1#${ACCOUNT}`,
+  notification: `NO#s1#${ACCOUNT}`,
+  sharedBody: `MB#s1#${ACCOUNT}`,
+  receipt: `RC#s1#${ACCOUNT}`,
+  rejection: `REJ#s1`,
   registration: `REG#${ACCOUNT}`,
   apiKey: API_KEY_PK,
 };
-const CALLBACK_PKS = [SAMPLE_PKS.event, SAMPLE_PKS.notification, SAMPLE_PKS.operation];
-/** Leading key of a byResource* GSI query (`resourceKey` = `{pk}#{resource}`). */
-const SAMPLE_RESOURCE_KEY = `${SAMPLE_PKS.event}#temperature`;
+const CALLBACK_PKS = [SAMPLE_PKS.event, SAMPLE_PKS.notification];
 
 interface Statement {
   actions: string[];
@@ -119,10 +119,11 @@ function statementsOf(template: Template, functionId: string): Statement[] {
  * Whether one condition block lets a request whose only leading key is `pk` through. Knows the
  * operators the stack uses; any other operator counts as "not understood" and fails the test.
  */
-function conditionAllows(conditions: Statement['conditions'], pk: string): boolean {
+function conditionAllows(conditions: Statement['conditions'], pk: string, returnValues = 'NONE'): boolean {
   if (conditions === undefined) return true;
   return Object.entries(conditions).every(([op, keys]) =>
     Object.entries(keys).every(([key, values]) => {
+      if (op === 'StringEqualsIfExists' && key === 'dynamodb:ReturnValues') return values.includes(returnValues);
       expect({ op, key }).toEqual({ op: expect.stringMatching(/^ForAllValues:String(Like|Equals)$/), key: 'dynamodb:LeadingKeys' });
       return op === 'ForAllValues:StringLike' ? values.some((v) => iamMatches(v, pk)) : values.includes(pk);
     }),
@@ -130,12 +131,12 @@ function conditionAllows(conditions: Statement['conditions'], pk: string): boole
 }
 
 /** What the statements really allow: `action` on `resource` for an item (or query) in partition `pk`. */
-function canAccess(statements: Statement[], action: string, resource: string, pk: string): boolean {
+function canAccess(statements: Statement[], action: string, resource: string, pk: string, returnValues = 'NONE'): boolean {
   return statements.some(
     (s) =>
       s.actions.some((a) => iamMatches(a, action)) &&
       s.resources.some((r) => iamMatches(r, resource)) &&
-      conditionAllows(s.conditions, pk),
+      conditionAllows(s.conditions, pk, returnValues),
   );
 }
 
@@ -178,7 +179,6 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
   const definition = definitionOf(fnId);
   const statements = statementsOf(template, functionId);
   const tableArn = tableArnOf(template);
-  const indexArn = `${tableArn}/index/*`;
 
   for (const s of statements) {
     const touchesData = s.actions.some((a) => /^(secretsmanager|dynamodb|kms):/i.test(a) || a === '*');
@@ -221,40 +221,63 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
 
   // Table: exactly the statements of the function's access kind.
   const tableStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
-  const tableActions = [...new Set(tableStatements.flatMap((s) => s.actions))].sort();
-  const may = (action: string, pk: string, resource = tableArn) =>
-    canAccess(tableStatements, `dynamodb:${action}`, resource, pk);
+  const may = (action: string, pk: string, resource = tableArn, returnValues = 'NONE') =>
+    canAccess(tableStatements, `dynamodb:${action}`, resource, pk, returnValues);
+  // The table has no index: no statement names one.
+  expect(tableStatements.flatMap((s) => s.resources).every((r) => r === tableArn)).toBe(true);
   switch (definition.table) {
     case 'write-callbacks':
-      expect(tableActions).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
-      expect(tableStatements.flatMap((s) => s.resources)).toEqual(tableStatements.map(() => tableArn));
+      // Conditional puts of its records, shared bodies, receipts and rejections, and a receipt read back:
+      // in those partitions only, never asking for old values.
+      expect(tableStatements).toEqual([
+        {
+          actions: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+          resources: [tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': WEBHOOK_PK_PREFIXES.map((p) => `${p}*`) },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+          },
+        },
+      ]);
+      for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.sharedBody, SAMPLE_PKS.receipt, SAMPLE_PKS.rejection]) {
+        expect({ pk, ok: may('PutItem', pk) }).toEqual({ pk, ok: true });
+        expect({ pk, oldValues: may('PutItem', pk, tableArn, 'ALL_OLD') }).toEqual({ pk, oldValues: false });
+      }
+      // A compromised webhook can neither mint an API key nor rewrite the job's status, nor update, delete or scan.
+      for (const pk of [SAMPLE_PKS.apiKey, SAMPLE_PKS.registration]) {
+        for (const action of ['PutItem', 'GetItem']) expect({ action, pk, ok: may(action, pk) }).toEqual({ action, pk, ok: false });
+      }
+      for (const action of ['UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchWriteItem']) expect({ action, ok: may(action, SAMPLE_PKS.event) }).toEqual({ action, ok: false });
       break;
     case 'read-callbacks':
-      expect(tableActions).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query']);
-      // Reads are held to the callback and status partitions, deletes to the callback partitions, listed exactly.
-      for (const s of tableStatements) {
-        const prefixes = s.actions.includes('dynamodb:DeleteItem')
-          ? CALLBACK_PK_PREFIXES.filter((p) => p !== REGISTRATION_PK_PREFIX)
-          : CALLBACK_PK_PREFIXES;
-        expect(s.conditions).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } });
-        expect(s.resources.every((r) => r === tableArn || r === indexArn)).toBe(true);
-      }
-      expect(tableStatements.filter((s) => s.actions.includes('dynamodb:DeleteItem')).flatMap((s) => s.resources)).toEqual(
-        [tableArn],
-      );
-      // What that really allows: callbacks on the table and the indexes, never the API keys.
+      expect(tableStatements).toEqual([
+        {
+          actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+          resources: [tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((p) => `${p}*`) } },
+        },
+        {
+          actions: ['dynamodb:DeleteItem'],
+          resources: [tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': DELETABLE_PK_PREFIXES.map((p) => `${p}*`) },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+          },
+        },
+      ]);
+      // What that really allows: events and notifications read and deleted, shared bodies read, never the API keys.
       for (const pk of CALLBACK_PKS) {
         for (const action of ['Query', 'GetItem', 'DeleteItem']) expect({ action, pk, ok: may(action, pk) }).toEqual({ action, pk, ok: true });
-        expect(may('Query', pk, `${tableArn}/index/${Object.keys(TABLE.indexes)[0]}`)).toBe(true);
       }
-      for (const index of Object.keys(TABLE.globalIndexes)) {
-        expect(may('Query', SAMPLE_RESOURCE_KEY, `${tableArn}/index/${index}`)).toBe(true);
-        expect(may('Query', SAMPLE_PKS.apiKey, `${tableArn}/index/${index}`)).toBe(false);
-      }
+      expect(may('GetItem', SAMPLE_PKS.sharedBody)).toBe(true);
+      expect(may('DeleteItem', SAMPLE_PKS.sharedBody)).toBe(false);
       for (const action of ['Query', 'GetItem', 'DeleteItem', 'PutItem']) expect(may(action, SAMPLE_PKS.apiKey)).toBe(false);
-      // The registration status records: listed and read, never deleted or written (they are the job's).
-      for (const action of ['Query', 'GetItem']) expect(may(action, SAMPLE_PKS.registration)).toBe(true);
-      for (const action of ['DeleteItem', 'PutItem']) expect(may(action, SAMPLE_PKS.registration)).toBe(false);
+      expect(may('GetItem', SAMPLE_PKS.receipt)).toBe(false);
+      // The registration status records and rejections: listed and read, never deleted or written.
+      for (const pk of [SAMPLE_PKS.registration, SAMPLE_PKS.rejection]) {
+        for (const action of ['Query', 'GetItem']) expect(may(action, pk)).toBe(true);
+        for (const action of ['DeleteItem', 'PutItem']) expect(may(action, pk)).toBe(false);
+      }
       for (const action of ['PutItem', 'UpdateItem', 'Scan', 'BatchGetItem']) expect(may(action, SAMPLE_PKS.event)).toBe(false);
       break;
     case 'read-apikeys':
@@ -281,7 +304,6 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
       for (const action of ['GetItem', 'PutItem']) {
         expect(may(action, SAMPLE_PKS.registration)).toBe(true);
         for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.apiKey]) expect({ action, pk, ok: may(action, pk) }).toEqual({ action, pk, ok: false });
-        expect(may(action, SAMPLE_PKS.registration, `${tableArn}/index/${Object.keys(TABLE.indexes)[0]}`)).toBe(false);
       }
       for (const action of ['Query', 'UpdateItem', 'DeleteItem', 'Scan', 'BatchWriteItem']) {
         expect({ action, ok: may(action, SAMPLE_PKS.registration) }).toEqual({ action, ok: false });
@@ -467,34 +489,15 @@ describe('IotCallbackGatewayStack', () => {
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: keySchema(TABLE.partitionKey, TABLE.sortKey),
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
         SSESpecification: { SSEEnabled: true },
-        LocalSecondaryIndexes: Match.arrayWith(
-          Object.entries(TABLE.indexes).map(([indexName, sortKey]) => ({
-            IndexName: indexName,
-            KeySchema: keySchema(TABLE.partitionKey, sortKey),
-            Projection: { ProjectionType: 'ALL' },
-          })),
-        ),
-        GlobalSecondaryIndexes: Match.arrayWith(
-          Object.entries(TABLE.globalIndexes).map(([indexName, keys]) => ({
-            IndexName: indexName,
-            KeySchema: keySchema(keys.partitionKey, keys.sortKey),
-            Projection: { ProjectionType: 'ALL' },
-          })),
-        ),
       },
     });
     const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
-    expect(table.Properties.LocalSecondaryIndexes).toHaveLength(Object.keys(TABLE.indexes).length);
-    expect(table.Properties.GlobalSecondaryIndexes).toHaveLength(Object.keys(TABLE.globalIndexes).length);
-    // Every key attribute is a string, declared once.
-    const keyNames = [
-      TABLE.partitionKey,
-      TABLE.sortKey,
-      ...Object.values(TABLE.indexes),
-      ...Object.values(TABLE.globalIndexes).flatMap((k) => [k.partitionKey, k.sortKey]),
-    ];
+    // No secondary index: nothing is written twice, and no device has a 10 GB ceiling.
+    expect(table.Properties.LocalSecondaryIndexes).toBeUndefined();
+    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    const keyNames = [TABLE.partitionKey, TABLE.sortKey];
     expect([...table.Properties.AttributeDefinitions].sort((a: Json, b: Json) => a.AttributeName.localeCompare(b.AttributeName))).toEqual(
       [...new Set(keyNames)].sort().map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     );
