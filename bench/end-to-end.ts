@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { closeServer, startGateway } from '../local/gateway';
 import { createDynamoClient } from '../shared/aws/clients';
 import { CallbackStore } from '../shared/store/callback-store';
-import { eventPk, operationPk, TABLE } from '../shared/store/table';
+import { eventPk, notificationPk, TABLE } from '../shared/store/table';
 import { fmt, latencyOf, loadSeconds, ratio, ROOT, target, withTimeout, type GroupResult, type Latency } from './lib';
 import type { LoadResult, LoadSpec } from './load-client';
 import { profileWhile } from './profile';
@@ -188,13 +188,13 @@ export async function runEndToEnd(): Promise<GroupResult> {
 
     const stored = {
       gatewayEvents: await countUnder(db, gateway.tableName, (d) => eventPk(ACCOUNT, d)),
-      gatewayOperations: await countUnder(db, gateway.tableName, (d) => operationPk(ACCOUNT, d)),
+      gatewayNotifications: await countUnder(db, gateway.tableName, (d) => notificationPk(ACCOUNT, d)),
       baselineEvents: await countUnder(db, gateway.tableName, (d) => eventPk(BASELINE_SCOPE, d)),
       coreEvents: await countUnder(db, gateway.tableName, (d) => eventPk(CORE_ACCOUNT, d)),
     };
     const exact =
       stored.gatewayEvents === answered.gateway &&
-      stored.gatewayOperations === answered.gateway &&
+      stored.gatewayNotifications === answered.gateway &&
       stored.baselineEvents === answered.baseline &&
       stored.coreEvents === answered.core;
     if (!exact) throw new Error(`stored records differ from 2xx answers: ${JSON.stringify({ answered, stored })}`);
@@ -225,9 +225,9 @@ export async function runEndToEnd(): Promise<GroupResult> {
 
     const notes = [
       `Timed runs: per server a warm-up, then a fixed amount sized to ~${seconds} s in ${PARTS} runs (order A B C C B A …); unique signed Diagnostics bodies over ${DEVICES.length} devices; load from a child process (autocannon), the servers and the engine share this process. req/s = 2xx / (first request → last answer).`,
-      `Stored = answered (exact): gateway ${answered.gateway} 2xx → ${stored.gatewayEvents} events, ${stored.gatewayOperations} operation summaries; baseline ${answered.baseline} → ${stored.baselineEvents}; core ${answered.core} → ${stored.coreEvents}. No non-2xx, no errors.`,
-      `Decomposition at 16 connections: baseline ${fmt(b16.rps, 0)} req/s → core = verify + parse + map + toRecords + CallbackStore (2 PutItem + 1 UpdateItem) without the shell: ${fmt(c16.rps, 0)} req/s (${ratio(c16.rps / b16.rps)}) → gateway = core + local adapter + middy + Powertools + secret cache: ${fmt(g16.rps, 0)} req/s (${ratio(g16.rps / b16.rps)}).`,
-      `Server main thread per request at 16 connections (V8 sampling profile; time on the thread, so a busy machine inflates it): gateway ${fmt(busy('gateway'), 0)} µs (idle ${fmt(idle('gateway') * 100, 0)} %), baseline ${fmt(busy('baseline'), 0)} µs (idle ${fmt(idle('baseline') * 100, 0)} %); of which engine + SDK client (three DynamoDB requests against one): ${fmt(storage('gatewayUs'), 0)} µs against ${fmt(storage('baselineUs'), 0)} µs.`,
+      `Stored = answered (exact): gateway ${answered.gateway} 2xx → ${stored.gatewayEvents} events, ${stored.gatewayNotifications} notifications; baseline ${answered.baseline} → ${stored.baselineEvents}; core ${answered.core} → ${stored.coreEvents}. No non-2xx, no errors.`,
+      `Decomposition at 16 connections: baseline ${fmt(b16.rps, 0)} req/s → core = verify + parse + map + toRecords + CallbackStore (2 PutItem: event + notification) without the shell: ${fmt(c16.rps, 0)} req/s (${ratio(c16.rps / b16.rps)}) → gateway = core + local adapter + middy + Powertools + secret cache: ${fmt(g16.rps, 0)} req/s (${ratio(g16.rps / b16.rps)}).`,
+      `Server main thread per request at 16 connections (V8 sampling profile; time on the thread, so a busy machine inflates it): gateway ${fmt(busy('gateway'), 0)} µs (idle ${fmt(idle('gateway') * 100, 0)} %), baseline ${fmt(busy('baseline'), 0)} µs (idle ${fmt(idle('baseline') * 100, 0)} %); of which engine + SDK client (two DynamoDB requests against one): ${fmt(storage('gatewayUs'), 0)} µs against ${fmt(storage('baselineUs'), 0)} µs.`,
       ...(warnings.lines > 0
         ? [`Powertools wrote "${EMPTY_METRICS_WARNING}…" to stderr ${warnings.lines} times during the run; the bench dropped those lines.`]
         : []),

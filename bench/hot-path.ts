@@ -4,7 +4,8 @@ import { XMLValidator } from 'fast-xml-parser';
 import { join } from 'node:path';
 import { DEFAULT_SIGNATURE_HEADERS, DEFAULT_TOKEN_HEADER } from '../shared/config';
 import { toRecords } from '../shared/mapping';
-import { messageIdOf, type ReceivedCallback } from '../shared/model';
+import type { Channel } from '../shared/channels';
+import { messageHashOf, messageIdOf, type ReceivedCallback } from '../shared/model';
 import { parseChannelSecret, validVersions } from '../shared/secrets/channel-secret';
 import { decryptSensoro, encryptSensoro } from '../shared/sensoro/crypto';
 import { mapPush, parsePush, withDecrypted } from '../shared/sensoro/push';
@@ -52,7 +53,7 @@ interface Case {
 }
 
 const fixture = (name: string) => Buffer.from(readFileSync(join(ROOT, 'test/fixtures', name), 'utf8').trim());
-const received = (channel: string, scopeId: string, body: Buffer, dedupeKey?: string): ReceivedCallback => ({
+const received = (channel: Channel, scopeId: string, body: Buffer, dedupeKey?: string): ReceivedCallback => ({
   provider: channel === 'sensoro' ? 'sensoro' : 'thingspace',
   channel,
   scopeId,
@@ -312,7 +313,7 @@ export async function runHotPath(): Promise<GroupResult> {
   // readSoap walks the document twice: XMLValidator.validate (well-formedness), then XMLParser.parse.
   const soapXml = soapEnvelope('<CarrierService><StateChange>Active</StateChange><ServicePlan>M2M_4G</ServicePlan></CarrierService>');
   const soapValidateNs = quick(() => XMLValidator.validate(soapXml));
-  const messageIdNs = quick(() => messageIdOf(received('diagnostics', ACCOUNT, diagnosticsBody)));
+  const messageIdNs = quick(() => messageIdOf(Date.now(), messageHashOf(received('diagnostics', ACCOUNT, diagnosticsBody))));
   // Safe mode's own extra: one AES-256-CBC decipher per push (decryptSensoro alone, without withDecrypted).
   const probeKey = randomBytes(32).toString('base64').slice(0, 43);
   const probeData = encryptSensoro(probeKey, APP_ID, JSON.stringify({ battery: 90, temperature: 21.5, humidity: 48, light: 312, alarm: false }));

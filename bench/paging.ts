@@ -7,9 +7,9 @@ import { ensureTable } from '../local/table';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../shared/aws/clients';
 import { toRecords } from '../shared/mapping';
-import { CallbackReader, type ListOptions } from '../shared/query/reader';
+import { CallbackReader, type ListOptions, type Scope } from '../shared/query/reader';
 import { CallbackStore } from '../shared/store/callback-store';
-import { notificationPk } from '../shared/store/table';
+import { notificationPk, operationPrefix } from '../shared/store/table';
 import { diagnosticsChannel } from '../shared/thingspace/diagnostics';
 import { fmt, median, ratio, target, type GroupResult } from './lib';
 
@@ -45,9 +45,9 @@ async function seed(store: CallbackStore): Promise<void> {
     await Promise.all(
       Array.from({ length: Math.min(BATCH, NOTIFICATIONS - start) }, async (_, i) => {
         const bytes = body(start + i);
-        const received = { provider: 'thingspace' as const, channel: 'diagnostics', scopeId: ACCOUNT, body: bytes, receivedOn: new Date() };
+        const received = { provider: 'thingspace' as const, channel: 'diagnostics' as const, scopeId: ACCOUNT, body: bytes, receivedOn: new Date() };
         const mapped = toRecords(received, diagnosticsChannel.map(diagnosticsChannel.parse(bytes), ACCOUNT));
-        const result = await store.save(mapped, received.receivedOn);
+        const result = await store.save(mapped);
         if (result.stored !== 2) throw new Error(`seeding: callback ${start + i} stored ${result.stored} records`);
       }),
     );
@@ -62,10 +62,10 @@ interface Walk {
   ms: number;
 }
 
-const options = (o: Partial<ListOptions>): ListOptions => ({ offset: 0, limit: LIMIT, askTotalCount: false, order: 'time', descending: false, ...o });
+const options = (o: Partial<ListOptions>): ListOptions => ({ offset: 0, limit: LIMIT, askTotalCount: false, order: 'key', descending: false, ...o });
 
 /** Every page in order, by cursor or by offset; counts what the reader read from the table. */
-async function walk(reader: CallbackReader, pk: string, by: 'cursor' | 'offset'): Promise<Walk & { cursors: (string | undefined)[] }> {
+async function walk(reader: CallbackReader, pk: Scope, by: 'cursor' | 'offset'): Promise<Walk & { cursors: (string | undefined)[] }> {
   const ids = new Set<string>();
   const cursors: (string | undefined)[] = [undefined];
   const before = reader.itemsRead;
@@ -85,7 +85,7 @@ async function walk(reader: CallbackReader, pk: string, by: 'cursor' | 'offset')
 }
 
 /** Median ms of reading each page REPEAT times, the pages taking turns (so a burst of load elsewhere hits all alike). */
-async function pageMs(reader: CallbackReader, pk: string, pages: ListOptions[]): Promise<number[]> {
+async function pageMs(reader: CallbackReader, pk: Scope, pages: ListOptions[]): Promise<number[]> {
   const samples = pages.map(() => [] as number[]);
   for (let i = 0; i < REPEAT; i++) {
     for (const [j, o] of pages.entries()) {
@@ -116,7 +116,7 @@ export async function runPaging(): Promise<GroupResult> {
     const seedMs = performance.now() - seedStarted;
 
     const reader = new CallbackReader(client, tableName);
-    const pk = notificationPk(ACCOUNT, DEVICE, OPERATION);
+    const pk: Scope = { pk: notificationPk(ACCOUNT, DEVICE), prefix: operationPrefix(OPERATION) };
     const byCursor = await walk(reader, pk, 'cursor');
     const byOffset = await walk(reader, pk, 'offset');
     for (const w of [byCursor, byOffset]) {

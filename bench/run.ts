@@ -2,6 +2,7 @@
 import './quiet';
 import { relative } from 'node:path';
 import { runColdStart } from './cold-start';
+import { runCost } from './cost';
 import { runEndToEnd } from './end-to-end';
 import { runHotPath } from './hot-path';
 import { fmt, machine, markdownTable, ratio, ROOT, verdict, writeResults, type GroupResult, type Target } from './lib';
@@ -16,6 +17,7 @@ const GROUPS: Record<string, { aliases: string[]; run: () => Promise<GroupResult
   'end-to-end': { aliases: ['e2e'], run: runEndToEnd },
   'cold-start': { aliases: ['cold'], run: runColdStart },
   paging: { aliases: ['page'], run: runPaging },
+  cost: { aliases: ['wru', 'dynamodb'], run: runCost },
 };
 
 function selected(args: string[]): string[] {

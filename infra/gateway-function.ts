@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { sourceAllowList as parseSourceAllowList } from '../shared/http/source';
 import type { RegistrationsConfig } from '../shared/reregister/job';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';
+import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';
 
 /** Repository root: function entries and the lock file are relative to it. */
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -344,13 +344,23 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
           resources: [table.tableArn],
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((prefix) => `${prefix}*`) } },
         }),
-        // DELETE of one event or notification; no Put/Update: the query API never writes a callback. Never in
-        // the job's status partitions: it reads them, and deleting `_login` would reset the login lockout.
+        // DELETE of one event or notification. Never in the job's status partitions: it reads them, and
+        // deleting `_login` would reset the login lockout.
         new iam.PolicyStatement({
           actions: ['dynamodb:DeleteItem'],
           resources: [table.tableArn],
           conditions: {
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': DELETABLE_PK_PREFIXES.map((prefix) => `${prefix}*`) },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+          },
+        }),
+        // Its one write: deleting the event that holds a body other devices share keeps that body first,
+        // in a kept-body partition; never a callback record, an API key or a status record.
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${KEPT_BODY_PK_PREFIX}*`] },
             StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
           },
         }),

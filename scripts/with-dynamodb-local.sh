@@ -4,6 +4,7 @@
 # package amplify-dynamodb-simulator; it is fetched with `npm pack` and extracted, never
 # installed as a dependency (it would drag an old aws-cdk-lib into the tree).
 #   usage: scripts/with-dynamodb-local.sh <command...>
+#          scripts/with-dynamodb-local.sh --fetch-only   (only fetch it; prints the folder of DynamoDBLocal.jar)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="$root/.ci/cache/dynamodb-local"
@@ -19,6 +20,11 @@ if [ ! -f "$cache/emulator/DynamoDBLocal.jar" ]; then
   (cd "$cache" && npm pack --silent "amplify-dynamodb-simulator@$version" >/dev/null \
     && tar xzf "amplify-dynamodb-simulator-$version.tgz" --strip-components=1 package/emulator \
     && rm -f "amplify-dynamodb-simulator-$version.tgz")
+fi
+
+if [ "${1:-}" = "--fetch-only" ]; then
+  echo "$cache/emulator"
+  exit 0
 fi
 
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')

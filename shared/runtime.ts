@@ -55,6 +55,7 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
   const store = new CallbackStore(dynamo, {
     tableName: tableName(env),
     retentionDays: envInt('RETENTION_DAYS', DEFAULT_RETENTION_DAYS, { min: 0, max: 36_500 }, env),
+    receiptDays: envInt('RECEIPT_TTL_DAYS', 7, { min: 1, max: 36_500 }, env),
   });
   const rejections = new RejectionLog(dynamo, {
     tableName: tableName(env),

@@ -30,9 +30,14 @@ interface Collection {
   defaultSort: string;
   /** Shows stored items (a page, or one with `single`), reading what they point to. */
   show(items: Item[], path: Path, single: boolean): Promise<Item[]>;
+  /** Runs before one record is deleted (with the stored item). */
+  beforeDelete?: (item: Item, path: Path) => Promise<void>;
   deletable?: boolean;
   countable?: boolean;
 }
+
+/** The device id an event partition key names. */
+const deviceOfEventPk = (pk: string) => decodeURIComponent(pk.slice(pk.lastIndexOf('#') + 1));
 /** Collections addressed by scope alone (no device in the path). */
 const SCOPE_COLLECTIONS = ['/registrations', '/rejections'];
 
@@ -107,12 +112,33 @@ function collections(reader: CallbackReader, derive: Deriver): Record<'notificat
       sortParams: { sentOn: 'key', receivedOn: ATTR.receivedOn, createdOn: ATTR.receivedOn },
       defaultSort: 'sentOn',
       show: async (items, p, single) => {
-        // A callback naming several devices keeps its body once: fetch those of this page in one go.
-        const shared = items.filter((i) => typeof i[ATTR.bodyDevice] === 'string').map((i) => ({ pk: bodyPk(p.scopeId, String(i[ATTR.bodyDevice])), sk: String(i[TABLE.sortKey]) }));
-        const bodies = shared.length > 0 ? await reader.getMany(shared) : new Map<string, Item>();
+        // A callback naming several devices keeps its body once, on the first device's event (or,
+        // once that event is deleted, on a kept-body item): fetch those of this page together.
+        const refs = items.filter((i) => typeof i[ATTR.bodyDevice] === 'string').map((i) => ({ pk: eventPk(p.scopeId, String(i[ATTR.bodyDevice])), sk: String(i[TABLE.sortKey]) }));
+        const holders = refs.length > 0 ? await reader.getMany(refs) : new Map<string, Item>();
+        const missing = refs.filter((r) => !holders.has(`${r.pk}\u0000${r.sk}`));
+        const kept = missing.length > 0 ? await reader.getMany(missing.map((r) => ({ pk: bodyPk(p.scopeId, deviceOfEventPk(r.pk)), sk: r.sk }))) : new Map<string, Item>();
         return items.map((item) => {
-          const holder = typeof item[ATTR.bodyDevice] === 'string' ? bodies.get(`${bodyPk(p.scopeId, String(item[ATTR.bodyDevice]))}\u0000${String(item[TABLE.sortKey])}`) : item;
+          let holder: Item | undefined = item;
+          if (typeof item[ATTR.bodyDevice] === 'string') {
+            const device = String(item[ATTR.bodyDevice]);
+            const sk = String(item[TABLE.sortKey]);
+            holder = holders.get(`${eventPk(p.scopeId, device)}\u0000${sk}`) ?? kept.get(`${bodyPk(p.scopeId, device)}\u0000${sk}`);
+          }
           return toDeviceEvent(eventOf(item, p.scopeId, p.deviceId, storedBodyOf(holder), derive), single);
+        });
+      },
+      // The event holding a body other devices' events share: keep the body before it goes.
+      beforeDelete: async (item, p) => {
+        if (typeof item[ATTR.sharedBy] !== 'number' || !storedBodyOf(item)) return;
+        const { [ATTR.body]: body, [ATTR.plain]: plain, [ATTR.channel]: channel, [TABLE.ttlAttribute]: ttl } = item;
+        await reader.put({
+          [TABLE.partitionKey]: bodyPk(p.scopeId, p.deviceId),
+          [TABLE.sortKey]: item[TABLE.sortKey],
+          [ATTR.body]: body,
+          [ATTR.channel]: channel,
+          ...(plain !== undefined ? { [ATTR.plain]: plain } : {}),
+          ...(ttl !== undefined ? { [TABLE.ttlAttribute]: ttl } : {}),
         });
       },
       deletable: true,
@@ -187,6 +213,11 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
       if (sk === undefined) throw entityNotFound(collection.entityType, id);
       if (method === 'DELETE') {
         if (!who.canDelete) throw subjectUnauthorized(`delete:${at.scopeId}`);
+        if (collection.beforeDelete) {
+          const item = await reader.get(scope.pk, sk);
+          if (!item) throw entityNotFound(collection.entityType, id);
+          await collection.beforeDelete(item, at);
+        }
         if (!(await reader.delete(scope.pk, sk))) throw entityNotFound(collection.entityType, id);
         return { statusCode: 204 };
       }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   DeleteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -129,6 +130,11 @@ export class CallbackReader {
       );
     }
     return found;
+  }
+
+  /** Writes one item (the query API's only write: a body kept when the event holding it is deleted). */
+  async put(item: Item): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
   /** Deletes one record; false when it was not there. */

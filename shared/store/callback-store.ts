@@ -3,7 +3,7 @@ import { CHANNEL_CODES } from '../channels';
 import type { MappedCallback, OperationStatus, ReceivedCallback } from '../model';
 import { messageHashOf } from '../model';
 import { encodeBody } from './body';
-import { ATTR, bodyPk, eventPk, notificationPk, notificationSk, receiptPk, TABLE } from './table';
+import { ATTR, eventPk, notificationPk, notificationSk, receiptPk, TABLE } from './table';
 
 /** The outcome of storing one callback. */
 export interface StoreResult {
@@ -40,6 +40,12 @@ export interface CallbackStoreOptions {
   tableName: string;
   /** Days until DynamoDB's TTL removes a record; 0 keeps records forever. */
   retentionDays: number;
+  /**
+   * Days a receipt is kept (default 7, never longer than the retention): how long after its first
+   * delivery a callback that carries no time is still recognised as a redelivery. Providers retry
+   * within hours; a receipt kept for the whole retention would be paid for the whole retention.
+   */
+  receiptDays?: number;
 }
 
 export const STATUS_CODES: Readonly<Record<OperationStatus, string>> = { RUNNING: 'R', COMPLETED: 'C', FAILED: 'F', STALE: 'S' };
@@ -50,8 +56,8 @@ export const STATUS_CODES: Readonly<Record<OperationStatus, string>> = { RUNNING
  * `attribute_not_exists`, so a redelivery or a retried partial write only adds what is missing.
  *
  * What one callback writes, each item under 1 KB for a body of about 1 KB (one write unit):
- * - an event per device it names, holding the body, compressed; a callback naming several devices
- *   stores its body once, on a body item their events point to;
+ * - an event per device it names; the first device's holds the body, compressed, and the others
+ *   name that device (a callback naming N devices stores its body once);
  * - for an operation, a notification per device: status, progress, resource, message;
  * - when the provider gave no time, first a receipt keyed by the hash alone, which fixes the
  *   record ids to the first delivery's receive time, so a redelivery finds the same keys.
@@ -75,7 +81,7 @@ export class CallbackStore {
       await this.client.send(
         new PutCommand({
           TableName: this.options.tableName,
-          Item: { ...key, [ATTR.receivedOn]: at, ...this.ttl(at) },
+          Item: { ...key, [ATTR.receivedOn]: at, ...this.ttl(at, this.receiptDays()) },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         }),
@@ -119,16 +125,12 @@ export class CallbackStore {
     if (body.length > MAX_ITEM_BYTES) throw new RecordTooLargeError();
     const plain = received.plaintext ? encodeBody(received.channel, received.plaintext) : undefined;
     if (plain && body.length + plain.length > MAX_ITEM_BYTES) throw new RecordTooLargeError();
-    // One device: the body lives on its event. Several: once, on a body item under the first
-    // device, which every event names (deleting one device's event leaves the others whole).
-    const shared = mapped.events.length > 1 ? mapped.events[0]!.deviceId : undefined;
-    const withBody = (item: Record<string, unknown>) => {
-      item[ATTR.body] = body;
-      if (plain) item[ATTR.plain] = plain;
-      return item;
-    };
+    // The body lives on the first device's event; a callback naming several devices stores it
+    // there once, with how many share it, and the other devices' events name that device.
+    const holder = mapped.events[0]?.deviceId;
+    const shared = mapped.events.length > 1;
 
-    const items: Record<string, unknown>[] = mapped.events.map((e) => {
+    const items: Record<string, unknown>[] = mapped.events.map((e, i) => {
       const item: Record<string, unknown> = {
         [TABLE.partitionKey]: eventPk(e.scopeId, e.deviceId),
         [TABLE.sortKey]: e.id,
@@ -138,13 +140,15 @@ export class CallbackStore {
         [ATTR.resource]: e.resource,
         ...ttl,
       };
-      if (shared === undefined) return withBody(item);
-      item[ATTR.bodyDevice] = shared;
+      if (i > 0) {
+        item[ATTR.bodyDevice] = holder;
+        return item;
+      }
+      item[ATTR.body] = body;
+      if (plain) item[ATTR.plain] = plain;
+      if (shared) item[ATTR.sharedBy] = mapped.events.length;
       return item;
     });
-    if (shared !== undefined) {
-      items.push(withBody({ [TABLE.partitionKey]: bodyPk(received.scopeId, shared), [TABLE.sortKey]: mapped.messageId, [ATTR.channel]: channel, ...ttl }));
-    }
     for (const n of mapped.notifications) {
       const item: Record<string, unknown> = {
         [TABLE.partitionKey]: notificationPk(n.scopeId, n.deviceId),
@@ -162,10 +166,13 @@ export class CallbackStore {
     return items;
   }
 
-  private ttl(receivedOnMs: number): Record<string, number> {
-    return this.options.retentionDays > 0
-      ? { [TABLE.ttlAttribute]: Math.floor(receivedOnMs / 1000) + this.options.retentionDays * 86_400 }
-      : {};
+  private ttl(receivedOnMs: number, days = this.options.retentionDays): Record<string, number> {
+    return days > 0 ? { [TABLE.ttlAttribute]: Math.floor(receivedOnMs / 1000) + days * 86_400 } : {};
+  }
+
+  private receiptDays(): number {
+    const days = this.options.receiptDays ?? 7;
+    return this.options.retentionDays > 0 ? Math.min(days, this.options.retentionDays) : days;
   }
 
   /** True when written, false when it was already there. */

@@ -7,7 +7,7 @@
  * | item          | pk                         | sk                     | holds                                          |
  * |---------------|----------------------------|------------------------|------------------------------------------------|
  * | event         | `EV#{scope}#{device}`      | `{id}`                 | the body (compressed), receivedOn, kind, resource, channel |
- * | shared body   | `MB#{scope}#{device}`      | `{id}`                 | the body of a callback naming several devices, once (their events name this device) |
+ * | kept body     | `MB#{scope}#{device}`      | `{id}`                 | the body of a multi-device callback whose first device's event was deleted |
  * | notification  | `NO#{scope}#{device}`      | `{operation}#{id}`     | status, progress, resource, message, receivedOn, channel |
  * | receipt       | `RC#{scope}#{device}`      | `{hash}`               | first receive time of a callback that carries no time of its own |
  * | registration  | `REG#{account}`            | `{service}`            | the re-registration job's status               |
@@ -32,12 +32,14 @@ export const TABLE = {
  * so they are one or two letters; this table is the one place that names them.
  */
 export const ATTR = {
-  /** Binary: the stored body, encoded by shared/store/body.ts (on the event, or on the shared body item of a multi-device callback). */
+  /** Binary: the stored body, encoded by shared/store/body.ts (on the event of the callback's first device). */
   body: 'b',
   /** Binary: SENSORO safe mode only, the decrypted content, encoded the same way. */
   plain: 'p',
-  /** On the events of a callback naming several devices: the device whose shared body item holds the body. */
+  /** On the events of further devices of a callback naming several: the device whose event holds the body. */
   bodyDevice: 'd',
+  /** Number: on the event holding the body of a callback naming several devices, how many share it. */
+  sharedBy: 'n',
   /** Number: receive time, epoch milliseconds (the first delivery's). */
   receivedOn: 'r',
   /** Device kind (imei, mdn, iccid, sn, ...). */
@@ -60,8 +62,11 @@ export const API_KEY_PK = 'APIKEY';
 /** The partition-key prefixes the query API may read (callback records and registration status), and nothing else. */
 export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'MB#', 'REG#', 'REJ#'] as const;
 
-/** The partition-key prefixes a webhook writes: its callback records, shared bodies, receipts and rejections. */
-export const WEBHOOK_PK_PREFIXES = ['EV#', 'NO#', 'MB#', 'RC#', 'REJ#'] as const;
+/** The partition-key prefixes a webhook writes: its callback records, receipts and rejections. */
+export const WEBHOOK_PK_PREFIXES = ['EV#', 'NO#', 'RC#', 'REJ#'] as const;
+
+/** Where the query API writes: a body kept when the event holding it for other devices is deleted. */
+export const KEPT_BODY_PK_PREFIX = 'MB#';
 
 /** The partition-key prefixes the query API may delete in (single events and notifications). */
 export const DELETABLE_PK_PREFIXES = ['EV#', 'NO#'] as const;
@@ -84,7 +89,7 @@ export const operationPrefix = (operationId: string) => `${part(operationId)}${O
 export const notificationSk = (operationId: string, id: string) => `${operationPrefix(operationId)}${id}`;
 /** The operation id a notification's sort key names. */
 export const operationOfSk = (sk: string) => decodeURIComponent(sk.slice(0, sk.lastIndexOf(OPERATION_SEPARATOR)));
-/** Partition key of the shared bodies of callbacks naming several devices (under the first device). */
+/** Partition key of bodies kept after the event holding them (for other devices too) was deleted. */
 export const bodyPk = (scopeId: string, deviceId: string) => `MB#${scopeId}#${part(deviceId)}`;
 /** Partition key of the receipts of callbacks that carry no time (first device of each). */
 export const receiptPk = (scopeId: string, deviceId: string) => `RC#${scopeId}#${part(deviceId)}`;

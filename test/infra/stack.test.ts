@@ -8,7 +8,7 @@ import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settin
 import { jobConfig } from '../../shared/reregister/config';
 import type { RegistrationsConfig } from '../../shared/reregister/job';
 import { AUTHORIZER_ID, channelOfService, FUNCTIONS, REREGISTER_ID, ROUTES } from '../../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, REGISTRATION_PK_PREFIX, TABLE, WEBHOOK_PK_PREFIXES } from '../../shared/store/table';
+import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, REGISTRATION_PK_PREFIX, TABLE, WEBHOOK_PK_PREFIXES } from '../../shared/store/table';
 import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
 const SETTINGS: GatewaySettings = { ...DEFAULT_SETTINGS, secretPrefix: 'iot-gateway/' };
@@ -239,12 +239,12 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
           },
         },
       ]);
-      for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.sharedBody, SAMPLE_PKS.receipt, SAMPLE_PKS.rejection]) {
+      for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.receipt, SAMPLE_PKS.rejection]) {
         expect({ pk, ok: may('PutItem', pk) }).toEqual({ pk, ok: true });
         expect({ pk, oldValues: may('PutItem', pk, tableArn, 'ALL_OLD') }).toEqual({ pk, oldValues: false });
       }
       // A compromised webhook can neither mint an API key nor rewrite the job's status, nor update, delete or scan.
-      for (const pk of [SAMPLE_PKS.apiKey, SAMPLE_PKS.registration]) {
+      for (const pk of [SAMPLE_PKS.apiKey, SAMPLE_PKS.registration, SAMPLE_PKS.sharedBody]) {
         for (const action of ['PutItem', 'GetItem']) expect({ action, pk, ok: may(action, pk) }).toEqual({ action, pk, ok: false });
       }
       for (const action of ['UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchWriteItem']) expect({ action, ok: may(action, SAMPLE_PKS.event) }).toEqual({ action, ok: false });
@@ -264,13 +264,23 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
             StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
           },
         },
+        {
+          actions: ['dynamodb:PutItem'],
+          resources: [tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${KEPT_BODY_PK_PREFIX}*`] },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+          },
+        },
       ]);
-      // What that really allows: events and notifications read and deleted, shared bodies read, never the API keys.
+      // What that really allows: events and notifications read and deleted, kept bodies read and kept, never the API keys.
       for (const pk of CALLBACK_PKS) {
         for (const action of ['Query', 'GetItem', 'DeleteItem']) expect({ action, pk, ok: may(action, pk) }).toEqual({ action, pk, ok: true });
       }
       expect(may('GetItem', SAMPLE_PKS.sharedBody)).toBe(true);
+      expect(may('PutItem', SAMPLE_PKS.sharedBody)).toBe(true);
       expect(may('DeleteItem', SAMPLE_PKS.sharedBody)).toBe(false);
+      for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.apiKey, SAMPLE_PKS.registration, SAMPLE_PKS.receipt]) expect({ pk, put: may('PutItem', pk) }).toEqual({ pk, put: false });
       for (const action of ['Query', 'GetItem', 'DeleteItem', 'PutItem']) expect(may(action, SAMPLE_PKS.apiKey)).toBe(false);
       expect(may('GetItem', SAMPLE_PKS.receipt)).toBe(false);
       // The registration status records and rejections: listed and read, never deleted or written.

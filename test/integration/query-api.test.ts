@@ -110,6 +110,22 @@ describe('webhooks in, queries out', () => {
     expect(operations.body).toMatchObject({ type: 'deviceManagementOperationListResult', size: 1, items: [{ type: 'deviceManagementOperation', id: 'tx-live', status: 'RUNNING', lastNotificationId: id }] });
   });
 
+  it('deleting the event that holds a body other devices share leaves their events whole', async () => {
+    const body = JSON.stringify({ transactionID: 'tx-shared', deviceIds: ['shared-1', 'shared-2'].map((id) => ({ id, kind: 'imei' })), attributes: [{ name: 'LINK_QUALITY', value: 'OK', createdOn: '2026-11-21T10:30:00.000Z' }] });
+    const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${A}/diagnostics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': hexSignature(KEY_A, body), 'x-callback-token': TOKEN },
+      body,
+    });
+    expect(await res.json()).toMatchObject({ status: 'stored', events: 2, notifications: 2 });
+    const [first] = (await get(`/v1/${A}/devices/shared-1/events`, readA)).body!.items;
+    expect((await send('DELETE', `/v1/${A}/devices/shared-1/events/${first.id}`, deleteA)).status).toBe(204);
+    expect((await get(`/v1/${A}/devices/shared-1/events/${first.id}`, readA)).status).toBe(404);
+    const other = await get(`/v1/${A}/devices/shared-2/events/${first.id}`, readA);
+    expect(other.body).toMatchObject({ deviceId: 'shared-2', rawBody: body, operationId: 'tx-shared', payload: { attributes: [{ name: 'LINK_QUALITY', value: 'OK' }] } });
+    expect((await get(`/v1/${A}/devices/shared-2/events`, readA)).body!.items[0]).toMatchObject({ id: first.id, payload: { attributes: [{ name: 'LINK_QUALITY' }] } });
+  });
+
   it('finds a notification only under its own device and operation', async () => {
     const list = await get(notifications(), readA);
     const id = list.body!.items[0].id as string;

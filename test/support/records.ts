@@ -24,10 +24,9 @@ export async function storedEvents(db: DynamoDBDocumentClient, tableName: string
   const items = await itemsUnder(db, tableName, eventPk(scopeId, deviceId));
   return Promise.all(
     items.map(async (item) => {
-      const holder =
-        typeof item[ATTR.bodyDevice] === 'string'
-          ? (await db.send(new GetCommand({ TableName: tableName, Key: { pk: bodyPk(scopeId, String(item[ATTR.bodyDevice])), sk: item[TABLE.sortKey] } }))).Item
-          : item;
+      const device = item[ATTR.bodyDevice];
+      const get = async (pk: string) => (await db.send(new GetCommand({ TableName: tableName, Key: { pk, sk: item[TABLE.sortKey] } }))).Item;
+      const holder = typeof device === 'string' ? ((await get(eventPk(scopeId, device))) ?? (await get(bodyPk(scopeId, device)))) : item;
       return { type: 'event', ...eventOf(item, scopeId, deviceId, storedBodyOf(holder), factsOf) };
     }),
   );

@@ -1,0 +1,82 @@
+import { encryptSensoro } from '../shared/sensoro/crypto';
+import { signSensoro } from '../shared/sensoro/signature';
+import { signHmac } from '../shared/thingspace/hmac';
+
+/** The channels a sample callback can be built for. */
+export const CHANNELS = ['diagnostics', 'location', 'device-location', 'connectivity', 'soap', 'sensoro'] as const;
+export type SampleChannel = (typeof CHANNELS)[number];
+
+/** A sample body per channel (SENSORO: the sensor data; SOAP: the Data element's content). */
+export const SAMPLES: Record<SampleChannel, () => string> = {
+  diagnostics: () =>
+    JSON.stringify({ transactionID: 'tx-0001', device: { id: '990013907835573', kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value: '-71', createdOn: new Date().toISOString() }] }),
+  location: () => JSON.stringify({ txid: 'report-0007', status: 'Completed' }),
+  'device-location': () =>
+    JSON.stringify({ txid: 'loc-0042', id: '990013907835573', kind: 'imei', location: { x: '33.45', y: '-84.59', radius: '1000', time: '20261121100500' } }),
+  connectivity: () => JSON.stringify({ requestId: 'req-0001', deviceIds: [{ id: '89148000000800139708', kind: 'iccid' }], carrierService: { state: 'active' } }),
+  soap: () => '<CarrierService><StateChange>Active</StateChange></CarrierService>',
+  sensoro: () => JSON.stringify({ battery: 90, temperature: 21.5 }),
+};
+
+export interface CallbackOptions {
+  /** The gateway's base URL (SENSORO signs the full URL). */
+  url: string;
+  account: string;
+  app: string;
+  /** The body (default: the channel's sample). */
+  body?: string;
+  wrong?: boolean;
+  soap12?: boolean;
+  safe?: boolean;
+  stale?: boolean;
+}
+
+/** The request a provider would send: path, headers and payload, signed (or credentialed, or encrypted) with `secret(name)`. */
+export function buildCallback(
+  channel: SampleChannel,
+  values: CallbackOptions,
+  secret: (name: string) => Record<string, string>,
+): { path: string; headers: Record<string, string>; payload: string } {
+  const body = values.body ?? SAMPLES[channel]();
+  const wrong = (s: string) => (values.wrong ? `${s}-wrong` : s);
+
+  let path: string;
+  let payload: string;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (channel === 'sensoro') {
+    const { appKey, appSecret } = secret(`sensoro/${values.app}`);
+    path = `/webhooks/sensoro/${values.app}`;
+    const data = JSON.parse(body) as Record<string, unknown>;
+    const push = { appId: values.app, sn: '0117C9XXXX', type: 'text', deviceType: 'node', createdTime: Date.now(), msgId: Date.now() };
+    payload = JSON.stringify(values.safe ? { ...push, encryptData: encryptSensoro(appKey!, values.app, JSON.stringify(data)) } : { ...push, data });
+    const nonce = String(Date.now() - (values.stale ? 10 * 60_000 : 0));
+    const url = `${values.url}${path}`;
+    Object.assign(headers, {
+      'x-access-id': values.app,
+      'x-access-nonce': nonce,
+      'x-access-signature': signSensoro(wrong(appSecret!), nonce, 'POST', url, payload).toString('base64'),
+    });
+  } else if (channel === 'connectivity' || channel === 'soap') {
+    const { username, password } = secret(`thingspace/${values.account}/connectivity`);
+    path = `/webhooks/thingspace/${values.account}/${channel}`;
+    if (channel === 'connectivity') {
+      payload = JSON.stringify({ ...JSON.parse(body), username, password: wrong(password!) });
+    } else {
+      const ns = values.soap12 ? 'http://www.w3.org/2003/05/soap-envelope' : 'http://schemas.xmlsoap.org/soap/envelope/';
+      payload = body.includes('Envelope')
+        ? body
+        : `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${ns}"><s:Body><CallbackRequest xmlns="http://nphase.com/unifiedwebservice/v2">` +
+          `<Username>${username}</Username><Password>${wrong(password!)}</Password><RequestId>req-soap-${Date.now()}</RequestId>` +
+          `<Device><Kind>mdn</Kind><Identifier>8586928930</Identifier></Device><Data>${body}</Data></CallbackRequest></s:Body></s:Envelope>`;
+      headers['content-type'] = values.soap12 ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8';
+    }
+  } else {
+    const { key, token } = secret(`thingspace/${values.account}/${channel}`);
+    path = `/webhooks/thingspace/${values.account}/${channel}`;
+    payload = body;
+    headers['x-signature'] = signHmac(wrong(key!), payload).toString('hex');
+    if (token) headers['x-callback-token'] = token;
+  }
+
+  return { path, headers, payload };
+}
