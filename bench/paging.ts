@@ -76,7 +76,7 @@ async function walk(reader: CallbackReader, pk: Scope, by: 'cursor' | 'offset'):
     const page = await reader.list(pk, by === 'cursor' ? options({ cursor: cursors[pages] }) : options({ offset: pages * LIMIT }));
     pages++;
     returned += page.items.length;
-    for (const item of page.items) ids.add(String(item.id));
+    for (const item of page.items) ids.add(String(item.sk));
     if (!page.limitExceeded) break;
     cursors.push(page.nextCursor);
     if (pages > NOTIFICATIONS / LIMIT + 1) throw new Error(`paging by ${by} does not end`);

@@ -2,7 +2,6 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
 import { ATTR, bodyPk, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from '../store/table';
-import { factsOf } from './derive';
 import { entityNotFound, illegalArgument, kapuaErrorResponse, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated } from './kapua';
 import { OPENAPI } from './openapi';
 import { listOptions, type SortParams } from './params';
@@ -89,8 +88,15 @@ const json = (statusCode: number, body: unknown): Result => ({
   body: JSON.stringify(body),
 });
 
-/** The collections, reading through `reader` and deriving event details with `derive`. */
-function collections(reader: CallbackReader, derive: Deriver): Record<'notifications' | 'events' | 'registrations' | 'rejections', Collection> {
+/**
+ * The channels' parsers, loaded on the first page of events rather than at cold start: most
+ * queries (notifications, counts, operations) never need them, and they carry the XML parser.
+ */
+let parsers: Promise<Deriver> | undefined;
+const loadParsers = (): Promise<Deriver> => (parsers ??= import('./derive').then((m) => m.factsOf));
+
+/** The collections, reading through `reader` and deriving event details with `derive` (the channels' parsers by default). */
+function collections(reader: CallbackReader, given?: Deriver): Record<'notifications' | 'events' | 'registrations' | 'rejections', Collection> {
   return {
     notifications: {
       entityType: 'managementOperationNotification',
@@ -112,6 +118,7 @@ function collections(reader: CallbackReader, derive: Deriver): Record<'notificat
       sortParams: { sentOn: 'key', receivedOn: ATTR.receivedOn, createdOn: ATTR.receivedOn },
       defaultSort: 'sentOn',
       show: async (items, p, single) => {
+        const derive = given ?? (await loadParsers());
         // A callback naming several devices keeps its body once, on the first device's event (or,
         // once that event is deleted, on a kept-body item): fetch those of this page together.
         const refs = items.filter((i) => typeof i[ATTR.bodyDevice] === 'string').map((i) => ({ pk: eventPk(p.scopeId, String(i[ATTR.bodyDevice])), sk: String(i[TABLE.sortKey]) }));
@@ -179,7 +186,7 @@ const operationSortValue = (order: string) => (op: OperationNotifications) => {
  * operations, each a Query or GetItem on one partition. Which verb is asked is read off the
  * route key API Gateway (or the local server) matched.
  */
-export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_MAX_LIMIT', 500, { min: 1, max: 10_000 }), derive: Deriver = factsOf) {
+export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_MAX_LIMIT', 500, { min: 1, max: 10_000 }), derive?: Deriver) {
   const COLLECTIONS = collections(reader, derive);
   return async function query(event: Event): Promise<Result> {
     try {

@@ -8,8 +8,14 @@
  */
 const SORTED = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
 const STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const TO_SORTED = new Map([...STANDARD].map((c, i) => [c, SORTED[i]!]));
-const FROM_SORTED = new Map([...SORTED].map((c, i) => [c, STANDARD[i]!]));
+/** Byte-to-byte translation tables between the two alphabets (ASCII codes), for a loop without strings. */
+const table = (from: string, to: string) => {
+  const t = new Uint8Array(128);
+  for (let i = 0; i < 64; i++) t[from.charCodeAt(i)] = to.charCodeAt(i);
+  return t;
+};
+const TO_SORTED = table(STANDARD, SORTED);
+const FROM_SORTED = table(SORTED, STANDARD);
 
 /** What an id looks like: anything else names no record. */
 export const RECORD_ID = /^[-0-9A-Z_a-z]{16}$/;
@@ -37,8 +43,8 @@ export function idBounds(ms: number): { first: string; last: string } {
   return { first: recordId(clamped, Buffer.alloc(6, 0x00)), last: recordId(clamped, Buffer.alloc(6, 0xff)) };
 }
 
-function translate(s: string, table: Map<string, string>): string {
-  let out = '';
-  for (const c of s) out += table.get(c)!;
-  return out;
+function translate(s: string, map: Uint8Array): string {
+  const bytes = Buffer.from(s, 'latin1');
+  for (let i = 0; i < bytes.length; i++) bytes[i] = map[bytes[i]!]!;
+  return bytes.toString('latin1');
 }
