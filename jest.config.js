@@ -5,6 +5,9 @@ const common = {
   transform,
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testEnvironment: 'node',
+  // Each test file starts from a quiet environment (no SDK Node-version warning, no log or metric
+  // lines); a test that needs logs or metrics turns them on for itself.
+  setupFiles: ['<rootDir>/test/support/quiet-env.js'],
 };
 module.exports = {
   projects: [

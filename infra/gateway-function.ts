@@ -3,7 +3,7 @@ import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -179,6 +179,8 @@ export class GatewayFunction extends Construct {
         bundleAwsSDK: true,
         // Bundle with the locally installed esbuild: no Docker on build machines.
         forceDockerBundling: false,
+        // Problems only: a synth should not print every bundle's size (esbuild's default).
+        logLevel: LogLevel.WARNING,
       },
       environment: {
         TABLE_NAME: table.tableName,

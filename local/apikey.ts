@@ -1,8 +1,10 @@
+import './env';
 import { parseArgs } from 'node:util';
 import { ApiKeyStore } from '../shared/apikeys/store';
 import { createDynamoClient } from '../shared/aws/clients';
 import { connectEngine } from './engine';
 import { ENGINE_FILE } from './gateway';
+import { gatewayUrl } from './running';
 
 const USAGE = `usage: npm run apikey -- <command>
   create --scope <scopeId> [--scope <scopeId> ...] [--label <text>] [--delete]
@@ -36,7 +38,9 @@ async function main(): Promise<void> {
     if (command === 'create') {
       if (!values.scope?.length) throw new Error('create needs at least one --scope');
       const { key, grant } = await store.create({ scopes: values.scope, label: values.label, canDelete: values.delete });
-      console.log(`Created key ${grant.id} for ${grant.scopes.join(', ')}${grant.canDelete ? ' (may delete)' : ''}. It is shown once; store it now:`);
+      const { url } = gatewayUrl();
+      console.log(`Created key ${grant.id} for ${grant.scopes.join(', ')}${grant.canDelete ? ' (may delete)' : ''}. Use it as: curl -H "Authorization: Bearer <key>" ${url}/v1/${grant.scopes[0]}/devices/<deviceId>/events`);
+      console.log('It is shown once, on the next line; store it now:');
       console.log(key);
     } else if (command === 'list') {
       const grants = await store.list();

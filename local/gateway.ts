@@ -7,6 +7,7 @@ import dynalite from 'dynalite';
 import { ROUTES } from '../shared/routes';
 import { ensureSecretsFile } from './secrets-file';
 import { createLocalServer } from './server';
+import { AlreadyRunningError, GATEWAY_FILE, runningGateway } from './running';
 import { ensureTable } from './table';
 
 export interface GatewayOptions {
@@ -19,6 +20,8 @@ export interface GatewayOptions {
 
 export interface RunningGateway {
   url: string;
+  /** Where the engine's data, the secrets file and the running record live. */
+  dataDir: string;
   /** The DynamoDB endpoint the handlers write to. */
   dynamoEndpoint: string;
   tableName: string;
@@ -53,6 +56,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   env.POWERTOOLS_METRICS_DISABLED ||= 'true';
 
   await mkdir(dataDir, { recursive: true });
+  // Before touching the engine's files: a second gateway on them would break the first.
+  const running = runningGateway(dataDir);
+  if (running) throw new AlreadyRunningError(running);
   let engine: Server | undefined;
   const engineFile = join(dataDir, ENGINE_FILE);
   if (!env.DYNAMODB_ENDPOINT) {
@@ -70,17 +76,31 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const server = createLocalServer(ROUTES, ROOT);
   const host = options.host ?? '127.0.0.1';
-  await listen(server, options.port ?? Number(env.PORT ?? 3000), host);
+  const wanted = options.port ?? Number(env.PORT ?? 3000);
+  try {
+    await listen(server, wanted, host);
+  } catch (error) {
+    if (engine) await closeServer(engine);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${wanted} is already in use on ${host}. Pick another: PORT=${wanted + 1} npm start`);
+    }
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  const gatewayFile = join(dataDir, GATEWAY_FILE);
+  await writeFile(gatewayFile, JSON.stringify({ url, pid: process.pid, dataDir, startedOn: new Date().toISOString() }) + '\n');
 
   return {
-    url: `http://${host}:${port}`,
+    url,
+    dataDir,
     dynamoEndpoint,
     tableName,
     secretsFile,
     createdSecrets,
     close: async () => {
       await closeServer(server);
+      await rm(gatewayFile, { force: true });
       if (engine) {
         await closeServer(engine);
         await rm(engineFile, { force: true });

@@ -1,3 +1,4 @@
+import './env';
 import { resolve } from 'node:path';
 import { jobConfig } from '../shared/reregister/config';
 import { runReregistration } from '../shared/reregister/job';
@@ -6,6 +7,7 @@ import { createDynamoClient } from '../shared/aws/clients';
 import { FileSecretSource } from '../shared/secrets/file-source';
 import { ThingSpaceClient } from '../shared/thingspace/api-client';
 import { connectEngine } from './engine';
+import { runningGateway } from './running';
 import { DEMO_ACCOUNT } from './secrets-file';
 
 /**
@@ -17,7 +19,28 @@ async function main(): Promise<void> {
   const env = process.env;
   env.REGISTRATIONS ||= JSON.stringify([{ account: DEMO_ACCOUNT, services: ['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService'] }]);
   env.THINGSPACE_BASE_URL ||= 'http://127.0.0.1:3900';
-  env.PUBLIC_BASE_URL ||= `http://127.0.0.1:${env.PORT ?? 3000}`;
+  if (!env.PUBLIC_BASE_URL) {
+    // Register the webhooks of the running `npm start`, wherever it listens; never a guess.
+    const running = runningGateway();
+    if (!running && !env.PORT) {
+      console.error(
+        'No `npm start` runs on this data directory, so there is no webhook URL to register.\n' +
+          'Start it first (`npm start` in another terminal), or set PUBLIC_BASE_URL to the URL ThingSpace should call.',
+      );
+      process.exitCode = 1;
+      return;
+    }
+    env.PUBLIC_BASE_URL = running?.url ?? `http://127.0.0.1:${env.PORT}`;
+  }
+  try {
+    await fetch(env.THINGSPACE_BASE_URL, { signal: AbortSignal.timeout(3_000) });
+  } catch {
+    console.error(
+      `No ThingSpace answered at ${env.THINGSPACE_BASE_URL}.\n` + 'Start the local double first (`npm run thingspace-double` in another terminal), or set THINGSPACE_BASE_URL.',
+    );
+    process.exitCode = 1;
+    return;
+  }
   const secretsFile = resolve(env.SECRETS_FILE ?? `${env.DATA_DIR ?? '.local'}/secrets.json`);
   const config = jobConfig(env);
   const { endpoint, tableName, close } = await connectEngine(process.argv.includes('--deployed'));
@@ -29,7 +52,7 @@ async function main(): Promise<void> {
       client: () => new ThingSpaceClient(config.thingspaceBaseUrl),
     });
     console.log(`Re-registration against ${config.thingspaceBaseUrl}, webhooks under ${config.publicBaseUrl}:`);
-    for (const c of changes) console.log(`  ${c.account}  ${c.service.padEnd(16)} ${c.action}${c.detail ? `: ${c.detail}` : ''}`);
+    for (const c of changes) console.log(`  ${c.account}  ${c.service.padEnd(16)} ${c.action}${c.detail ? ` (${c.detail})` : ''}`);
     const changed = changes.filter((c) => c.action === 'registered' || c.action === 'rotated').length;
     console.log(changed === 0 ? 'Nothing changed.' : `${changed} registration(s) changed; secrets written to ${secretsFile}.`);
     if (changes.some((c) => c.action === 'error')) process.exitCode = 1;

@@ -1,3 +1,4 @@
+import './env';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startThingSpaceDouble, type DoubleAccount } from './thingspace-double';

@@ -254,7 +254,7 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     status: RegistrationStatus | undefined,
     missingSecret: (current: SecretVersion) => string | undefined,
   ): string | undefined {
-    if (!registered) return 'not registered';
+    if (!registered) return 'it was missing';
     if (registered.url !== url) return 'registered to another URL';
     if (status?.needsRegistration) return 'the previous run could not finish';
     if (!secret) return 'no secret stored';

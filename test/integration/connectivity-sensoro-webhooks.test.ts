@@ -1,3 +1,5 @@
+// First: the handlers' logger reads its level when its module loads.
+import '../support/debug-logs';
 import { captureOutput } from '../support/capture';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { encryptSensoro, sensoroSignature } from '../support/sensoro';

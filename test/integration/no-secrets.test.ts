@@ -1,3 +1,5 @@
+// First: the handlers' logger reads its level when its module loads.
+import '../support/debug-logs';
 import { createHmac } from 'node:crypto';
 import { captureOutput } from '../support/capture';
 import { startTestGateway, type TestGateway } from '../support/gateway';

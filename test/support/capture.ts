@@ -10,7 +10,8 @@ export function captureOutput(): { text: () => string; restore: () => void } {
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const text = chunk.toString();
       logged.push(text);
-      return text.startsWith('{"level"') || (writes[i] as (...a: unknown[]) => boolean)(chunk, ...rest);
+      // The gateway's JSON log lines and metric (EMF) lines stay out of the test output.
+      return text.startsWith('{"level"') || text.startsWith('{"_aws"') || (writes[i] as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof stream.write;
   });
   return {
