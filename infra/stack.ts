@@ -135,7 +135,12 @@ export class IotCallbackGatewayStack extends Stack {
       accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
     });
     // Unless a custom domain is configured, ThingSpace is told to call the API's own endpoint ($default stage: no path prefix).
-    const settings = { ...configured, publicBaseUrl: configured.publicBaseUrl || this.api.apiEndpoint };
+    // SENSORO signs the URL it calls: the API's own endpoint unless a custom domain fronts it (never a client's Host header).
+    const settings = {
+      ...configured,
+      publicBaseUrl: configured.publicBaseUrl || this.api.apiEndpoint,
+      sensoroPublicBaseUrl: configured.sensoroPublicBaseUrl || this.api.apiEndpoint,
+    };
 
     for (const definition of functions) {
       this.functions[definition.id] = new GatewayFunction(this, definition.id, {

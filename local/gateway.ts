@@ -88,6 +88,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host}:${port}`;
+  // The URL SENSORO signs is the gateway's configured public one (in AWS the stack sets the API's
+  // URL): locally, this server's own, unless the user set one.
+  if (!env.SENSORO_PUBLIC_BASE_URL || env.SENSORO_PUBLIC_BASE_URL_LOCAL === 'true') {
+    env.SENSORO_PUBLIC_BASE_URL = url;
+    env.SENSORO_PUBLIC_BASE_URL_LOCAL = 'true';
+  }
   const gatewayFile = join(dataDir, GATEWAY_FILE);
   await writeFile(gatewayFile, JSON.stringify({ url, pid: process.pid, dataDir, startedOn: new Date().toISOString() }) + '\n');
 

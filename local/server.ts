@@ -129,10 +129,13 @@ function toEvent(
   const text = TEXT_MEDIA_TYPE.test(headers['content-type'] ?? '');
   const now = new Date();
   const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-  // API Gateway adds these; the SENSORO channel rebuilds the URL the provider called from them.
-  headers['x-forwarded-for'] ??= sourceIp;
-  headers['x-forwarded-proto'] ??= 'http';
-  headers['x-forwarded-port'] ??= String(req.socket.localPort ?? '');
+  // API Gateway sets these itself, whatever a client sent; so does this adapter. (No handler trusts
+  // them for anything that matters: the SENSORO channel signs over its configured public URL.)
+  headers['x-forwarded-for'] = sourceIp;
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+  // API Gateway's own domain name, not the client's Host header.
+  const domainName = `${(req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '')}:${req.socket.localPort ?? ''}`;
   return {
     version: '2.0',
     routeKey: `${route.method} ${route.path}`,
@@ -144,8 +147,8 @@ function toEvent(
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
+      domainName,
+      domainPrefix: domainName.split('.')[0]!,
       http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp, userAgent: headers['user-agent'] ?? '' },
       requestId,
       routeKey: `${route.method} ${route.path}`,

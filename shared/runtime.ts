@@ -50,6 +50,7 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
   const secrets = new SecretCache(source, {
     ttlMs: envInt('SECRET_CACHE_TTL_SECONDS', DEFAULT_SECRET_CACHE_TTL_SECONDS, { min: 0, max: 86_400 }, env) * 1000,
     minRefreshIntervalMs: envInt('SECRET_MIN_REFRESH_MS', 1_000, { min: 0, max: 3_600_000 }, env),
+    unknownNamesPerMinute: envInt('SECRET_UNKNOWN_NAMES_PER_MINUTE', 30, { min: 1, max: 10_000 }, env),
   });
   const dynamo = createDynamoClient(env);
   const store = new CallbackStore(dynamo, {

@@ -4,6 +4,9 @@
  * Messages are written for the caller: they never contain a secret, a signature or a digest.
  */
 export class GatewayError extends Error {
+  /** What the log says when it must say more than the answer does (an unknown account answered as a bad signature). */
+  logReason?: string;
+
   constructor(
     readonly statusCode: number,
     readonly errorCode: string,
@@ -43,6 +46,16 @@ export class PayloadTooLargeError extends GatewayError {
 export class UnsupportedMediaTypeError extends GatewayError {
   constructor(expected: string) {
     super(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${expected}`);
+  }
+}
+
+/** 429: too many requests for accounts this container does not know; retry later. */
+export class TooManyRequestsError extends GatewayError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'TOO_MANY_REQUESTS', message);
   }
 }
 

@@ -38,3 +38,48 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   }
   return value as Record<string, unknown>;
 }
+
+/**
+ * True when some JSON object in `text` names a key twice (compared after unescaping, so
+ * `"s\u006e"` and `"sn"` are one key). A small scanner over the tokens: strings, and the braces,
+ * brackets, colons and commas that say whether a string is a key. Invalid JSON answers false (the
+ * parser refuses it anyway).
+ */
+export function hasDuplicateKeys(text: string): boolean {
+  // Each open container: the keys seen (objects) or null (arrays); `expectKey` after `{` or `,` in an object.
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (j >= text.length) return false;
+      const top = stack[stack.length - 1];
+      if (expectKey && top) {
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(i, j + 1)) as string;
+        } catch {
+          return false;
+        }
+        if (top.has(key)) return true;
+        top.add(key);
+      }
+      expectKey = false;
+      i = j;
+    } else if (c === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === '[') {
+      stack.push(null);
+      expectKey = false;
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+      expectKey = false;
+    } else if (c === ',') {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+  return false;
+}

@@ -26,7 +26,7 @@ export function webhookErrors(options: WebhookOptions): MiddlewareObj<Event, Res
         outcome: 'rejected',
         statusCode: response.statusCode,
         errorCode: error instanceof GatewayError ? error.errorCode : 'INTERNAL_ERROR',
-        reason: error instanceof GatewayError ? error.message : (error as Error | undefined)?.name,
+        reason: error instanceof GatewayError ? (error.logReason ?? error.message) : (error as Error | undefined)?.name,
         ...(cause ? { cause: `${cause.name ?? 'Error'}: ${cause.message ?? ''}` } : {}),
       };
       if ((response.statusCode ?? 500) >= 500) logger.error('callback not stored', fields);

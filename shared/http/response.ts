@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { GatewayError } from './errors';
+import { GatewayError, TooManyRequestsError } from './errors';
 
 /** A JSON response. */
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
@@ -15,6 +15,10 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyStructur
  * nothing of their message (which might quote input) reaches the caller; 5xx makes providers retry.
  */
 export function toErrorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof TooManyRequestsError) {
+    const answer = json(error.statusCode, { errorCode: error.errorCode, errorMessage: error.message });
+    return { ...answer, headers: { ...answer.headers, 'retry-after': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof GatewayError) {
     return json(error.statusCode, { errorCode: error.errorCode, errorMessage: error.message });
   }

@@ -1,5 +1,6 @@
-import { ServiceUnavailableError, SignatureMismatchError } from '../http/errors';
-import type { SecretCache } from './cache';
+import { randomBytes } from 'node:crypto';
+import { ServiceUnavailableError, SignatureMismatchError, TooManyRequestsError, UnauthorizedError } from '../http/errors';
+import { SecretBudgetExhausted, type SecretCache } from './cache';
 import { parseChannelSecret, validVersions, type ChannelSecret, type SecretVersion } from './channel-secret';
 import { SecretUnavailableError } from './source';
 
@@ -17,6 +18,18 @@ export async function verifyWithSecret(
   verify: (versions: SecretVersion[]) => void,
 ): Promise<SecretVersion[]> {
   const first = await read(() => secrets.get(name));
+  if (first.value === undefined) {
+    // No secret of that name: an account we do not serve. Answered exactly as a message that does
+    // not verify (the channel's own check fails on keys nobody holds), so the answer does not say
+    // which accounts exist; only the log says why.
+    try {
+      verify(decoyVersions());
+    } catch (error) {
+      if (error instanceof UnauthorizedError) error.logReason = `no secret ${name}: not an account of this gateway`;
+      throw error;
+    }
+    throw new ServiceUnavailableError('No secret is configured for this account');
+  }
   try {
     const versions = versionsOf(name, first.value, now);
     verify(versions);
@@ -38,8 +51,17 @@ async function read<T>(fetch: () => Promise<T>): Promise<T> {
     if (error instanceof SecretUnavailableError) {
       throw new ServiceUnavailableError('Secret store unavailable; retry later', { cause: error });
     }
+    if (error instanceof SecretBudgetExhausted) {
+      throw new TooManyRequestsError('Too many requests for accounts not seen recently; retry later', error.retryAfterSeconds);
+    }
     throw error;
   }
+}
+
+/** A secret version of random values nobody holds: whatever is checked against it fails. */
+function decoyVersions(): SecretVersion[] {
+  const random = () => randomBytes(24).toString('base64url');
+  return [{ key: random(), token: random(), username: random(), password: random(), appSecret: random(), appKey: randomBytes(32).toString('base64').slice(0, 43) }];
 }
 
 // Parsed secrets by their exact value: a cached secret is parsed once, not on every request.

@@ -12,41 +12,56 @@ import { verifyWithSecret } from '../secrets/verify-with-secret';
 import { BadSecretShape } from '../secrets/verify-with-secret';
 import { decryptSensoro, SensoroKeyError } from './crypto';
 import { mapPush, parsePush, withDecrypted } from './push';
+import { hasDuplicateKeys } from '../http/json';
 import { verifySensoroSignature } from './signature';
 
 export interface SensoroConfig {
   /** Accepted distance of X-ACCESS-NONCE from now, either side (ms). */
   nonceWindowMs: number;
-  /** The public scheme://host[/prefix] SENSORO calls; unset, the request's own host and X-Forwarded-Proto. */
+  /** The public scheme://host[/prefix] SENSORO calls; unset, https + API Gateway's own domain name. */
   publicBaseUrl?: string;
   maxBodyBytes: number;
+  /**
+   * Also accept a signature over the compact re-serialisation of the body (SENSORO's own sample
+   * signs `JSON.stringify` of the parsed push). Off by default: it parses unverified bodies. When
+   * on, a body with duplicate keys is refused, and what is stored (and deduplicated on) is the
+   * compact string that verified, never the bytes received.
+   */
+  compactSignature: boolean;
 }
 
-/** Reads SENSORO_NONCE_WINDOW_SECONDS (default 300), SENSORO_PUBLIC_BASE_URL and MAX_BODY_BYTES. */
+/** Reads SENSORO_NONCE_WINDOW_SECONDS (default 300), SENSORO_PUBLIC_BASE_URL, SENSORO_COMPACT_SIGNATURE and MAX_BODY_BYTES. */
 export function sensoroConfig(env: NodeJS.ProcessEnv = process.env): SensoroConfig {
   return {
     nonceWindowMs: envInt('SENSORO_NONCE_WINDOW_SECONDS', 300, { min: 1, max: 86_400 }, env) * 1000,
     publicBaseUrl: env.SENSORO_PUBLIC_BASE_URL?.trim() || undefined,
     maxBodyBytes: envInt('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, { min: 1 }, env),
+    compactSignature: env.SENSORO_COMPACT_SIGNATURE === 'true',
   };
 }
 
-/** The URL SENSORO signed: the public base when configured, else the request's host and path. */
+/**
+ * The URL SENSORO signed: the configured public base (the stack sets the API's own URL), else
+ * https and the domain name API Gateway itself reports. Never the request's Host or
+ * X-Forwarded-* headers: a client chooses those, and a signature over its own URL must not verify.
+ */
 export function publicUrl(event: APIGatewayProxyEventV2, base: string | undefined): string {
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  if (base) return base.replace(/\/+$/, '') + event.rawPath + query;
-  const proto = (header(event.headers, 'x-forwarded-proto') ?? 'https').split(',')[0]!.trim();
-  const host = header(event.headers, 'host') ?? event.requestContext.domainName;
-  return `${proto}://${host}${event.rawPath}${query}`;
+  const root = base ? base.replace(/\/+$/, '') : `https://${event.requestContext.domainName}`;
+  return root + event.rawPath + query;
 }
+
+/** What X-ACCESS-SIGNATURE must look like: base64 of a 32-byte HMAC-SHA256. */
+const SIGNATURE_SHAPE = /^[A-Za-z0-9+/]{43}=$/;
 
 const SUCCESS = { messages: 'success' };
 
 /**
  * The SENSORO receive function: X-ACCESS-ID must name the route's AppID, X-ACCESS-NONCE must be
  * within the window (replays outside it are refused), X-ACCESS-SIGNATURE must verify over the raw
- * body (or, as SENSORO's own sample signs, its compact re-serialisation) with the AppSecret of
- * `sensoro/{appId}`; safe-mode pushes are decrypted with its AppKey. Deduplicated on `msgId`.
+ * body (or, with SENSORO_COMPACT_SIGNATURE, its compact re-serialisation, which is then what is
+ * stored) with the AppSecret of `sensoro/{appId}`; safe-mode pushes are decrypted with its AppKey.
+ * Deduplicated on `msgId`.
  */
 export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, now: () => Date = () => new Date()) {
   return async function receiveSensoroPush(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
@@ -62,20 +77,31 @@ export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, no
     if (!/^\d{10,16}$/.test(nonce) || Math.abs(now().getTime() - Number(nonce)) > config.nonceWindowMs) {
       throw new UnauthorizedError('X-ACCESS-NONCE is missing or outside the accepted window');
     }
-    const signature = header(event.headers, 'x-access-signature');
+    const signature = header(event.headers, 'x-access-signature')?.trim();
     if (!signature) throw new UnauthorizedError('Missing X-ACCESS-SIGNATURE');
+    // Before any secret read or parse: a forged body of any size costs one regular expression.
+    if (!SIGNATURE_SHAPE.test(signature)) throw new UnauthorizedError('X-ACCESS-SIGNATURE is not a base64 HMAC-SHA256');
     const url = publicUrl(event, config.publicBaseUrl);
     const method = event.requestContext.http.method;
 
+    // What is stored and deduplicated on is exactly what verified: the raw bytes, or (fallback on)
+    // the compact string SENSORO's sample signs.
+    let signed = body;
     const versions = await verifyWithSecret(runtime.secrets, `sensoro/${appId}`, now(), (candidates) => {
       const secrets = candidates.map((v) => v.appSecret).filter((s): s is string => !!s);
       if (secrets.length === 0) throw new BadSecretShape('appSecret');
       if (verifySensoroSignature(signature, secrets, nonce, method, url, [body])) return;
-      if (verifySensoroSignature(signature, secrets, nonce, method, url, compactForms(body))) return;
+      if (config.compactSignature) {
+        const compact = compactForm(body);
+        if (compact !== undefined && verifySensoroSignature(signature, secrets, nonce, method, url, [compact])) {
+          signed = Buffer.from(compact);
+          return;
+        }
+      }
       throw new SignatureMismatchError('Signature does not match');
     });
 
-    let push = parsePush(body);
+    let push = parsePush(signed);
     if (String(push.appId) !== appId) throw new BadRequestError('SENSORO push: appId does not match the route');
     let plaintext: string | undefined;
     if (push.encryptData !== undefined) {
@@ -89,7 +115,7 @@ export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, no
         provider: 'sensoro',
         channel: 'sensoro',
         scopeId: appId,
-        body,
+        body: signed,
         receivedOn: now(),
         ...(push.msgId !== undefined ? { dedupeKey: push.msgId } : {}),
         // Kept so the stored record reads back without the AppKey (the query API holds no secret).
@@ -102,13 +128,19 @@ export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, no
   };
 }
 
-/** SENSORO's sample signs `JSON.stringify` of the parsed body: the fallback, when it differs from the raw bytes. */
-function compactForms(body: Buffer): string[] {
+/**
+ * SENSORO's sample signs `JSON.stringify` of the parsed body: the fallback's candidate, when it
+ * differs from the raw bytes. A body with a key twice is refused outright: `JSON.parse` keeps the
+ * last, a reader of the raw bytes may keep the first, so such a body could say two things.
+ */
+function compactForm(body: Buffer): string | undefined {
+  const text = body.toString('utf8');
+  if (hasDuplicateKeys(text)) throw new BadRequestError('SENSORO push: a key appears twice in one object');
   try {
     const compact = JSON.stringify(parseJsonObject(body));
-    return compact === body.toString('utf8') ? [] : [compact];
+    return compact === text ? undefined : compact;
   } catch {
-    return [];
+    return undefined;
   }
 }
 

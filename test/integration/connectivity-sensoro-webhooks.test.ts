@@ -158,7 +158,7 @@ describe('SENSORO through the local server', () => {
     expect((await notificationsOf(APP.id, 'SN-TASK', 'task-55'))[0]).toMatchObject({ status: 'COMPLETED', progress: 100 });
   });
 
-  it('accepts the compact re-serialisation SENSORO’s sample signs', async () => {
+  it('refuses a signature over the compact re-serialisation unless SENSORO_COMPACT_SIGNATURE is on (sensoro-compact.test.ts)', async () => {
     const pretty = JSON.stringify(JSON.parse(sensorPush('SN-PRETTY', 1005)), null, 2);
     const nonce = String(Date.now());
     const compact = JSON.stringify(JSON.parse(pretty));
@@ -168,7 +168,8 @@ describe('SENSORO through the local server', () => {
       'x-access-nonce': nonce,
       'x-access-signature': sensoroSignature(APP.appSecret, nonce, 'POST', url(), compact),
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(401);
+    expect(await eventsOf(APP.id, 'SN-PRETTY')).toHaveLength(0);
   });
 
   it.each([

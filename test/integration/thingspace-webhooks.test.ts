@@ -96,10 +96,11 @@ describe('ThingSpace HMAC webhooks through the local server', () => {
     expect(await t.countUnder(eventPk(ACCOUNT, device))).toBe(0);
   });
 
-  it('answers 503 for an account with no secret, never accepting it unverified', async () => {
+  it('answers an account with no secret exactly as a bad signature (401), never accepting it unverified', async () => {
     const body = diagnostics('dev-nosecret');
     const res = await post('diagnostics', body, signed('diagnostics', body), '0000000000-00000');
-    expect(res).toEqual({ status: 503, body: { errorCode: 'SERVICE_UNAVAILABLE', errorMessage: 'No secret is configured for this account' } });
+    expect(res).toEqual({ status: 401, body: { errorCode: 'UNAUTHORIZED', errorMessage: 'Signature does not match' } });
+    expect(await t.countUnder(eventPk('0000000000-00000', 'dev-nosecret'))).toBe(0);
   });
 
   it('answers 400 for a signed body that is not a callback, and stores nothing', async () => {

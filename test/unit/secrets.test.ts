@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ServiceUnavailableError, SignatureMismatchError } from '../../shared/http/errors';
-import { SecretCache } from '../../shared/secrets/cache';
+import { ServiceUnavailableError, SignatureMismatchError, TooManyRequestsError } from '../../shared/http/errors';
+import { SecretBudgetExhausted, SecretCache } from '../../shared/secrets/cache';
 import { SecretsManagerSource } from '../../shared/secrets/secrets-manager-source';
 import { SecretUnavailableError, type SecretSource } from '../../shared/secrets/source';
 import { verifyWithSecret } from '../../shared/secrets/verify-with-secret';
@@ -120,17 +120,60 @@ describe('verifyWithSecret', () => {
     expect(source.reads).toBe(1);
   });
 
-  it.each([
-    ['missing', new FakeSource(undefined), 'No secret is configured for this account'],
-    ['malformed', new FakeSource('{"current":42}'), 'The secret for this account is misconfigured'],
-  ])('answers 503 for a %s secret and never calls verify', async (_label, source, message) => {
-    const cache = new SecretCache(source, { ttlMs: 1_000 });
+  it('answers 503 for a malformed secret and never calls verify', async () => {
+    const cache = new SecretCache(new FakeSource('{"current":42}'), { ttlMs: 1_000 });
     const verify = jest.fn();
     const error = await verifyWithSecret(cache, 'n', now, verify).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect((error as ServiceUnavailableError).statusCode).toBe(503);
-    expect((error as Error).message).toBe(message);
+    expect((error as Error).message).toBe('The secret for this account is misconfigured');
     expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('answers a missing secret as the channel answers a message that does not verify: keys nobody holds, no refresh', async () => {
+    const source = new FakeSource(undefined);
+    const cache = new SecretCache(source, { ttlMs: 1_000, minRefreshIntervalMs: 0 });
+    const seen: Record<string, string>[][] = [];
+    const verify = (versions: Record<string, string>[]) => {
+      seen.push(versions);
+      throw new SignatureMismatchError('Signature does not match');
+    };
+    const error = await verifyWithSecret(cache, 'thingspace/unknown/diagnostics', now, verify).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SignatureMismatchError);
+    expect((error as SignatureMismatchError).message).toBe('Signature does not match');
+    expect((error as SignatureMismatchError).logReason).toContain('thingspace/unknown/diagnostics');
+    expect(seen).toHaveLength(1);
+    expect(Object.keys(seen[0]![0]!).sort()).toEqual(['appKey', 'appSecret', 'key', 'password', 'token', 'username']);
+    expect(source.reads).toBe(1);
+  });
+
+  it('reads at most its budget of names not in memory per minute, then refuses them with 429 without a read', async () => {
+    let at = 0;
+    const source = new FakeSource(undefined);
+    const cache = new SecretCache(source, { ttlMs: 60_000, unknownNamesPerMinute: 5, now: () => at });
+    const attempt = (name: string) => verifyWithSecret(cache, name, now, () => { throw new SignatureMismatchError('Signature does not match'); }).catch((e: unknown) => e);
+    const answers = [];
+    for (let i = 0; i < 40; i++) answers.push(await attempt(`thingspace/random-${i}/diagnostics`));
+    expect(source.reads).toBe(5);
+    expect(answers.slice(0, 5).every((e) => e instanceof SignatureMismatchError)).toBe(true);
+    expect(answers.slice(5).every((e) => e instanceof TooManyRequestsError && e.statusCode === 429)).toBe(true);
+    at = 60_000; // the next minute: a new budget
+    await attempt('thingspace/another/diagnostics');
+    expect(source.reads).toBe(6);
+  });
+
+  it('keeps serving a known name when the budget is spent, and keeps at most maxEntries names (least recently used first)', async () => {
+    const source = new FakeSource('{"current":{"key":"k"}}');
+    const cache = new SecretCache(source, { ttlMs: 60_000, unknownNamesPerMinute: 3, maxEntries: 2, now: () => 0 });
+    await cache.get('a');
+    await cache.get('b');
+    await cache.get('a'); // a is now the most recently used
+    await cache.get('c'); // evicts b
+    expect(cache.knows('a')).toBe(true);
+    expect(cache.knows('b')).toBe(false);
+    expect(cache.knows('c')).toBe(true);
+    await expect(cache.get('d')).rejects.toBeInstanceOf(SecretBudgetExhausted);
+    await expect(cache.get('a')).resolves.toEqual({ value: '{"current":{"key":"k"}}', fromCache: true });
   });
 
   it('answers 503 when the store cannot be read', async () => {
