@@ -60,8 +60,9 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
   });
   const rejections = new RejectionLog(dynamo, {
     tableName: tableName(env),
-    capPerScope: envInt('REJECTION_LOG_CAP', 500, { min: 1, max: 100_000 }, env),
+    capPerScope: envInt('REJECTION_LOG_CAP', 500, { min: 1, max: 2_000 }, env),
     ttlHours: envInt('REJECTION_LOG_TTL_HOURS', 24, { min: 1, max: 720 }, env),
+    perScopePerMinute: envInt('REJECTION_LOG_PER_MINUTE', 10, { min: 1, max: 10_000 }, env),
   });
   return { secrets, store, rejections };
 }

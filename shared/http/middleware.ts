@@ -3,10 +3,10 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../log';
 import { emit, METRIC } from '../metrics';
-import type { RejectionLog } from '../rejections';
+import { headerNamesOf, type RejectionLog } from '../rejections';
 import { GatewayError } from './errors';
 import { toErrorResponse } from './response';
-import { checkSource, sourceAllowList } from './source';
+import { checkSource, fromPublishedSource, sourceAllowList } from './source';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -52,13 +52,19 @@ async function recordRejection(options: WebhookOptions, event: Event, statusCode
       errorCode,
       reason,
       sourceIp: event.requestContext?.http?.sourceIp ?? '',
-      headerNames: Object.keys(event.headers ?? {}).map((h) => h.toLowerCase()).sort(),
+      ...withPublished(options.provider, event.requestContext?.http?.sourceIp ?? ''),
+      ...headerNamesOf(event.headers),
       bodyBytes: event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').length : Buffer.byteLength(event.body)) : 0,
       receivedOn: new Date().toISOString(),
     });
   } catch (error) {
     logger.warn('rejection not recorded', { cause: (error as Error)?.name });
   }
+}
+
+function withPublished(provider: string, sourceIp: string): { fromPublishedSource?: boolean } {
+  const published = fromPublishedSource(provider, sourceIp);
+  return published === undefined ? {} : { fromPublishedSource: published };
 }
 
 /** Refuses (403) a request from outside ALLOWED_SOURCE_IPS before anything else runs. */

@@ -38,3 +38,28 @@ export function checkSource(list: BlockList | undefined, sourceIp: string | unde
   const family = isIP(sourceIp ?? '');
   if (family === 0 || !list.check(sourceIp!, family === 4 ? 'ipv4' : 'ipv6')) throw new ForbiddenSourceError();
 }
+
+/**
+ * The addresses ThingSpace publishes as the sources of its callbacks (PROVIDERS.md §1.3): the
+ * general callback servers and Device Location's. SENSORO publishes none.
+ */
+export const THINGSPACE_PUBLISHED_SOURCES = [
+  '3.87.163.45',
+  '3.91.119.203',
+  '54.197.62.209',
+  '35.165.205.14',
+  '54.200.43.232',
+  '34.216.81.234',
+  '137.117.33.109',
+  '168.62.173.153',
+  '68.128.212.217',
+];
+
+const published = sourceAllowList(THINGSPACE_PUBLISHED_SOURCES.join(','))!;
+
+/** Whether an address is one the provider publishes as its own; undefined when the provider publishes none. */
+export function fromPublishedSource(provider: string, sourceIp: string): boolean | undefined {
+  if (provider !== 'thingspace') return undefined;
+  const family = isIP(sourceIp);
+  return family !== 0 && published.check(sourceIp, family === 4 ? 'ipv4' : 'ipv6');
+}

@@ -169,7 +169,10 @@ export function toRejection(item: Record<string, unknown>): Record<string, unkno
     errorCode: item.errorCode,
     reason: item.reason,
     sourceIp: item.sourceIp,
+    fromPublishedSource: item.fromPublishedSource,
     headerNames: item.headerNames,
+    moreHeaderNames: item.moreHeaderNames,
+    notRecordedBefore: item.notRecordedBefore,
     bodyBytes: item.bodyBytes,
   });
 }

@@ -18,6 +18,13 @@ export interface CredentialRead {
 /** A Connectivity Management channel: credentials echoed in the body, checked against `thingspace/{account}/connectivity`. */
 export interface CredentialChannel<R extends CredentialRead> {
   channel: 'connectivity' | 'soap';
+  /** The channel's own body cap, when smaller than MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
+  /**
+   * The credentials, found cheaply without parsing the body, when they can be found unambiguously:
+   * a wrong pair is then refused before the full parse. Never used to accept anything.
+   */
+  precheck?(body: Buffer): EchoedCredentials | undefined;
   read(event: APIGatewayProxyEventV2, body: Buffer): R;
   map(read: R, account: string): CallbackFacts;
   respond(read: R, acceptance: Acceptance): APIGatewayProxyStructuredResultV2;
@@ -37,9 +44,14 @@ export function createCredentialWebhook<R extends CredentialRead>(
   return async function receiveConnectivityCallback(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const started = Date.now();
     logger.appendKeys({ provider: 'thingspace', channel: channel.channel });
-    const body = rawBody(event, maxBodyBytes);
+    const body = rawBody(event, Math.min(maxBodyBytes, channel.maxBodyBytes ?? maxBodyBytes));
     const account = scopeParam(event);
     logger.appendKeys({ account });
+    const early = channel.precheck?.(body);
+    if (early) {
+      // A forged body with a wrong password costs what a forged JSON body costs: no XML parse.
+      await verifyWithSecret(runtime.secrets, `thingspace/${account}/connectivity`, now(), (versions) => verifyCredentials(early, versions));
+    }
     const read = channel.read(event, body);
     await verifyWithSecret(runtime.secrets, `thingspace/${account}/connectivity`, now(), (versions) =>
       verifyCredentials(read.credentials, versions),

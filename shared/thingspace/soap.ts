@@ -7,6 +7,7 @@ import { toErrorResponse } from '../http/response';
 import type { CallbackFacts } from '../mapping';
 import type { CredentialChannel } from './credential-webhook';
 import type { EchoedCredentials } from './credentials';
+import { envInt } from '../config';
 import { devicesOf, parseWith } from '../payload';
 
 export type SoapVersion = '1.1' | '1.2';
@@ -92,20 +93,49 @@ export function readSoap(body: Buffer, contentType: string | undefined): SoapRea
     ...(message.Username ? { username: message.Username } : {}),
     ...(message.Password ? { password: message.Password } : {}),
   };
-  return { version, credentials, message, storedBody: Buffer.from(redact(xml, credentials)) };
+  const stored = redact(xml);
+  // What is stored must hold no credential, as the parser reads it: parse the redacted envelope
+  // again and refuse one whose structure left a Username or Password behind (comments, CDATA tricks).
+  let again: { Username?: unknown; Password?: unknown } | undefined;
+  try {
+    if (XMLValidator.validate(stored) !== true) throw new Error('not well-formed once redacted');
+    again = (parser.parse(stored) as { Envelope?: { Body?: { CallbackRequest?: typeof again } } })?.Envelope?.Body?.CallbackRequest;
+  } catch {
+    again = undefined;
+  }
+  if (!again || (again.Username ?? '') !== '' || (again.Password ?? '') !== '') throw new BadRequestError('Username and Password must be plain text elements');
+  return { version, credentials, message, storedBody: Buffer.from(stored) };
 }
 
+// An element's content: text, CDATA sections and comments (which may hold a `</Password>` of their own).
+const CREDENTIAL_ELEMENT = /<((?:[\w.-]+:)?(?:Username|Password))(\s[^>]*)?>(?:<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|[^<])*<\/\1\s*>/g;
+
+/** The XML with the contents of the Username and Password elements blanked, and nothing else changed. */
+function redact(xml: string): string {
+  return xml.replace(CREDENTIAL_ELEMENT, '<$1$2></$1>');
+}
+
+/** Soap envelopes are small: a callback is a few KB (SOAP_MAX_BODY_BYTES, default 64 KB). */
+export const DEFAULT_SOAP_MAX_BODY_BYTES = 65_536;
+
+const PLAIN_ELEMENT = (name: string) => new RegExp(`<(?:[\\w.-]+:)?${name}(?:\\s[^>]*)?>([^<&]*)</(?:[\\w.-]+:)?${name}\\s*>`, 'g');
+const USERNAME = PLAIN_ELEMENT('Username');
+const PASSWORD = PLAIN_ELEMENT('Password');
+
 /**
- * The XML with the contents of every Username and Password element blanked; then, should a
- * credential still appear anywhere (say inside a CDATA section that fooled the pattern), every
- * remaining occurrence of it is blanked too, so nothing stored can hold one.
+ * The Username and Password of an envelope found without parsing it, when each appears exactly
+ * once as plain text (no markup, entity or CDATA inside): a wrong pair is then refused before the
+ * XML is validated and parsed. Anything less clear-cut returns undefined and the full parse decides.
  */
-function redact(xml: string, credentials: EchoedCredentials): string {
-  let out = xml.replace(/<((?:[\w.-]+:)?(?:Username|Password))(\s[^>]*)?>[\s\S]*?<\/\1\s*>/g, '<$1$2></$1>');
-  for (const value of [credentials.password, credentials.username]) {
-    if (value) out = out.split(value).join('');
-  }
-  return out;
+export function precheckSoapCredentials(body: Buffer): EchoedCredentials | undefined {
+  const xml = body.toString('utf8');
+  const users = [...xml.matchAll(USERNAME)];
+  const passwords = [...xml.matchAll(PASSWORD)];
+  if (users.length !== 1 || passwords.length !== 1) return undefined;
+  // The parser trims element text (trimValues): so must this, or a genuine envelope would differ.
+  const username = users[0]![1]!.trim();
+  const password = passwords[0]![1]!.trim();
+  return { ...(username ? { username } : {}), ...(password ? { password } : {}) };
 }
 
 /** The Data child that is populated names the resource; a Fault child fails the request. */
@@ -178,6 +208,8 @@ export function soapFault(version: SoapVersion, statusCode: number, message: str
 /** The legacy SOAP channel: SOAP 1.1 or 1.2 in, an envelope of the same version out. */
 export const soapChannel: CredentialChannel<SoapRead> = {
   channel: 'soap',
+  maxBodyBytes: envInt('SOAP_MAX_BODY_BYTES', DEFAULT_SOAP_MAX_BODY_BYTES, { min: 1_024 }),
+  precheck: precheckSoapCredentials,
   read: (event, body) => readSoap(body, header(event.headers, 'content-type')),
   map: (read, account) => mapSoap(read.message, account),
   respond: (read, acceptance) => {

@@ -1,5 +1,5 @@
 import { BadRequestError, PayloadTooLargeError } from '../../shared/http/errors';
-import { parseJsonObject } from '../../shared/http/json';
+import { hasDuplicateKeys, parseJsonObject } from '../../shared/http/json';
 import { scopeParam, header, rawBody } from '../../shared/http/request';
 
 describe('rawBody', () => {
@@ -65,5 +65,19 @@ describe('parseJsonObject', () => {
     const depth31 = '{"a":' + '['.repeat(30) + ']'.repeat(30) + '}';
     expect(() => parseJsonObject(Buffer.from(depth31))).not.toThrow();
     expect(parseJsonObject(Buffer.from('{"n":-71.5,"z":0,"big":12345678901234567890}')).n).toBe(-71.5);
+  });
+});
+
+describe('hasDuplicateKeys', () => {
+  it.each([
+    ['{"a":1,"a":2}', true],
+    ['{"a":1,"b":{"a":2}}', false],
+    ['{"s\\u006e":1,"sn":2}', true],
+    ['{"a":[{"x":1},{"x":2}]}', false],
+    ['{"a":"\\"a\\":1","b":{"c":1,"c":2}}', true],
+    ['{"k":"}","k2":"{","k":3}', true],
+    ['[1,{"a":1},{"a":1}]', false],
+  ])('%s → %s', (text, expected) => {
+    expect(hasDuplicateKeys(text)).toBe(expected);
   });
 });
