@@ -406,15 +406,17 @@ describe('IotCallbackGatewayStack', () => {
       definition.provider ? { cap: '500', ttl: '24' } : { cap: undefined, ttl: undefined },
     );
     expect(env).not.toHaveProperty('ALLOWED_SOURCE_IPS');
-    // Unset: the SENSORO channel rebuilds the URL from the request's host.
-    expect(env).not.toHaveProperty('SENSORO_PUBLIC_BASE_URL');
+    // The URL SENSORO signs is the API's own by default, and only the SENSORO function gets it: never the request's Host.
+    expect(env.SENSORO_PUBLIC_BASE_URL === undefined ? undefined : render(env.SENSORO_PUBLIC_BASE_URL)).toBe(
+      definition.provider === 'sensoro' ? `\${${apiId}.ApiEndpoint}` : undefined,
+    );
     // Empty setting: the handler keeps its own default list.
     expect(env).not.toHaveProperty('THINGSPACE_SIGNATURE_HEADERS');
     // Names and limits only: nothing named or shaped like a key, password or token value.
     for (const [name, value] of Object.entries(env)) {
       expect(name).not.toMatch(/(KEY|SECRET|PASSWORD|TOKEN|CREDENTIALS?)$/);
-      // Only the table name and the API's own URL are references, resolved at deploy time.
-      if (name !== 'TABLE_NAME' && name !== 'PUBLIC_BASE_URL') expect(typeof value).toBe('string');
+      // Only the table name and the API's own URL (the job's, SENSORO's) are references, resolved at deploy time.
+      if (!['TABLE_NAME', 'PUBLIC_BASE_URL', 'SENSORO_PUBLIC_BASE_URL'].includes(name)) expect(typeof value).toBe('string');
       // Key-shaped: a long unbroken base64/hex run with digits in it.
       if (typeof value === 'string') expect(/^[A-Za-z0-9+/=]{20,}$/.test(value) && /\d/.test(value)).toBe(false);
     }
