@@ -2,10 +2,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
 import { ATTR, bodyPk, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from '../store/table';
-import { entityNotFound, illegalArgument, kapuaErrorResponse, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated } from './kapua';
+import { idBounds } from '../store/ids';
+import { entityNotFound, illegalArgument, kapuaErrorResponse, kapuaResponse, negotiate, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated, type Media, type PermissionDomain } from './kapua';
 import { OPENAPI } from './openapi';
-import { listOptions, type SortParams } from './params';
-import type { CallbackReader, OperationNotifications, Scope } from './reader';
+import { listOptions, type ListDefaults, type SortParams } from './params';
+import type { CallbackReader, ListOptions, OperationNotifications, Scope } from './reader';
 import { eventOf, notificationOf, storedBodyOf, type Deriver } from './records';
 
 type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?: Partial<AuthorizerContext> } } };
@@ -22,6 +23,12 @@ interface Path {
 interface Collection {
   entityType: string;
   listType: string;
+  /** Kapua's permission domain of the collection (named by a 403). */
+  domain: PermissionDomain;
+  /** Newest first by default, date filters (device events). */
+  defaults?: ListDefaults;
+  /** Kapua answers 404 `device` on every verb of a device that has none of these (device events). */
+  deviceMustExist?: boolean;
   scope(path: Path): Scope;
   /** The sort key of one record, from its public id; undefined when the id cannot name one. */
   sortKey(path: Path, id: string): string | undefined;
@@ -33,6 +40,16 @@ interface Collection {
   beforeDelete?: (item: Item, path: Path) => Promise<void>;
   deletable?: boolean;
   countable?: boolean;
+}
+
+/** A list's key range for `startDate` / `endDate`: ids start with their sentOn (shared/store/ids.ts). */
+function withDates(scope: Scope, options: ListOptions): Scope {
+  if (options.startDate === undefined && options.endDate === undefined) return scope;
+  return {
+    ...scope,
+    from: idBounds(options.startDate ?? 0).first,
+    to: idBounds(options.endDate ?? 2 ** 48 - 1).last,
+  };
 }
 
 /** The device id an event partition key names. */
@@ -54,7 +71,7 @@ function caller(event: Event): { scopes: string[]; canDelete: boolean } {
 }
 
 /** The path's scope, resolved (`_` is the key's own scope) and checked against the key. */
-function pathOf(event: Event, scopes: string[]): Path {
+function pathOf(event: Event, scopes: string[], domain: PermissionDomain): Path {
   const p = event.pathParameters ?? {};
   let scopeId = p.scopeId ?? '';
   if (scopeId === '_') {
@@ -62,7 +79,7 @@ function pathOf(event: Event, scopes: string[]): Path {
     scopeId = scopes[0]!;
   }
   if (!SCOPE.test(scopeId)) throw illegalArgument('scopeId', scopeId);
-  if (!scopes.includes(scopeId)) throw subjectUnauthorized(`read:${scopeId}`);
+  if (!scopes.includes(scopeId)) throw subjectUnauthorized(domain, 'read', scopeId);
   if (SCOPE_COLLECTIONS.some((c) => event.routeKey.endsWith(c))) return { scopeId, deviceId: '' };
   if (!p.deviceId || !ID.test(p.deviceId)) throw illegalArgument('deviceId', p.deviceId ?? '');
   if (p.operationId !== undefined && !ID.test(p.operationId)) throw illegalArgument('operationId', p.operationId);
@@ -82,11 +99,12 @@ function jsonBody(event: Event): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-const json = (statusCode: number, body: unknown): Result => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
+/** A `.json` / `.xml` suffix on the last path segment (Kapua's resources take both), and the path without it. */
+function suffixOf(event: Event): { media?: Media; id?: string } {
+  const last = event.rawPath?.slice(event.rawPath.lastIndexOf('/') + 1) ?? '';
+  const match = /\.(json|xml)$/.exec(last);
+  return match ? { media: match[1] as Media } : {};
+}
 
 /**
  * The channels' parsers, loaded on the first page of events rather than at cold start: most
@@ -101,6 +119,7 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
     notifications: {
       entityType: 'managementOperationNotification',
       listType: 'managementOperationNotificationListResult',
+      domain: 'device_management',
       scope: (p) => ({ pk: notificationPk(p.scopeId, p.deviceId), prefix: operationPrefix(p.operationId!) }),
       sortKey: (p, id) => notificationSk(p.operationId!, id),
       // sentOn is the key's own order; createdOn (receive time) is sorted at query time.
@@ -113,6 +132,10 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
     events: {
       entityType: 'deviceEvent',
       listType: 'deviceEventListResult',
+      domain: 'device_event',
+      // Kapua lists device events newest first; here by sentOn, the key's own order (README).
+      defaults: { descending: true, dates: true },
+      deviceMustExist: true,
       scope: (p) => ({ pk: eventPk(p.scopeId, p.deviceId) }),
       sortKey: (_p, id) => id,
       sortParams: { sentOn: 'key', receivedOn: ATTR.receivedOn, createdOn: ATTR.receivedOn },
@@ -154,6 +177,7 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
     registrations: {
       entityType: 'callbackRegistration',
       listType: 'callbackRegistrationListResult',
+      domain: 'callback_registration',
       scope: (p) => ({ pk: registrationPk(p.scopeId) }),
       sortKey: () => undefined,
       sortParams: { service: 'key', lastCheckedOn: 'lastCheckedOn' },
@@ -163,6 +187,7 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
     rejections: {
       entityType: 'rejectedRequest',
       listType: 'rejectedRequestListResult',
+      domain: 'rejected_request',
       scope: (p) => ({ pk: rejectionPk(p.scopeId) }),
       sortKey: () => undefined,
       sortParams: { receivedOn: 'receivedOn' },
@@ -189,67 +214,92 @@ const operationSortValue = (order: string) => (op: OperationNotifications) => {
 export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_MAX_LIMIT', 500, { min: 1, max: 10_000 }), derive?: Deriver) {
   const COLLECTIONS = collections(reader, derive);
   return async function query(event: Event): Promise<Result> {
+    const suffix = suffixOf(event).media;
+    const media = negotiate(event.headers?.accept ?? event.headers?.Accept, suffix);
+    // Nothing we make is acceptable: 406, with no body (there is no type to write one in).
+    if (!media) return { statusCode: 406 };
     try {
-      return await answer(event);
+      return await answer(event, media, suffix);
     } catch (error) {
-      return kapuaErrorResponse(error);
+      return kapuaErrorResponse(error, media);
     }
   };
 
-  async function answer(event: Event): Promise<Result> {
+  async function answer(event: Event, media: Media, suffix: Media | undefined): Promise<Result> {
     const who = caller(event);
-    const [method, path = ''] = event.routeKey.split(' ');
-    if (path === '/v1/openapi.json') return json(200, OPENAPI);
+    const [method, routePath = ''] = event.routeKey.split(' ');
+    const path = routePath.replace(/\.(json|xml)$/, '');
+    if (path === '/v1/openapi') {
+      if (media !== 'json') return { statusCode: 406 };
+      return kapuaResponse(200, OPENAPI, 'json');
+    }
+    const respond = (statusCode: number, body: Record<string, unknown>, rootName?: string) => kapuaResponse(statusCode, body, media, rootName);
 
-    const at = pathOf(event, who.scopes);
-    if (path.endsWith('/operations')) return operations(event, at);
+    if (path.endsWith('/operations')) return operations(event, pathOf(event, who.scopes, 'device_management'), respond);
 
     const name = path.includes('/notifications') ? 'notifications' : path.includes('/events') ? 'events' : path.endsWith('/registrations') ? 'registrations' : 'rejections';
     const collection = COLLECTIONS[name];
+    const at = pathOf(event, who.scopes, collection.domain);
     const scope = collection.scope(at);
     const last = path.slice(path.lastIndexOf('/') + 1);
+    // Kapua answers every verb on the events of a device it does not know with 404 `device`; here a
+    // device is known once it has an event (one one-item query, only when the answer is empty).
+    const deviceOrEmpty = async <T>(empty: boolean, value: T): Promise<T> => {
+      if (empty && collection.deviceMustExist && !(await reader.any(scope.pk))) throw entityNotFound('device', at.deviceId);
+      return value;
+    };
 
     if (last === '_count') {
       // As in Kapua, a count ignores paging and order in its body; only the resource filter counts.
       const { resource } = listOptions({ resource: jsonBody(event).resource }, collection.sortParams, collection.defaultSort, maxLimit);
-      return json(200, { count: await reader.count(scope, resource) });
+      const count = await reader.count(scope, resource);
+      // Kapua's JSON count is `{"count": n}`; its XML root is `countResult`.
+      return respond(200, await deviceOrEmpty(count === 0, { count }), 'countResult');
     }
     if (last.startsWith('{')) {
-      const id = event.pathParameters?.[last.slice(1, -1)] ?? '';
+      let id = event.pathParameters?.[last.slice(1, -1)] ?? '';
+      if (suffix) id = id.slice(0, -(suffix.length + 1));
       const sk = collection.sortKey(at, id);
-      if (sk === undefined) throw entityNotFound(collection.entityType, id);
+      const notFound = async () => deviceOrEmpty(true, entityNotFound(collection.entityType, id));
+      if (sk === undefined) throw await notFound();
       if (method === 'DELETE') {
-        if (!who.canDelete) throw subjectUnauthorized(`delete:${at.scopeId}`);
+        if (!who.canDelete) throw subjectUnauthorized(collection.domain, 'delete', at.scopeId);
         if (collection.beforeDelete) {
           const item = await reader.get(scope.pk, sk);
-          if (!item) throw entityNotFound(collection.entityType, id);
+          if (!item) throw await notFound();
           await collection.beforeDelete(item, at);
         }
-        if (!(await reader.delete(scope.pk, sk))) throw entityNotFound(collection.entityType, id);
+        if (!(await reader.delete(scope.pk, sk))) throw await notFound();
         return { statusCode: 204 };
       }
       const item = await reader.get(scope.pk, sk);
-      if (!item) throw entityNotFound(collection.entityType, id);
-      return json(200, (await collection.show([item], at, true))[0]);
+      if (!item) throw await notFound();
+      return respond(200, (await collection.show([item], at, true))[0]!);
     }
     const source = last === '_query' ? jsonBody(event) : (event.queryStringParameters ?? {});
-    const options = listOptions(source, collection.sortParams, collection.defaultSort, maxLimit);
-    const page = await reader.list(scope, options);
-    return json(200, {
+    const options = listOptions(source, collection.sortParams, collection.defaultSort, maxLimit, collection.defaults);
+    if (options.limit === 0) {
+      // Kapua's answer to limit=0: no items, and more past them.
+      return respond(200, await deviceOrEmpty(true, { type: collection.listType, limitExceeded: true, size: 0, items: [] }));
+    }
+    const page = await reader.list(withDates(scope, options), options);
+    const listed = {
       type: collection.listType,
       limitExceeded: page.limitExceeded,
       size: page.items.length,
       items: await collection.show(page.items, at, false),
       ...(page.totalCount !== undefined ? { totalCount: page.totalCount } : {}),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-    });
+    };
+    return respond(200, await deviceOrEmpty(page.items.length === 0, listed));
   }
 
-  async function operations(event: Event, at: Path): Promise<Result> {
+  async function operations(event: Event, at: Path, respond: (statusCode: number, body: Record<string, unknown>) => Result): Promise<Result> {
     const options = listOptions(event.queryStringParameters ?? {}, OPERATION_SORTS, 'operationId', maxLimit);
     if (options.resource !== undefined) throw illegalArgument('resource', options.resource, 'Operations are not filtered by resource.');
+    if (options.limit === 0) return respond(200, { type: 'deviceManagementOperationListResult', limitExceeded: true, size: 0, items: [] });
     const page = await reader.operations(notificationPk(at.scopeId, at.deviceId), options, operationSortValue(options.order));
-    return json(200, {
+    return respond(200, {
       type: 'deviceManagementOperationListResult',
       limitExceeded: page.limitExceeded,
       size: page.items.length,

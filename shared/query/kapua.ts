@@ -1,3 +1,4 @@
+import { XMLBuilder } from 'fast-xml-parser';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 /** An error answered in Kapua's shape (PROVIDERS.md §3); 401 has no body at all. */
@@ -37,29 +38,86 @@ export function entityNotFound(entityType: string, entityId: string): KapuaError
   });
 }
 
-/** 403 `subjectUnauthorizedExceptionInfo`. */
-export function subjectUnauthorized(permission: string): KapuaError {
+/** Kapua's permission domains of the collections (its `Domains`: device_event, device_management), and ours. */
+export type PermissionDomain = 'device_event' | 'device_management' | 'callback_registration' | 'rejected_request';
+
+/**
+ * 403 `subjectUnauthorizedExceptionInfo`, with the permission as Kapua's object (`domain`, `action`,
+ * `targetScopeId`, `forwardable`) and Kapua's message naming it as `domain:action:scope:group`.
+ */
+export function subjectUnauthorized(domain: PermissionDomain, action: 'read' | 'delete', targetScopeId: string): KapuaError {
   return new KapuaError(403, {
     type: 'subjectUnauthorizedExceptionInfo',
     httpErrorCode: 403,
-    message: `User not authorized to perform this action: ${permission}.`,
+    message: `User does not have permission to perform this action. Required permission: ${domain}:${action}:${shown(targetScopeId)}:*.`,
     kapuaErrorCode: 'SUBJECT_UNAUTHORIZED',
-    permission,
+    permission: { domain, action, targetScopeId: shown(targetScopeId), forwardable: false },
   });
 }
 
 /** 401: no body (Kapua's behaviour for a missing or unknown credential). */
 export const unauthenticated = () => new KapuaError(401, undefined);
 
+/** The media types the API produces, as Kapua's JAX-RS resources do. */
+export type Media = 'json' | 'xml';
+
+const CONTENT_TYPES: Record<Media, string> = { json: 'application/json', xml: 'application/xml' };
+
+const builder = new XMLBuilder({ ignoreAttributes: true, format: false, suppressEmptyNode: false });
+
+/**
+ * A Kapua body as Kapua's JAXB writes it: the root element named by `type`, each field an element,
+ * lists as `<items><item>…</item></items>`, numbers and booleans as text. The gateway's own
+ * free-form `payload` travels as its JSON text (its keys need not be XML names).
+ */
+export function toXml(body: Record<string, unknown>, rootName?: string): string {
+  const element = (value: unknown): unknown => {
+    if (Array.isArray(value)) return { item: value.map(element) };
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([k, v]) => k !== 'type' && v !== undefined && v !== null)
+          .map(([k, v]) => [k, k === 'payload' ? JSON.stringify(v) : element(v)]),
+      );
+    }
+    return value;
+  };
+  const root = rootName ?? (typeof body.type === 'string' ? body.type : 'result');
+  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>${builder.build({ [root]: element(body) }) as string}`;
+}
+
+/** A Kapua answer in the negotiated media type. */
+export function kapuaResponse(statusCode: number, body: Record<string, unknown>, media: Media, rootName?: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': CONTENT_TYPES[media] }, body: media === 'xml' ? toXml(body, rootName) : JSON.stringify(body) };
+}
+
 /** The response of a KapuaError, or 500 `exceptionInfo` for anything else (nothing of its message leaks). */
-export function kapuaErrorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+export function kapuaErrorResponse(error: unknown, media: Media = 'json'): APIGatewayProxyStructuredResultV2 {
   const e =
     error instanceof KapuaError
       ? error
       : new KapuaError(500, { type: 'exceptionInfo', httpErrorCode: 500, message: 'An internal error occurred.', kapuaErrorCode: 'INTERNAL_ERROR' });
-  return e.body === undefined
-    ? { statusCode: e.statusCode }
-    : { statusCode: e.statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(e.body) };
+  return e.body === undefined ? { statusCode: e.statusCode } : kapuaResponse(e.statusCode, e.body, media);
+}
+
+/**
+ * The media type a request asks for: a `.json` / `.xml` suffix on the path wins, as in Kapua;
+ * else the best of `Accept` (JSON when it names none we make, or is absent); undefined when Accept
+ * rules out both (406).
+ */
+export function negotiate(accept: string | undefined, suffix: Media | undefined): Media | undefined {
+  if (suffix) return suffix;
+  if (!accept || accept.trim() === '') return 'json';
+  let best: { media: Media; q: number } | undefined;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+    if (!(q > 0)) continue;
+    const media: Media | undefined =
+      type === 'application/json' || type === 'application/*' || type === '*/*' ? 'json' : type === 'application/xml' || type === 'text/xml' ? 'xml' : undefined;
+    if (media && (!best || q > best.q)) best = { media, q };
+  }
+  return best?.media;
 }
 
 /** Drops null and undefined fields, as Kapua's serialiser does. */
@@ -84,9 +142,54 @@ export function toNotification(item: Record<string, unknown>): Record<string, un
   });
 }
 
+/** Kapua's `KapuaMethod`: the only values a Kapua client accepts as a device event's `action`. */
+export type KapuaMethod = 'READ' | 'CREATE' | 'WRITE' | 'DELETE' | 'OPTIONS' | 'EXECUTE' | 'SUBMIT' | 'CANCEL' | 'SENT';
+
+/**
+ * Each callback kind as a KapuaMethod (README "Kapua compatibility"): what the device or platform
+ * reports of itself is SENT; the answer to a read of its state (a location, a report) is READ; a
+ * change of its line or service (Connectivity, SOAP) is WRITE; the result of a command (a SENSORO
+ * task) is EXECUTE. The finer word stays in `callbackAction`.
+ */
+const KAPUA_METHODS: Record<string, KapuaMethod> = {
+  'diagnostics/observation': 'SENT',
+  'device-location/location-result': 'READ',
+  'location/report-status': 'READ',
+  'location/notification': 'SENT',
+  'connectivity/callback': 'WRITE',
+  'soap/callback': 'WRITE',
+  'sensoro/text': 'SENT',
+  'sensoro/event': 'EXECUTE',
+};
+
+export function kapuaMethodOf(channel: unknown, action: unknown): KapuaMethod {
+  return KAPUA_METHODS[`${String(channel)}/${String(action)}`] ?? (channel === 'sensoro' ? 'SENT' : 'READ');
+}
+
+/** Kapua's `KapuaPosition` of a location event: numbers, `precision` from the radius (m), `timestamp`. */
+function positionOf(item: Record<string, unknown>): Record<string, unknown> | undefined {
+  const payload = item.payload as Record<string, unknown> | undefined;
+  const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
+  const location = payload?.location as Record<string, unknown> | undefined;
+  if (location) {
+    const latitude = number(location.latitude);
+    const longitude = number(location.longitude);
+    if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return undefined;
+    const precision = number(location.radius);
+    return compact({ latitude, longitude, precision: Number.isFinite(precision) ? precision : undefined, timestamp: location.time ?? item.sentOn });
+  }
+  // SENSORO: `lonlat` is [longitude, latitude] among the readings.
+  const lonlat = (payload?.data as Record<string, unknown> | undefined)?.lonlat;
+  if (Array.isArray(lonlat) && lonlat.length >= 2) {
+    const [longitude, latitude] = [number(lonlat[0]), number(lonlat[1])];
+    if (Number.isFinite(latitude) && Number.isFinite(longitude)) return { latitude, longitude, timestamp: item.sentOn };
+  }
+  return undefined;
+}
+
 /**
  * A stored event in Kapua's `deviceEvent` shape, with the gateway's own fields (provider, channel,
- * deviceKind, operationId, payload). The raw body only on a single GET (`withRawBody`).
+ * deviceKind, operationId, payload, callbackAction). The raw body only on a single GET (`withRawBody`).
  */
 export function toDeviceEvent(item: Record<string, unknown>, withRawBody = false): Record<string, unknown> {
   return compact({
@@ -98,8 +201,10 @@ export function toDeviceEvent(item: Record<string, unknown>, withRawBody = false
     createdBy: item.provider,
     receivedOn: item.receivedOn,
     sentOn: item.sentOn,
+    position: positionOf(item),
     resource: item.resource,
-    action: item.action,
+    action: kapuaMethodOf(item.channel, item.action),
+    callbackAction: item.action,
     responseCode: 'ACCEPTED',
     eventMessage: `${item.provider} ${item.channel} ${item.action}${item.operationId ? ` of operation ${String(item.operationId)}` : ''}`,
     provider: item.provider,

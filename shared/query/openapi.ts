@@ -11,13 +11,15 @@
 const schema = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const parameter = (name: string) => ({ $ref: `#/components/parameters/${name}` });
 const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
-const json = (body: object) => ({ content: { 'application/json': { schema: body } } });
+/** Every answer with a body comes as JSON or as Kapua's XML (Accept, or a `.json` / `.xml` suffix on the path). */
+const json = (body: object) => ({ content: { 'application/json': { schema: body }, 'application/xml': { schema: body } } });
 
 /** The errors every route under a scope can answer (401 has no body, as in Kapua). */
-const ERRORS = { '400': response('BadRequest'), '401': response('Unauthorized'), '403': response('Forbidden'), '500': response('InternalError') };
+const ERRORS = { '400': response('BadRequest'), '401': response('Unauthorized'), '403': response('Forbidden'), '406': response('NotAcceptable'), '500': response('InternalError') };
 
 /** Query parameters of a list, with the collection's own sortParam. */
 const listParameters = (sortParam: string) => [
+  ...(sortParam === 'eventSortParam' ? [parameter('startDate'), parameter('endDate')] : []),
   parameter('offset'),
   parameter('limit'),
   parameter('askTotalCount'),
@@ -110,7 +112,7 @@ const listResult = (type: string, item: string) => ({
     totalCount: { type: 'integer', minimum: 0, description: 'Only when askTotalCount is true: every item of the list (or of the resource).' },
     nextCursor: { type: 'string', description: 'Only when limitExceeded: pass it as `cursor` for the next page.' },
   },
-  if: { properties: { limitExceeded: { const: true } } },
+  if: { properties: { limitExceeded: { const: true }, size: { type: 'integer', minimum: 1 } } },
   then: { required: ['nextCursor'] },
   else: { not: { required: ['nextCursor'] } },
 });
@@ -140,7 +142,9 @@ const DEVICE_EVENT_PROPERTIES = {
   receivedOn: schema('KapuaDate'),
   sentOn: { ...schema('KapuaDate'), description: "The provider's own time of the callback, or receivedOn when it gives none." },
   resource: schema('Resource'),
-  action: { type: 'string', description: 'What happened: observation, location-result, report-ready, ...' },
+  action: { ...schema('KapuaMethod'), description: "Kapua's KapuaMethod for the kind of callback (README \"Kapua compatibility\"); the finer word is callbackAction." },
+  callbackAction: { type: 'string', description: 'What happened, in the gateway\'s words: observation, location-result, report-status, callback, text, event, ...' },
+  position: schema('KapuaPosition'),
   responseCode: { const: 'ACCEPTED' },
   eventMessage: { type: 'string', description: 'A one-line summary: provider, channel, action and operation.' },
   provider: schema('Provider'),
@@ -151,14 +155,15 @@ const DEVICE_EVENT_PROPERTIES = {
 } as const;
 const DEVICE_EVENT_REQUIRED = [
   'type', 'id', 'scopeId', 'deviceId', 'createdOn', 'createdBy', 'receivedOn', 'sentOn',
-  'resource', 'action', 'responseCode', 'eventMessage', 'provider', 'channel', 'deviceKind', 'payload',
+  'resource', 'action', 'callbackAction', 'responseCode', 'eventMessage', 'provider', 'channel', 'deviceKind', 'payload',
 ];
 
 /** The `_query` / `_count` body: the list's query parameters as JSON fields. */
-const queryBody = (sortParam: string) => ({
+const queryBody = (sortParam: string, extra: Record<string, object> = {}) => ({
   type: 'object',
   description: 'Every field is optional; fields Kapua has and this API does not (predicate, fetchAttributes, ...) are ignored.',
   properties: {
+    ...extra,
     offset: schema('Offset'),
     limit: schema('Limit'),
     askTotalCount: schema('AskTotalCount'),
@@ -321,6 +326,8 @@ export const OPENAPI = {
       registrationSortParam: { name: 'sortParam', in: 'query', schema: schema('RegistrationSortParam') },
       rejectionSortParam: { name: 'sortParam', in: 'query', schema: schema('RejectionSortParam') },
       sortDir: { name: 'sortDir', in: 'query', schema: schema('SortDir') },
+      startDate: { name: 'startDate', in: 'query', description: 'Only events sent at or after this time.', schema: schema('DateParam') },
+      endDate: { name: 'endDate', in: 'query', description: 'Only events sent at or before this time.', schema: schema('DateParam') },
       resource: { name: 'resource', in: 'query', description: 'Only the records of this resource.', schema: schema('Resource') },
       cursor: { name: 'cursor', in: 'query', description: 'The `nextCursor` of the previous page.', schema: schema('Cursor') },
     },
@@ -328,8 +335,9 @@ export const OPENAPI = {
       Deleted: { description: 'Deleted; no body.' },
       BadRequest: { description: 'An illegal argument (path, query parameter or body field).', ...json(schema('IllegalArgumentExceptionInfo')) },
       Unauthorized: { description: 'No key, or an unknown or revoked one: no body, as in Kapua.' },
+      NotAcceptable: { description: 'Accept names no type this API produces (it makes application/json and application/xml): no body.' },
       Forbidden: { description: 'The key may not read this scope, or may not delete.', ...json(schema('SubjectUnauthorizedExceptionInfo')) },
-      NotFound: { description: 'No such record under this path.', ...json(schema('EntityNotFoundExceptionInfo')) },
+      NotFound: { description: 'No such record under this path (entityType `device` on the event routes of a device that has no event, as in Kapua).', ...json(schema('EntityNotFoundExceptionInfo')) },
       InternalError: { description: 'The store failed; nothing of the cause is shown.', ...json(schema('ExceptionInfo')) },
     },
     schemas: {
@@ -349,9 +357,36 @@ export const OPENAPI = {
       Progress: { type: 'integer', minimum: 0, maximum: 100 },
 
       Offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
-      Limit: { type: 'integer', minimum: 1, default: 50, description: 'At most QUERY_MAX_LIMIT (500 by default).' },
-      AskTotalCount: { type: 'boolean', default: false },
-      SortDir: { enum: ['ASCENDING', 'DESCENDING'], default: 'ASCENDING' },
+      Limit: { type: 'integer', minimum: 0, default: 50, description: 'At most QUERY_MAX_LIMIT (500 by default); 0 answers no items with limitExceeded true, as Kapua does.' },
+      AskTotalCount: { anyOf: [{ type: 'boolean' }, { type: 'string' }], default: false, description: 'True for `true` in any case; any other value is false, as JAX-RS reads a Boolean.' },
+      SortDir: { type: 'string', default: 'ASCENDING', description: 'ASCENDING or DESCENDING, in any case (device events default to DESCENDING: newest first).' },
+      DateParam: { type: 'string', format: 'date-time', description: 'ISO 8601; device events are filtered on sentOn, the key of their order (Kapua filters on receivedOn).' },
+      KapuaMethod: { enum: ['READ', 'CREATE', 'WRITE', 'DELETE', 'OPTIONS', 'EXECUTE', 'SUBMIT', 'CANCEL', 'SENT'] },
+      KapuaPosition: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['latitude', 'longitude'],
+        description: "Kapua's KapuaPosition, on location events (DeviceLocation results; SENSORO lonlat readings).",
+        properties: {
+          latitude: { type: 'number' },
+          longitude: { type: 'number' },
+          precision: { type: 'number', description: 'The radius of the fix, in metres.' },
+          timestamp: schema('KapuaDate'),
+        },
+      },
+      Permission: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['domain', 'action', 'targetScopeId', 'forwardable'],
+        description: "Kapua's permission object.",
+        properties: {
+          domain: { enum: ['device_event', 'device_management', 'callback_registration', 'rejected_request'] },
+          action: { enum: ['read', 'delete'] },
+          targetScopeId: { type: 'string' },
+          groupId: { type: 'string' },
+          forwardable: { type: 'boolean' },
+        },
+      },
       Cursor: { type: 'string', minLength: 1, maxLength: 8192 },
       NotificationSortParam: {
         enum: ['sentOn', 'createdOn'],
@@ -371,7 +406,7 @@ export const OPENAPI = {
       RegistrationSortParam: { enum: ['service', 'lastCheckedOn'], default: 'service' },
       RejectionSortParam: { enum: ['receivedOn'], default: 'receivedOn' },
       NotificationQuery: queryBody('NotificationSortParam'),
-      DeviceEventQuery: queryBody('EventSortParam'),
+      DeviceEventQuery: queryBody('EventSortParam', { startDate: schema('DateParam'), endDate: schema('DateParam') }),
 
       ManagementOperationNotification: {
         type: 'object',
@@ -485,11 +520,11 @@ export const OPENAPI = {
         argumentValue: { type: 'string', maxLength: 100 },
       }),
       EntityNotFoundExceptionInfo: errorInfo('entityNotFoundExceptionInfo', 404, 'ENTITY_NOT_FOUND', {
-        entityType: { enum: ['managementOperationNotification', 'deviceEvent'] },
+        entityType: { enum: ['managementOperationNotification', 'deviceEvent', 'device'] },
         entityId: { type: 'string', maxLength: 100 },
       }),
       SubjectUnauthorizedExceptionInfo: errorInfo('subjectUnauthorizedExceptionInfo', 403, 'SUBJECT_UNAUTHORIZED', {
-        permission: { type: 'string', pattern: '^(read|delete):', description: '`read:<scope>` or `delete:<scope>`.' },
+        permission: schema('Permission'),
       }),
       ExceptionInfo: errorInfo('exceptionInfo', 500, 'INTERNAL_ERROR'),
 

@@ -38,6 +38,9 @@ export interface ListOptions {
   resource?: string;
   /** An opaque cursor from a previous page (wins over offset). */
   cursor?: string;
+  /** Only records sent at or after / at or before these times (epoch ms; the key range of their ids). */
+  startDate?: number;
+  endDate?: number;
 }
 
 export interface Page {
@@ -109,6 +112,12 @@ export class CallbackReader {
   /** The number of records in the scope (of one resource, when given). */
   async count(scope: Scope, resource?: string): Promise<number> {
     return this.countQuery(this.queryFor(scope, { descending: false, resource }));
+  }
+
+  /** Whether the partition holds any record (one one-item query). */
+  async any(pk: string): Promise<boolean> {
+    const out = await this.send({ TableName: this.tableName, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': TABLE.partitionKey }, ExpressionAttributeValues: { ':pk': pk }, Limit: 1 });
+    return (out.Items ?? []).length > 0;
   }
 
   async get(pk: string, sk: string): Promise<Item | undefined> {

@@ -101,7 +101,7 @@ describe('webhooks in, queries out', () => {
     expect((await send('POST', `${notifications('tx-live', 'dev-live')}/_count`, readA, {})).body).toEqual({ count: 1 });
 
     const events = await get(`/v1/_/devices/dev-live/events`, readA);
-    expect(events.body).toMatchObject({ type: 'deviceEventListResult', size: 1, items: [{ type: 'deviceEvent', deviceId: 'dev-live', resource: 'diagnostics', action: 'observation', operationId: 'tx-live', responseCode: 'ACCEPTED', provider: 'thingspace', channel: 'diagnostics' }] });
+    expect(events.body).toMatchObject({ type: 'deviceEventListResult', size: 1, items: [{ type: 'deviceEvent', deviceId: 'dev-live', resource: 'diagnostics', action: 'SENT', callbackAction: 'observation', operationId: 'tx-live', responseCode: 'ACCEPTED', provider: 'thingspace', channel: 'diagnostics' }] });
     expect(events.body!.items[0]).not.toHaveProperty('rawBody');
     const event = await get(`/v1/_/devices/dev-live/events/${events.body!.items[0].id}`, readA);
     expect(event.body).toMatchObject({ rawBody: body, payload: { attributes: [{ name: 'LINK_QUALITY', value: 'GOOD' }] } });
@@ -191,9 +191,9 @@ describe('Kapua parity', () => {
     ['sortDir=UP', 'sortOrder'],
     ['sortParam=weight', 'sortParam'],
     ['limit=101', 'limit'],
-    ['limit=0', 'limit'],
+    ['limit=-1', 'limit'],
     ['offset=-1', 'offset'],
-    ['askTotalCount=maybe', 'askTotalCount'],
+    ['sortDir=sideways', 'sortOrder'],
     ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
   ])('%s answers 400 illegalArgumentExceptionInfo naming %s', async (query, argumentName) => {
     const res = await get(`${notifications()}?${query}`, readA);

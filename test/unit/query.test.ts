@@ -20,8 +20,8 @@ describe('listOptions', () => {
     [{ limit: '1.5' }, 'limit'],
     [{ limit: 'ten' }, 'limit'],
     [{ offset: -1 }, 'offset'],
-    [{ askTotalCount: 'yes' }, 'askTotalCount'],
-    [{ sortDir: 'ascending' }, 'sortOrder'],
+    [{ limit: -1 }, 'limit'],
+    [{ sortDir: 'upwards' }, 'sortOrder'],
     [{ sortParam: 'receivedOn' }, 'sortParam'],
     [{ resource: 7 }, 'resource'],
   ])('%j is refused naming %s', (source, argumentName) => {
