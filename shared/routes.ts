@@ -13,9 +13,10 @@ export interface RouteDefinition {
  * What a function may do with the table: webhooks write callbacks (Put/Update); the query API
  * reads callbacks (Query/GetItem on the table and its indexes) and deletes single ones; the
  * authorizer reads API keys (GetItem on the key partition only); the re-registration job reads
- * and writes its status records (GetItem/PutItem on the `REG#` partitions only).
+ * and writes its status records (GetItem/PutItem on the `REG#` partitions only); the event
+ * publisher reads the table's stream, and a shared body (GetItem on `EV#`/`MB#` partitions only).
  */
-export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys' | 'write-registrations';
+export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys' | 'write-registrations' | 'publish-events';
 
 export interface FunctionDefinition {
   /** Function id: also the folder under `functions/`. */
@@ -33,6 +34,8 @@ export interface FunctionDefinition {
   authorized: boolean;
   /** Run on a schedule (the re-registration job) rather than by a route. */
   scheduled?: boolean;
+  /** Run by the table's stream (the event publisher) rather than by a route. */
+  stream?: boolean;
 }
 
 /** A ThingSpace webhook; `secret` is the channel whose secret verifies it (SOAP shares Connectivity's). */
@@ -57,11 +60,24 @@ const kapuaVerbs = (collection: string, idParam: string): RouteDefinition[] => [
 
 const DEVICE = '/v1/{scopeId}/devices/{deviceId}';
 
+/**
+ * Kapua's resources answer JSON or XML by `Accept` or by a `.json` / `.xml` suffix on the path. A
+ * suffix on an id is the id's route already; a path ending in a fixed segment (`…/events`,
+ * `…/_count`) needs its own route for each suffix.
+ */
+const withMediaSuffixes = (routes: RouteDefinition[]): RouteDefinition[] => [
+  ...routes,
+  ...routes.filter((r) => !r.path.endsWith('}') && !r.path.endsWith('.json')).flatMap((r) => ['.json', '.xml'].map((suffix) => ({ ...r, path: `${r.path}${suffix}` }))),
+];
+
 /** Id of the function that checks API keys for every authorized route. */
 export const AUTHORIZER_ID = 'authorizer';
 
 /** Id of the scheduled re-registration job. */
 export const REREGISTER_ID = 'reregister';
+
+/** Id of the function that publishes stored events and notifications from the table's stream to the event bus. */
+export const PUBLISHER_ID = 'publisher';
 
 /** The webhook channel (route and secret) a ThingSpace service is registered to. */
 export function channelOfService(service: string): 'diagnostics' | 'location' | 'device-location' | 'connectivity' {
@@ -91,14 +107,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'functions/query/handler.ts',
     secrets: [],
     table: 'read-callbacks',
-    routes: [
+    routes: withMediaSuffixes([
       ...kapuaVerbs(`${DEVICE}/operations/{operationId}/notifications`, 'notificationId'),
       ...kapuaVerbs(`${DEVICE}/events`, 'eventId'),
       { method: 'GET', path: `${DEVICE}/operations` },
       { method: 'GET', path: '/v1/{scopeId}/registrations' },
       { method: 'GET', path: '/v1/{scopeId}/rejections' },
       { method: 'GET', path: '/v1/openapi.json' },
-    ],
+    ]),
     authorized: true,
   },
   {
@@ -118,6 +134,15 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [],
     authorized: false,
     scheduled: true,
+  },
+  {
+    id: PUBLISHER_ID,
+    entry: 'functions/publisher/handler.ts',
+    secrets: [],
+    table: 'publish-events',
+    routes: [],
+    authorized: false,
+    stream: true,
   },
 ];
 

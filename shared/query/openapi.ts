@@ -207,6 +207,13 @@ when it has exactly one (400 otherwise), and another scope is 403.
   callback's \`rawBody\`; list pages leave it out.
 - Dates are \`yyyy-MM-ddTHH:mm:ss.SSSZ\` in UTC; absent (null) fields are left out, as Kapua does.
 
+## JSON and XML
+Every answer with a body comes as JSON (the default) or as Kapua's XML (\`Accept: application/xml\`,
+or a \`.xml\` suffix on the last path segment: \`…/events.xml\`, \`…/events/{eventId}.xml\`;
+\`.json\` likewise), errors included; a suffix wins over Accept. An Accept that names neither is
+answered 406 with no body. XML elements are Kapua's JAXB names: the root is the \`type\`, lists are
+\`<items><item>…</item></items>\`; the gateway's free-form \`payload\` travels as its JSON text.
+
 Errors are Kapua's \`*ExceptionInfo\` bodies. Routes that do not exist, and failures before the
 API runs (such as the key store being unreachable), are answered by the gateway itself with
 \`{"message": "..."}\`.

@@ -198,3 +198,11 @@ describe('9. operations: one clock, Kapua audit fields, never pointing at a dele
     expect(after.lastNotificationId).not.toBe(latest);
   });
 });
+
+describe('7b. suffixes on fixed path segments', () => {
+  it('…/events.xml, …/_count.json and …/operations.xml are routes of their own', async () => {
+    expect((await api(`${events}.xml`, { accept: 'application/json' })).xml!.deviceEventListResult).toMatchObject({ size: '4' });
+    expect((await api(`${events}/_count.json`, { method: 'POST', body: {}, accept: 'application/xml' })).json).toEqual({ count: 4 });
+    expect((await api(`/v1/${ACCOUNT}/devices/${DEVICE}/operations.xml`)).xml!.deviceManagementOperationListResult.items.item).toBeDefined();
+  });
+});

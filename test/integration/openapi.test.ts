@@ -239,7 +239,10 @@ describe('the OpenAPI document', () => {
   });
 
   it("declares exactly the query function's routes, each with a 2xx and the 401", () => {
-    const routes = FUNCTIONS.find((f) => f.id === 'query')!.routes.map((r) => `${r.method} ${r.path}`);
+    // The `.json` / `.xml` suffix routes are aliases of the declared paths (the document says so), not paths of their own.
+    const routes = FUNCTIONS.find((f) => f.id === 'query')!
+      .routes.filter((r) => r.path === '/v1/openapi.json' || !/\.(json|xml)$/.test(r.path))
+      .map((r) => `${r.method} ${r.path}`);
     const declared = declaredOperations().map((o) => `${o.method} ${o.path}`);
     expect([...declared].sort()).toEqual([...routes].sort());
     expect(new Set(declared).size).toBe(routes.length);
