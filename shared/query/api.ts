@@ -3,7 +3,7 @@ import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
 import { ATTR, bodyPk, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from '../store/table';
 import { idBounds } from '../store/ids';
-import { entityNotFound, illegalArgument, kapuaErrorResponse, kapuaResponse, negotiate, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated, type Media, type PermissionDomain } from './kapua';
+import { entityNotFound, illegalArgument, kapuaErrorResponse, kapuaResponse, loadXmlBuilder, negotiate, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated, type Media, type PermissionDomain } from './kapua';
 import { OPENAPI } from './openapi';
 import { listOptions, type ListDefaults, type SortParams } from './params';
 import type { CallbackReader, ListOptions, OperationNotifications, Scope } from './reader';
@@ -218,6 +218,7 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
     const media = negotiate(event.headers?.accept ?? event.headers?.Accept, suffix);
     // Nothing we make is acceptable: 406, with no body (there is no type to write one in).
     if (!media) return { statusCode: 406 };
+    if (media === 'xml') await loadXmlBuilder();
     try {
       return await answer(event, media, suffix);
     } catch (error) {

@@ -1,5 +1,5 @@
-import { XMLBuilder } from 'fast-xml-parser';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { XMLBuilder } from 'fast-xml-parser';
 
 /** An error answered in Kapua's shape (PROVIDERS.md §3); 401 has no body at all. */
 export class KapuaError extends Error {
@@ -63,10 +63,16 @@ export type Media = 'json' | 'xml';
 
 const CONTENT_TYPES: Record<Media, string> = { json: 'application/json', xml: 'application/xml' };
 
-const builder = new XMLBuilder({ ignoreAttributes: true, format: false, suppressEmptyNode: false });
+// The XML builder is loaded by the first request that asks for XML, not at every cold start.
+let builder: XMLBuilder | undefined;
+export async function loadXmlBuilder(): Promise<void> {
+  if (builder) return;
+  const { XMLBuilder: Builder } = await import('fast-xml-parser');
+  builder = new Builder({ ignoreAttributes: true, format: false, suppressEmptyNode: false });
+}
 
 /**
- * A Kapua body as Kapua's JAXB writes it: the root element named by `type`, each field an element,
+ * A Kapua body as Kapua's JAXB writes it (after loadXmlBuilder): the root element named by `type`, each field an element,
  * lists as `<items><item>…</item></items>`, numbers and booleans as text. The gateway's own
  * free-form `payload` travels as its JSON text (its keys need not be XML names).
  */
@@ -83,6 +89,7 @@ export function toXml(body: Record<string, unknown>, rootName?: string): string 
     return value;
   };
   const root = rootName ?? (typeof body.type === 'string' ? body.type : 'result');
+  if (!builder) throw new Error('loadXmlBuilder() first');
   return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>${builder.build({ [root]: element(body) }) as string}`;
 }
 
