@@ -11,14 +11,19 @@ import { runningGateway } from './running';
 import { DEMO_ACCOUNT } from './secrets-file';
 
 /**
- * `npm run reregister`: one pass of the re-registration job against THINGSPACE_BASE_URL (a local
- * double by default), with the local secrets file and engine, printing what it changed. Rotated
- * values land in SECRETS_FILE, which a running `npm start` picks up on the next mismatch.
+ * `npm run reregister`: one pass of the re-registration job against THINGSPACE_BASE_URL and, for
+ * accounts with `"api":"soap"`, UWS_BASE_URL (both the local double by default), with the local
+ * secrets file and engine, printing what it changed. Rotated values land in SECRETS_FILE, which a
+ * running `npm start` picks up on the next mismatch.
  */
 async function main(): Promise<void> {
   const env = process.env;
   env.REGISTRATIONS ||= JSON.stringify([{ account: DEMO_ACCOUNT, services: ['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService'] }]);
-  env.THINGSPACE_BASE_URL ||= 'http://127.0.0.1:3900';
+  if (!env.THINGSPACE_BASE_URL) {
+    // Nothing configured: both APIs are the local double's (never Verizon's UWS by default from here).
+    env.THINGSPACE_BASE_URL = 'http://127.0.0.1:3900';
+    env.UWS_BASE_URL ||= 'http://127.0.0.1:3900/api/v2';
+  }
   if (!env.PUBLIC_BASE_URL) {
     // Register the webhooks of the running `npm start`, wherever it listens; never a guess.
     const running = runningGateway();
@@ -51,7 +56,8 @@ async function main(): Promise<void> {
       status,
       client: () => new ThingSpaceClient(config.thingspaceBaseUrl),
     });
-    console.log(`Re-registration against ${config.thingspaceBaseUrl}, webhooks under ${config.publicBaseUrl}:`);
+    const uws = config.uws ? ` and UWS at ${config.uws.sessionUrl}` : '';
+    console.log(`Re-registration against ${config.thingspaceBaseUrl}${uws}, webhooks under ${config.publicBaseUrl}:`);
     for (const c of changes) console.log(`  ${c.account}  ${c.service.padEnd(16)} ${c.action}${c.detail ? ` (${c.detail})` : ''}`);
     const changed = changes.filter((c) => c.action === 'registered' || c.action === 'rotated').length;
     console.log(changed === 0 ? 'Nothing changed.' : `${changed} registration(s) changed; secrets written to ${secretsFile}.`);

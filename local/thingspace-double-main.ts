@@ -5,8 +5,9 @@ import { startThingSpaceDouble, type DoubleAccount } from './thingspace-double';
 
 /**
  * `npm run thingspace-double`: the ThingSpace test double on THINGSPACE_DOUBLE_PORT (default
- * 3900), accepting the API credentials of every `thingspace/{account}/api` in the local secrets
- * file, so `npm run reregister` has something to register with.
+ * 3900), REST APIs and the legacy UWS SOAP services (under `/api/v2/`), accepting the API
+ * credentials of every `thingspace/{account}/api` in the local secrets file, so `npm run
+ * reregister` has something to register with.
  */
 async function main(): Promise<void> {
   const file = resolve(process.env.SECRETS_FILE ?? `${process.env.DATA_DIR ?? '.local'}/secrets.json`);
@@ -20,6 +21,9 @@ async function main(): Promise<void> {
   console.log(`ThingSpace test double on ${double.url} for ${Object.keys(accounts).join(', ') || 'no account (add thingspace/{account}/api to the secrets file)'}`);
   console.log('Deliver a callback to a registered listener, signed with the Shared-Key the double issued:');
   console.log(`  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"Diagnostics","payload":"{\\"transactionID\\":\\"tx-1\\",\\"device\\":{\\"id\\":\\"990013907835573\\",\\"kind\\":\\"imei\\"}}"}'`);
+  console.log(`UWS (SOAP) services at ${double.url}/api/v2/SessionService.svc and …/CallbackRegistrationService.svc (UWS_BASE_URL=${double.url}/api/v2).`);
+  console.log('A SOAP-registered service gets a CallbackRequest envelope with the username/password it registered:');
+  console.log(`  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"CarrierService","payload":"{\\"requestId\\":\\"req-1\\",\\"device\\":{\\"kind\\":\\"mdn\\",\\"id\\":\\"8586928930\\"},\\"data\\":{\\"CarrierService\\":{\\"Status\\":\\"Success\\"}}}"}'`);
   const stop = () => double.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

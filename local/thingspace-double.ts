@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 
 /**
  * A test double of ThingSpace's own servers (which cannot be reached from here), implementing the
@@ -10,6 +11,14 @@ import type { AddressInfo } from 'node:net';
  * fresh `Shared-Key` response header on Diagnostics and Device Location registrations, and the
  * `{errorCode, errorMessage}` error shape. Tests inject failures; `deliver` sends a callback to a
  * registered listener the way ThingSpace would (signed with the key it issued).
+ *
+ * It also serves the legacy UWS SOAP services (seed 002) under `/api/v2/`: SessionService
+ * (LogIn, LogOut) and CallbackRegistrationService (GetCallbackRegistrations, RegisterCallback,
+ * UnregisterCallback), reading requests by namespace as WCF does, requiring the WCF-style
+ * SOAPAction and the session token in the SOAP header, answering SOAP 1.1 Faults (HTTP 500) whose
+ * code names the error (`SessionToken.Expired`, `SessionToken.Invalid`, ...; the codes other than
+ * the documented `SessionToken.Expired` are the double's own). A SOAP-registered listener gets
+ * `CallbackRequest` envelopes from `deliver`, with the username and password it registered.
  */
 export interface DoubleAccount {
   appKey: string;
@@ -19,7 +28,8 @@ export interface DoubleAccount {
 }
 
 interface StoredRegistration {
-  api: 'diagnostics' | 'location' | 'connectivity';
+  /** `uws`: registered through the SOAP service; REST lists never show it. */
+  api: 'diagnostics' | 'location' | 'connectivity' | 'uws';
   account: string;
   service: string;
   url: string;
@@ -35,19 +45,23 @@ interface Failure {
   path: string;
   status: number;
   errorCode: string;
+  /** UWS only: the SOAP operation that fails (every one at the path when unset); answered as a Fault with `errorCode`. */
+  operation?: string;
   /** How many calls fail (Infinity: all). */
   times: number;
 }
 
 export interface ThingSpaceDouble {
   url: string;
-  /** Every request received: method, path (no credential values). */
-  calls: Array<{ method: string; path: string }>;
+  /** Every request received: method, path, the SOAP operation of a UWS call (no credential values). */
+  calls: Array<{ method: string; path: string; operation?: string }>;
   registrations: Map<string, StoredRegistration>;
   failedLogins: Map<string, number>;
   /** What a second POST for a registered service does: overwrite it, or fail (the documents do not say). */
   duplicatePolicy: 'update' | 'reject';
   fail(failure: Omit<Failure, 'times'> & { times?: number }): void;
+  /** UWS sessions time out (20 minutes idle): the next call on any open session, and every later one on it, gets `SessionToken.Expired`. */
+  expireSessions(): void;
   /** Sends `body` to the listener registered for (account, service), as ThingSpace would; returns the answer. */
   deliver(account: string, service: string, body: string): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
@@ -62,6 +76,9 @@ const CONNECTIVITY_SERVICES = new Set([
 export async function startThingSpaceDouble(accounts: Record<string, DoubleAccount>, port = 0): Promise<ThingSpaceDouble> {
   const tokens = new Map<string, string>(); // access token → appKey
   const sessions = new Map<string, string>(); // session token → username
+  const uwsSessions = new Map<string, string>(); // UWS session token → username
+  const expiredUwsSessions = new Set<string>();
+  let expireNextUwsCall = false;
   const failures: Failure[] = [];
   const double: Omit<ThingSpaceDouble, 'url' | 'close'> = {
     calls: [],
@@ -69,6 +86,9 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     failedLogins: new Map(),
     duplicatePolicy: 'update',
     fail: (f) => failures.push({ ...f, times: f.times ?? 1 }),
+    expireSessions: () => {
+      expireNextUwsCall = true;
+    },
     deliver,
   };
 
@@ -81,13 +101,19 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', url);
     const method = req.method ?? 'GET';
-    double.calls.push({ method, path: u.pathname });
+    const uwsService = UWS_PATH.exec(u.pathname)?.[1] as UwsService | undefined;
+    // WCF dispatches on the SOAPAction: `"{namespace}/I{service}/{operation}"` (quotes optional).
+    const action = String(req.headers.soapaction ?? '').replace(/^"(.*)"$/, '$1');
+    const operation = uwsService && action.startsWith(`${UWS_NS}/I${uwsService}/`) ? action.slice(`${UWS_NS}/I${uwsService}/`.length) : undefined;
+    double.calls.push({ method, path: u.pathname, ...(uwsService ? { operation: operation ?? action } : {}) });
     const body = await read(req);
-    const failure = failures.find((f) => f.times > 0 && f.method === method && u.pathname.includes(f.path));
+    const failure = failures.find((f) => f.times > 0 && f.method === method && u.pathname.includes(f.path) && (!f.operation || f.operation === operation));
     if (failure) {
       failure.times--;
+      if (uwsService) return uwsFault(res, failure.errorCode, 'injected failure', failure.status);
       return reply(res, failure.status, { errorCode: failure.errorCode, errorMessage: 'injected failure' });
     }
+    if (uwsService && method === 'POST') return uws(res, uwsService, operation, body);
 
     if (method === 'POST' && u.pathname === '/_double/deliver') {
       const { account, service, payload } = JSON.parse(body) as { account: string; service: string; payload: string };
@@ -158,6 +184,65 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     return reply(res, 404, { errorCode: 'NOT_FOUND', errorMessage: 'No such resource' });
   }
 
+  /** One UWS request: the operation named by the SOAPAction, its Input read by namespace, the session checked. */
+  function uws(res: ServerResponse, service: UwsService, operation: string | undefined, body: string): void {
+    const fields = operation ? UWS_OPERATIONS[service][operation] : undefined;
+    if (!operation || !fields) return uwsFault(res, 'ActionNotSupported', `No operation for this SOAPAction at ${service}`);
+    if (/<!DOCTYPE|<!ENTITY/i.test(body)) return uwsFault(res, 'Request.Invalid', 'DOCTYPE is not accepted');
+    const envelope = readEnvelope(body);
+    const input = child(child(child(envelope, SOAP_ENV_NS, 'Body'), UWS_NS, operation), UWS_NS, 'Input');
+    const values = Object.fromEntries(fields.map((name) => [name, child(input, contractNs(service), name)?.text]));
+    if (!input || Object.values(values).some((v) => v === undefined)) {
+      return uwsFault(res, 'Request.Invalid', `${operation} needs ${fields.join(', ')} in ${contractNs(service)}`);
+    }
+    const v = values as Record<string, string>;
+    if (operation === 'LogIn') return uwsLogIn(res, v.Username!, v.Password!);
+
+    const token = child(child(envelope, SOAP_ENV_NS, 'Header'), UWS_NS, 'token')?.text ?? '';
+    if (expiredUwsSessions.has(token)) return uwsFault(res, 'SessionToken.Expired', 'The session token has expired');
+    if (!uwsSessions.has(token)) return uwsFault(res, 'SessionToken.Invalid', 'Missing or unknown session token');
+    if (expireNextUwsCall) {
+      expireNextUwsCall = false;
+      for (const open of uwsSessions.keys()) expiredUwsSessions.add(open);
+      uwsSessions.clear();
+      return uwsFault(res, 'SessionToken.Expired', 'The session token has expired');
+    }
+    if (operation === 'LogOut') {
+      uwsSessions.delete(token);
+      return uwsAnswer(res, service, operation, { SessionToken: token });
+    }
+    const account = v.AccountName!;
+    if (operation === 'GetCallbackRegistrations') {
+      const registrations = listOf('uws', account).map((r) => ({ 'a:ServiceName': r.service, 'a:Url': r.url }));
+      return uwsAnswer(res, service, operation, { AccountName: account, CallbackRegistrations: registrations.length > 0 ? { 'a:CallbackRegistration': registrations } : '' });
+    }
+    const id = `uws|${account}|${v.ServiceName}`;
+    if (operation === 'UnregisterCallback') {
+      if (!double.registrations.delete(id)) return uwsFault(res, 'Callback.NotFound', 'No such registration');
+      return uwsAnswer(res, service, operation, { AccountName: account, ServiceName: v.ServiceName! });
+    }
+    if (!UWS_CALLBACK_SERVICES.has(v.ServiceName!)) return uwsFault(res, 'ServiceName.Invalid', 'Unknown callback service');
+    if (!/^https?:\/\/[^\s]+$/.test(v.Url!)) return uwsFault(res, 'Url.Invalid', 'Url must be an http(s) URL');
+    if (double.registrations.has(id) && double.duplicatePolicy === 'reject') return uwsFault(res, 'Callback.AlreadyRegistered', 'Service already registered');
+    double.registrations.set(id, { api: 'uws', account, service: v.ServiceName!, url: v.Url!, httpHeaders: {}, username: v.Username, password: v.Password });
+    uwsAnswer(res, service, operation, { AccountName: account, ServiceName: v.ServiceName! });
+  }
+
+  /** LogIn: the token in the SOAP header and in the body; failed logins count towards the same lock as REST's. */
+  function uwsLogIn(res: ServerResponse, username: string, password: string): void {
+    const account = Object.values(accounts).find((a) => a.username === username);
+    const failed = double.failedLogins.get(username) ?? 0;
+    if (failed >= 5) return uwsFault(res, 'Account.Locked', 'Account locked: contact support');
+    if (!account || account.password !== password) {
+      double.failedLogins.set(username, failed + 1);
+      return uwsFault(res, 'Authentication.Failed', 'Invalid username or password');
+    }
+    double.failedLogins.set(username, 0);
+    const token = randomUUID();
+    uwsSessions.set(token, username);
+    uwsAnswer(res, 'SessionService', 'LogIn', { SessionToken: token }, { token: { '@_xmlns': UWS_NS, '#text': token } });
+  }
+
   function listOf(api: string, account: string): StoredRegistration[] {
     return [...double.registrations.values()].filter((r) => r.api === api && r.account === account);
   }
@@ -184,6 +269,10 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     const headers: Record<string, string> = { 'content-type': 'application/json', ...r.httpHeaders };
     if (r.sharedKey) headers['x-signature'] = createHmac('sha256', r.sharedKey).update(body).digest('hex');
     if (r.api === 'connectivity') body = JSON.stringify({ ...JSON.parse(payload), username: r.username, password: r.password });
+    if (r.api === 'uws') {
+      body = callbackRequest(r, JSON.parse(payload) as SoapPayload);
+      headers['content-type'] = 'text/xml; charset=utf-8';
+    }
     const res = await fetch(r.url, { method: 'POST', headers, body });
     return { status: res.status, text: await res.text() };
   }
@@ -202,6 +291,116 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
       server.closeAllConnections();
     }),
   };
+}
+
+const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+const UWS_NS = 'http://nphase.com/unifiedwebservice/v2';
+const UWS_PATH = /^\/api\/v2\/(SessionService|CallbackRegistrationService)\.svc$/;
+type UwsService = 'SessionService' | 'CallbackRegistrationService';
+const contractNs = (service: UwsService) => `http://schemas.datacontract.org/2004/07/NPhase.UnifiedWebService.APIs.v2.Contract.${service}`;
+
+/** The operations of each UWS service and their input fields (every one required, empty allowed). */
+const UWS_OPERATIONS: Record<UwsService, Record<string, string[]>> = {
+  SessionService: { LogIn: ['Username', 'Password'], LogOut: ['SessionToken'] },
+  CallbackRegistrationService: {
+    GetCallbackRegistrations: ['AccountName'],
+    RegisterCallback: ['AccountName', 'ServiceName', 'Url', 'Username', 'Password'],
+    UnregisterCallback: ['AccountName', 'ServiceName'],
+  },
+};
+
+/** The ServiceName values RegisterCallback documents. */
+const UWS_CALLBACK_SERVICES = new Set([
+  'AlertService', 'CarrierService', 'DevicePRLInformation', 'DeviceService', 'DeviceSuspensionStatus', 'DeviceUsage', 'EnhancedConnectivityService',
+  'ExternalProvisioningChanges', 'PromoChange', 'ResumeTrackingNotification', 'SMSDeliveryConfirmation',
+]);
+
+const xmlBuilder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
+const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: false, parseTagValue: false, parseAttributeValue: false, trimValues: true, processEntities: true, htmlEntities: false, maxNestedTags: 32 });
+
+/** An element by namespace and local name, its prefixes resolved through the xmlns declarations in scope. */
+interface XmlElement {
+  ns: string;
+  name: string;
+  text: string;
+  children: XmlElement[];
+}
+
+function readEnvelope(xml: string): XmlElement | undefined {
+  try {
+    const doc = xmlParser.parse(xml) as Record<string, unknown>;
+    const root = Object.entries(doc).find(([name]) => !name.startsWith('?'));
+    const envelope = root ? elementsOf(root[0], root[1], new Map())[0] : undefined;
+    return envelope?.ns === SOAP_ENV_NS && envelope.name === 'Envelope' ? envelope : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function elementsOf(qname: string, value: unknown, scope: ReadonlyMap<string, string>): XmlElement[] {
+  if (Array.isArray(value)) return value.flatMap((v) => elementsOf(qname, v, scope));
+  const node = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const inner = new Map(scope);
+  for (const [key, v] of Object.entries(node)) {
+    if (key === '@_xmlns') inner.set('', String(v));
+    else if (key.startsWith('@_xmlns:')) inner.set(key.slice('@_xmlns:'.length), String(v));
+  }
+  const [prefix, name] = qname.includes(':') ? qname.split(':', 2) : ['', qname];
+  const children = Object.entries(node)
+    .filter(([key]) => !key.startsWith('@_') && key !== '#text')
+    .flatMap(([key, v]) => elementsOf(key, v, inner));
+  const text = typeof value === 'object' && value !== null ? String(node['#text'] ?? '') : String(value ?? '');
+  return [{ ns: inner.get(prefix!) ?? '', name: name!, text, children }];
+}
+
+const child = (element: XmlElement | undefined, ns: string, name: string) => element?.children.find((c) => c.ns === ns && c.name === name);
+
+function soapReply(res: ServerResponse, status: number, body: Record<string, unknown>, header?: Record<string, unknown>): void {
+  const xml = xmlBuilder.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' },
+    's:Envelope': { '@_xmlns:s': SOAP_ENV_NS, ...(header ? { 's:Header': header } : {}), 's:Body': body },
+  }) as string;
+  res.writeHead(status, { 'content-type': 'text/xml; charset=utf-8' });
+  res.end(xml);
+}
+
+/** A UWS answer: `{operation}Response/Output`, the output fields in the service's contract namespace. */
+function uwsAnswer(res: ServerResponse, service: UwsService, operation: string, output: Record<string, unknown>, header?: Record<string, unknown>): void {
+  const fields = Object.fromEntries(Object.entries(output).map(([name, value]) => [`a:${name}`, value]));
+  soapReply(res, 200, { [`${operation}Response`]: { '@_xmlns': UWS_NS, Output: { '@_xmlns:i': 'http://www.w3.org/2001/XMLSchema-instance', '@_xmlns:a': contractNs(service), ...fields } } }, header);
+}
+
+/** A SOAP 1.1 Fault as WCF sends it: HTTP 500, the code a QName. */
+function uwsFault(res: ServerResponse, code: string, text: string, status = 500): void {
+  soapReply(res, status, { 's:Fault': { faultcode: { '@_xmlns:a': UWS_NS, '#text': `a:${code}` }, faultstring: { '@_xml:lang': 'en-US', '#text': text } } });
+}
+
+/** What a test asks `deliver` to send to a SOAP listener. */
+interface SoapPayload {
+  requestId?: string;
+  device?: { kind?: string; id?: string };
+  /** The Data element's content, e.g. `{"CarrierService":{"Status":"Success"}}`. */
+  data?: Record<string, unknown>;
+}
+
+/** A `CallbackRequest` envelope (seed 002) with the credentials the listener registered. */
+function callbackRequest(r: StoredRegistration, p: SoapPayload): string {
+  return xmlBuilder.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' },
+    's:Envelope': {
+      '@_xmlns:s': SOAP_ENV_NS,
+      's:Body': {
+        CallbackRequest: {
+          '@_xmlns': UWS_NS,
+          Username: r.username ?? '',
+          Password: r.password ?? '',
+          RequestId: p.requestId ?? randomUUID(),
+          ...(p.device ? { Device: { Kind: p.device.kind ?? 'mdn', Identifier: p.device.id ?? '' } } : {}),
+          Data: p.data ?? '',
+        },
+      },
+    },
+  }) as string;
 }
 
 function read(req: IncomingMessage): Promise<string> {

@@ -1,4 +1,5 @@
 import { DEFAULT_TOKEN_HEADER, envInt, requireEnv } from '../config';
+import { DEFAULT_UWS_BASE_URL, DEFAULT_UWS_SOAP_ACTION, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-client';
 import { registrationsSchema, type JobConfig } from './job';
 
 /** ThingSpace's production API host. */
@@ -8,7 +9,8 @@ export const DEFAULT_THINGSPACE_BASE_URL = 'https://thingspace.verizon.com';
  * The job's configuration from the environment, the same for the Lambda and `npm run reregister`:
  * REGISTRATIONS (JSON), THINGSPACE_BASE_URL, PUBLIC_BASE_URL (required), REREGISTER_GRACE_MINUTES
  * (60), CREDENTIAL_MAX_AGE_DAYS (30), THINGSPACE_TOKEN_HEADER, LOGIN_FAILURE_LIMIT (3) and
- * LOGIN_BACKOFF_MINUTES (50). Throws at init on anything malformed.
+ * LOGIN_BACKOFF_MINUTES (50), and when an account has `"api":"soap"` the UWS settings (uwsConfig).
+ * Throws at init on anything malformed.
  */
 export function jobConfig(env: NodeJS.ProcessEnv = process.env): JobConfig {
   let registrations: unknown;
@@ -18,10 +20,10 @@ export function jobConfig(env: NodeJS.ProcessEnv = process.env): JobConfig {
     throw new Error('REGISTRATIONS must be JSON: [{"account":"…","services":["Diagnostics",…]}]');
   }
   const parsed = registrationsSchema.safeParse(registrations);
-  if (!parsed.success) throw new Error('REGISTRATIONS must be [{"account":"…","services":["Diagnostics",…]}]');
+  if (!parsed.success) throw new Error('REGISTRATIONS must be [{"account":"…","services":["Diagnostics",…],"api":"rest"|"soap" (optional, default rest)}]');
   const publicBaseUrl = requireEnv('PUBLIC_BASE_URL', env);
   for (const [name, value] of [['PUBLIC_BASE_URL', publicBaseUrl], ['THINGSPACE_BASE_URL', env.THINGSPACE_BASE_URL ?? DEFAULT_THINGSPACE_BASE_URL]]) {
-    if (!/^https?:\/\/[^\s]+$/.test(value!)) throw new Error(`${name} must be an http(s) URL`);
+    assertHttpUrl(name!, value!);
   }
   return {
     registrations: parsed.data,
@@ -32,5 +34,31 @@ export function jobConfig(env: NodeJS.ProcessEnv = process.env): JobConfig {
     tokenHeader: (env.THINGSPACE_TOKEN_HEADER?.trim() || DEFAULT_TOKEN_HEADER).toLowerCase(),
     loginFailureLimit: envInt('LOGIN_FAILURE_LIMIT', 3, { min: 1, max: 4 }, env),
     loginBackoffMs: envInt('LOGIN_BACKOFF_MINUTES', 50, { min: 0, max: 1_440 }, env) * 60_000,
+    ...(parsed.data.some((r) => r.api === 'soap') ? { uws: uwsConfig(env) } : {}),
   };
+}
+
+/**
+ * Where the UWS SOAP services are and the SOAPAction they expect, none of it published by Verizon:
+ * UWS_BASE_URL (DEFAULT_UWS_BASE_URL) with the services at `{base}/SessionService.svc` and
+ * `{base}/CallbackRegistrationService.svc`, each overridable (UWS_SESSION_URL,
+ * UWS_CALLBACK_REGISTRATION_URL), and UWS_SOAP_ACTION, a template of `{service}` and `{operation}`
+ * (DEFAULT_UWS_SOAP_ACTION; set it empty for an empty SOAPAction). Read only when an account
+ * uses SOAP, so an unused setting fails nothing.
+ */
+export function uwsConfig(env: NodeJS.ProcessEnv = process.env): UwsEndpoints {
+  const base = env.UWS_BASE_URL?.trim() || DEFAULT_UWS_BASE_URL;
+  const endpoints = uwsEndpointsAt(base, env.UWS_SOAP_ACTION?.trim() ?? DEFAULT_UWS_SOAP_ACTION);
+  const sessionUrl = env.UWS_SESSION_URL?.trim() || endpoints.sessionUrl;
+  const callbackRegistrationUrl = env.UWS_CALLBACK_REGISTRATION_URL?.trim() || endpoints.callbackRegistrationUrl;
+  assertHttpUrl('UWS_BASE_URL', base);
+  assertHttpUrl('UWS_SESSION_URL', sessionUrl);
+  assertHttpUrl('UWS_CALLBACK_REGISTRATION_URL', callbackRegistrationUrl);
+  // The value goes into a quoted header: no quote, no whitespace (a header split).
+  if (!/^[^\s"]*$/.test(endpoints.soapAction)) throw new Error('UWS_SOAP_ACTION must be a URI template without spaces or quotes');
+  return { ...endpoints, sessionUrl, callbackRegistrationUrl };
+}
+
+function assertHttpUrl(name: string, value: string): void {
+  if (!/^https?:\/\/[^\s]+$/.test(value)) throw new Error(`${name} must be an http(s) URL`);
 }

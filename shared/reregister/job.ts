@@ -3,12 +3,22 @@ import * as z from 'zod';
 import { parseChannelSecret, type ChannelSecret, type SecretVersion } from '../secrets/channel-secret';
 import type { SecretStore } from '../secrets/source';
 import { ThingSpaceApiError, ThingSpaceClient, type CallbackApi, type Registration } from '../thingspace/api-client';
+import { DEFAULT_UWS_BASE_URL, UwsClient, UwsFault, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-client';
 import { channelOfService } from '../routes';
 import type { RegistrationStatus, RegistrationStatusStore } from './status';
 
-/** Which services of which account to keep registered (REGISTRATIONS). */
+/**
+ * Which services of which account to keep registered (REGISTRATIONS), and through which API the
+ * account's Connectivity services are registered: REST (the default) or the legacy UWS SOAP service.
+ */
 export const registrationsSchema = z
-  .array(z.object({ account: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), services: z.array(z.string().min(1).max(64)).min(1) }))
+  .array(
+    z.object({
+      account: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+      services: z.array(z.string().min(1).max(64)).min(1),
+      api: z.enum(['rest', 'soap']).optional(),
+    }),
+  )
   .max(100);
 export type RegistrationsConfig = z.infer<typeof registrationsSchema>;
 
@@ -28,6 +38,8 @@ export interface JobConfig {
   loginFailureLimit: number;
   /** A failed login is not tried again for this long (the next scheduled run, not a retry). */
   loginBackoffMs: number;
+  /** Where the UWS SOAP services are, for accounts with `api: "soap"` (the unpublished defaults when absent). */
+  uws?: UwsEndpoints;
 }
 
 export interface JobDependencies {
@@ -35,6 +47,8 @@ export interface JobDependencies {
   secrets: SecretStore;
   status: RegistrationStatusStore;
   client: () => ThingSpaceClient;
+  /** The UWS SOAP client of an `api: "soap"` account (by default one at `config.uws`). */
+  uws?: () => UwsClient;
   now?: () => Date;
   /** Attempts to store a Shared-Key before giving up on the run (the next run registers again). */
   writeAttempts?: number;
@@ -64,21 +78,24 @@ const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 
 /**
  * One pass of the re-registration job: for every configured account, one OAuth token, one
- * session login (never a second one after a failure), the listeners of each API, and a
- * registration for every service that is missing, points elsewhere, lost its secret, or whose
- * credential is older than the maximum age. Credentials rotate without losing callbacks: a value
- * chosen by us (Diagnostics token, Connectivity username/password) is written as `current`
+ * session login per API it uses (never a second one after a failure), the listeners of each API,
+ * and a registration for every service that is missing, points elsewhere, lost its secret, or
+ * whose credential is older than the maximum age. Credentials rotate without losing callbacks: a
+ * value chosen by us (Diagnostics token, Connectivity username/password) is written as `current`
  * before the registration, the old one kept as `previous` for the grace period; the Shared-Key
  * ThingSpace returns is written right after, retried, and if it still cannot be stored the
  * status says so and the next run registers again. A run that finds everything in place writes
  * no secret. Each (account, service) gets a status record; one failure never stops the others.
+ * An account with `api: "soap"` registers its Connectivity services through the UWS SOAP service
+ * instead, to the `soap` route, by the same rules.
  */
 export async function runReregistration(config: JobConfig, deps: JobDependencies): Promise<Change[]> {
   const now = deps.now ?? (() => new Date());
+  const uwsClient = deps.uws ?? (() => new UwsClient(config.uws ?? uwsEndpointsAt(DEFAULT_UWS_BASE_URL)));
   const changes: Change[] = [];
-  for (const { account, services } of config.registrations) {
+  for (const { account, services, api } of config.registrations) {
     try {
-      changes.push(...(await runAccount(account, [...new Set(services)])));
+      changes.push(...(await runAccount(account, [...new Set(services)], api ?? 'rest')));
     } catch (error) {
       // A failure outside any one service (a status write, say): report it and go on with the next account.
       changes.push(...services.map((service) => ({ account, service, action: 'error' as const, detail: describe(error) })));
@@ -86,9 +103,9 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
   }
   return changes;
 
-  async function runAccount(account: string, services: string[]): Promise<Change[]> {
+  async function runAccount(account: string, services: string[], api: 'rest' | 'soap'): Promise<Change[]> {
     const out: Change[] = [];
-    const fail = async (service: string, detail: string, extra: Partial<RegistrationStatus> = {}) => {
+    const fail: Fail = async (service, detail, extra = {}) => {
       out.push({ account, service, action: 'error', detail });
       const previous = await deps.status.get(account, service);
       await deps.status.put({ ...previous, account, service, state: 'error', lastCheckedOn: now().toISOString(), lastError: detail, ...extra });
@@ -96,11 +113,15 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     const failAll = async (detail: string) => {
       for (const service of services) await fail(service, detail);
     };
+    // Only Connectivity services exist in UWS: with `api: "soap"` the HMAC channels still use REST.
+    const soapServices = api === 'soap' ? services.filter((service) => channelOf(service).api === 'connectivity') : [];
+    const restServices = services.filter((service) => !soapServices.includes(service));
 
-    const api = await readSecret(`thingspace/${account}/api`);
-    const credentials = api?.current;
-    if (!credentials?.appKey || !credentials.appSecret || !credentials.username || !credentials.password) {
-      await failAll(`secret thingspace/${account}/api is missing or lacks appKey, appSecret, username or password`);
+    // UWS has no OAuth: an account registered through SOAP alone needs only the username and password.
+    const { appKey, appSecret, username, password } = (await readSecret(`thingspace/${account}/api`))?.current ?? {};
+    const needsOAuth = restServices.length > 0;
+    if (!username || !password || (needsOAuth && (!appKey || !appSecret))) {
+      await failAll(`secret thingspace/${account}/api is missing or lacks ${needsOAuth ? 'appKey, appSecret, ' : ''}username or password`);
       return out;
     }
 
@@ -116,41 +137,73 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
       return out;
     }
 
-    const client = deps.client();
-    try {
-      await client.authenticate({ appKey: credentials.appKey, appSecret: credentials.appSecret });
-    } catch (error) {
-      await failAll(describe(error));
-      return out;
+    const client = needsOAuth ? deps.client() : undefined;
+    const uws = soapServices.length > 0 ? uwsClient() : undefined;
+    if (client) {
+      try {
+        await client.authenticate({ appKey: appKey!, appSecret: appSecret! });
+      } catch (error) {
+        await failAll(describe(error));
+        return out;
+      }
     }
     try {
-      await client.login({ username: credentials.username, password: credentials.password });
+      // One login per API, and none after a failed one: a run adds at most one failed login.
+      await client?.login({ username, password });
+      await uws?.logIn({ username, password });
     } catch (error) {
-      const at = now().toISOString();
-      await deps.status.put({ account, service: LOGIN, state: 'error', lastCheckedOn: at, lastError: describe(error), consecutiveFailures: failures + 1, lastFailureOn: at });
+      await client?.logout().catch(() => undefined);
+      await loginFailed(account, failures + 1, error);
       await failAll(`${describe(error)} (not retried before the next run)`);
       return out;
     }
     if (failures > 0 || !login) await deps.status.put({ account, service: LOGIN, state: 'registered', lastCheckedOn: now().toISOString(), consecutiveFailures: 0 });
 
     try {
-      const byApi = new Map<CallbackApi, string[]>();
-      for (const service of services) byApi.set(channelOf(service).api, [...(byApi.get(channelOf(service).api) ?? []), service]);
-      for (const [apiName, apiServices] of byApi) {
-        let listed: Registration[];
-        try {
-          listed = await client.list(apiName, account);
-        } catch (error) {
-          for (const service of apiServices) await fail(service, describe(error));
-          continue;
-        }
-        if (apiName === 'connectivity') await connectivity(client, account, apiServices, listed, out, fail);
-        else for (const service of apiServices) await keyed(client, account, service, listed, out, fail);
-      }
+      if (client) await viaRest(client, account, restServices, out, fail);
+      if (uws) await viaSoap(uws, account, soapServices, out, fail);
     } finally {
-      await client.logout().catch(() => undefined);
+      await client?.logout().catch(() => undefined);
+      await uws?.logOut().catch(() => undefined);
     }
+    // The one login after an expired session failed: it counts like any failed login.
+    if (uws?.reloginFailure) await loginFailed(account, 1, uws.reloginFailure);
     return out;
+  }
+
+  /** Records a failed login on the account's `_login` status: the next runs back off, then stop. */
+  async function loginFailed(account: string, consecutiveFailures: number, error: unknown): Promise<void> {
+    const at = now().toISOString();
+    await deps.status.put({ account, service: LOGIN, state: 'error', lastCheckedOn: at, lastError: describe(error), consecutiveFailures, lastFailureOn: at });
+  }
+
+  /** The services of an account registered through the REST APIs, one listing per API. */
+  async function viaRest(client: ThingSpaceClient, account: string, services: string[], out: Change[], fail: Fail): Promise<void> {
+    const byApi = new Map<CallbackApi, string[]>();
+    for (const service of services) byApi.set(channelOf(service).api, [...(byApi.get(channelOf(service).api) ?? []), service]);
+    for (const [apiName, apiServices] of byApi) {
+      let listed: Registration[];
+      try {
+        listed = await client.list(apiName, account);
+      } catch (error) {
+        for (const service of apiServices) await fail(service, describe(error));
+        continue;
+      }
+      if (apiName === 'connectivity') await connectivity(restRegistrar(client), account, apiServices, listed, out, fail);
+      else for (const service of apiServices) await keyed(client, account, service, listed, out, fail);
+    }
+  }
+
+  /** The Connectivity services of an `api: "soap"` account, through UWS to the `soap` route. */
+  async function viaSoap(uws: UwsClient, account: string, services: string[], out: Change[], fail: Fail): Promise<void> {
+    let listed: Registration[];
+    try {
+      listed = await uws.getCallbackRegistrations(account);
+    } catch (error) {
+      for (const service of services) await fail(service, describe(error));
+      return;
+    }
+    await connectivity(soapRegistrar(uws), account, services, listed, out, fail);
   }
 
   /** Diagnostics, Location, DeviceLocation: HMAC channels whose key ThingSpace issues. */
@@ -160,7 +213,7 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     service: string,
     listed: Registration[],
     out: Change[],
-    fail: (service: string, detail: string, extra?: Partial<RegistrationStatus>) => Promise<void>,
+    fail: Fail,
   ): Promise<void> {
     const { api, channel } = channelOf(service);
     const name = `thingspace/${account}/${channel}`;
@@ -187,7 +240,11 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
         next = { ...next, token: random(24) };
         base = await writeRotated(name, secret, next);
       }
-      const { sharedKey } = await registerReplacing(client, api, account, service, url, diagnostics ? { httpHeaders: { [config.tokenHeader]: next.token! } } : {});
+      const extra = diagnostics ? { httpHeaders: { [config.tokenHeader]: next.token! } } : {};
+      const { sharedKey } = await registerReplacing(
+        () => client.register(api, account, service, url, extra),
+        () => client.deregister(api, account, service),
+      );
       if (!sharedKey) return fail(service, `register ${service}: no Shared-Key header in the response`, { endpoint: url, needsRegistration: true });
       try {
         await retry(() => writeRotated(name, base, { ...next, key: sharedKey }, diagnostics ? base : undefined));
@@ -200,17 +257,13 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     }
   }
 
-  /** Connectivity services: all registered to the connectivity route with one username/password. */
-  async function connectivity(
-    client: ThingSpaceClient,
-    account: string,
-    services: string[],
-    listed: Registration[],
-    out: Change[],
-    fail: (service: string, detail: string, extra?: Partial<RegistrationStatus>) => Promise<void>,
-  ): Promise<void> {
+  /**
+   * Connectivity services: all registered with one username/password, kept in the `connectivity`
+   * secret, to the registrar's route (`connectivity` for REST, `soap` for UWS).
+   */
+  async function connectivity(registrar: ConnectivityRegistrar, account: string, services: string[], listed: Registration[], out: Change[], fail: Fail): Promise<void> {
     const name = `thingspace/${account}/${CONNECTIVITY}`;
-    const url = endpointOf(account, CONNECTIVITY);
+    const url = endpointOf(account, registrar.channel);
     let secret: StoredSecret | undefined;
     try {
       secret = await readSecret(name);
@@ -237,7 +290,10 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     const reason = reasons.find((r) => r !== undefined)!;
     for (const [i, service] of services.entries()) {
       try {
-        await registerReplacing(client, 'connectivity', account, service, url, next);
+        await registerReplacing(
+          () => registrar.register(account, service, url, next),
+          () => registrar.deregister(account, service),
+        );
         const existed = listed.some((r) => r.serviceName === service);
         await changed(account, service, url, existed ? 'rotated' : 'registered', reasons[i] ?? `credentials rotated (${reason})`, out);
       } catch (error) {
@@ -265,20 +321,13 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
   }
 
   /** Registers; on an "already registered" refusal, deletes and registers again (the documents do not say which happens). */
-  async function registerReplacing(
-    client: ThingSpaceClient,
-    api: CallbackApi,
-    account: string,
-    service: string,
-    url: string,
-    extra: Parameters<ThingSpaceClient['register']>[4],
-  ) {
+  async function registerReplacing<T>(register: () => Promise<T>, deregister: () => Promise<void>): Promise<T> {
     try {
-      return await client.register(api, account, service, url, extra);
+      return await register();
     } catch (error) {
-      if (!(error instanceof ThingSpaceApiError) || error.status !== 400 || !/ALREADY|EXIST|DUPLICATE|REGISTERED/i.test(error.errorCode ?? '')) throw error;
-      await client.deregister(api, account, service);
-      return client.register(api, account, service, url, extra);
+      if (!alreadyRegistered(error)) throw error;
+      await deregister();
+      return register();
     }
   }
 
@@ -331,6 +380,39 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
   function endpointOf(account: string, channel: string): string {
     return `${config.publicBaseUrl.replace(/\/+$/, '')}/webhooks/thingspace/${encodeURIComponent(account)}/${channel}`;
   }
+}
+
+/** What a status write of a failed service takes. */
+type Fail = (service: string, detail: string, extra?: Partial<RegistrationStatus>) => Promise<void>;
+
+/** Registering and removing Connectivity listeners, through REST or the legacy UWS SOAP service. */
+interface ConnectivityRegistrar {
+  /** The webhook route ThingSpace is given; both verify with the `connectivity` secret. */
+  channel: 'connectivity' | 'soap';
+  register(account: string, service: string, url: string, credentials: { username: string; password: string }): Promise<unknown>;
+  deregister(account: string, service: string): Promise<void>;
+}
+
+function restRegistrar(client: ThingSpaceClient): ConnectivityRegistrar {
+  return {
+    channel: 'connectivity',
+    register: (account, service, url, credentials) => client.register('connectivity', account, service, url, credentials),
+    deregister: (account, service) => client.deregister('connectivity', account, service),
+  };
+}
+
+function soapRegistrar(uws: UwsClient): ConnectivityRegistrar {
+  return {
+    channel: 'soap',
+    register: (account, service, url, credentials) => uws.registerCallback(account, service, url, credentials),
+    deregister: (account, service) => uws.unregisterCallback(account, service),
+  };
+}
+
+/** A refusal because the service is registered already: REST answers 400 with such a code, UWS a fault (HTTP 500 from WCF). */
+function alreadyRegistered(error: unknown): boolean {
+  if (!(error instanceof ThingSpaceApiError) || !/ALREADY|EXIST|DUPLICATE|REGISTERED/i.test(error.errorCode ?? '')) return false;
+  return error instanceof UwsFault || error.status === 400;
 }
 
 /** An error as the status shows it: ThingSpace's code and the step, never a credential. */

@@ -1,4 +1,3 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as z from 'zod';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { BadRequestError, GatewayError, UnsupportedMediaTypeError } from '../http/errors';
@@ -9,6 +8,7 @@ import type { CredentialChannel } from './credential-webhook';
 import type { EchoedCredentials } from './credentials';
 import { envInt } from '../config';
 import { devicesOf, parseWith } from '../payload';
+import { MAX_XML_DEPTH, parseSafeXml } from './xml';
 
 export type SoapVersion = '1.1' | '1.2';
 
@@ -29,23 +29,6 @@ export function soapVersionOf(contentType: string | undefined): SoapVersion {
   if (type === 'application/soap+xml') return '1.2';
   throw new UnsupportedMediaTypeError('text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)');
 }
-
-/** Deepest element nesting accepted; a CallbackRequest nests about eight levels. */
-const MAX_XML_DEPTH = 32;
-
-// Entities stay on for the five predefined ones and character references; DOCTYPE (and with it
-// every custom entity and external reference) is refused before the parser runs.
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  maxNestedTags: MAX_XML_DEPTH,
-});
 
 const text = z.string().max(1_024);
 const requestSchema = z.looseObject({
@@ -76,14 +59,11 @@ export interface SoapRead {
 export function readSoap(body: Buffer, contentType: string | undefined): SoapRead {
   const version = soapVersionOf(contentType);
   const xml = body.toString('utf8');
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new BadRequestError('DOCTYPE and entity declarations are not accepted');
-  if (XMLValidator.validate(xml) !== true) throw new BadRequestError('Body is not well-formed XML');
-  let doc: unknown;
-  try {
-    doc = parser.parse(xml);
-  } catch {
-    throw new BadRequestError(`Body is not well-formed XML or nests deeper than ${MAX_XML_DEPTH} levels`);
+  const parsed = parseSafeXml(xml);
+  if ('refused' in parsed) {
+    throw new BadRequestError(parsed.refused === 'DOCTYPE_REFUSED' ? 'DOCTYPE and entity declarations are not accepted' : `Body is not well-formed XML or nests deeper than ${MAX_XML_DEPTH} levels`);
   }
+  const doc = parsed.doc;
   const request = (doc as { Envelope?: { Body?: { CallbackRequest?: unknown } } })?.Envelope?.Body?.CallbackRequest;
   if (typeof request !== 'object' || request === null) {
     throw new BadRequestError('Body is not a SOAP envelope holding a CallbackRequest');
@@ -96,13 +76,8 @@ export function readSoap(body: Buffer, contentType: string | undefined): SoapRea
   const stored = redact(xml);
   // What is stored must hold no credential, as the parser reads it: parse the redacted envelope
   // again and refuse one whose structure left a Username or Password behind (comments, CDATA tricks).
-  let again: { Username?: unknown; Password?: unknown } | undefined;
-  try {
-    if (XMLValidator.validate(stored) !== true) throw new Error('not well-formed once redacted');
-    again = (parser.parse(stored) as { Envelope?: { Body?: { CallbackRequest?: typeof again } } })?.Envelope?.Body?.CallbackRequest;
-  } catch {
-    again = undefined;
-  }
+  const reparsed = parseSafeXml(stored);
+  const again = 'doc' in reparsed ? (reparsed.doc as { Envelope?: { Body?: { CallbackRequest?: { Username?: unknown; Password?: unknown } } } })?.Envelope?.Body?.CallbackRequest : undefined;
   if (!again || (again.Username ?? '') !== '' || (again.Password ?? '') !== '') throw new BadRequestError('Username and Password must be plain text elements');
   return { version, credentials, message, storedBody: Buffer.from(stored) };
 }
