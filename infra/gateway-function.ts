@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -9,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { sourceAllowList as parseSourceAllowList } from '../shared/http/source';
 import type { RegistrationsConfig } from '../shared/reregister/job';
+import { BODY_PK_PREFIXES } from '../shared/events/contract';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
 import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';
 
@@ -109,22 +111,26 @@ export interface GatewayFunctionProps {
   definition: FunctionDefinition;
   table: dynamodb.ITable;
   settings: GatewayFunctionSettings;
+  /** The bus a stream function publishes to (required for one, unused by the others). */
+  eventBus?: events.IEventBus;
 }
 
 /**
  * One Lambda of the function table with the defaults every function shares, its own log group, and
  * IAM grants narrowed to the function's own secrets and to the table access its `table` kind names.
- * A scheduled function also gets its run limits and a dead-letter queue for failed invocations.
+ * A scheduled function also gets its run limits and a dead-letter queue for failed invocations; a
+ * stream function (the event publisher) a dead-letter queue for the stream batches it could not
+ * publish, its bus, and the right to put events on that bus only.
  */
 export class GatewayFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   /** The function's own role: its log group, its secrets and its table access only. */
   readonly role: iam.Role;
-  /** Scheduled functions only: where invocations that still fail after their retries end up. */
+  /** Scheduled and stream functions only: where invocations (stream batches) that still fail after their retries end up. */
   readonly deadLetterQueue?: sqs.Queue;
 
-  constructor(scope: Construct, id: string, { definition, table, settings }: GatewayFunctionProps) {
+  constructor(scope: Construct, id: string, { definition, table, settings, eventBus }: GatewayFunctionProps) {
     super(scope, id);
 
     // An explicit log group sets retention without the CDK's custom-resource log-retention helper Lambda.
@@ -138,12 +144,22 @@ export class GatewayFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    if (definition.scheduled) {
+    if (definition.stream && !eventBus) throw new Error(`Function "${definition.id}" runs on the table's stream and needs the event bus`);
+    if (definition.scheduled || definition.stream) {
       this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         // The longest SQS keeps a message: time to notice a failed run and look at its event.
         retentionPeriod: Duration.days(14),
+      });
+    }
+    if (definition.stream) {
+      Validations.of(this.deadLetterQueue!).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is a dead-letter queue: the on-failure destination of the publisher\'s stream event source mapping, which ' +
+          'cdk-nag does not recognise (it looks for redrive policies and function DeadLetterConfig only). It receives the description ' +
+          'of stream batches that failed after their retries; a queue behind it would add nothing.',
       });
     }
 
@@ -159,7 +175,8 @@ export class GatewayFunction extends Construct {
       // Far under API Gateway's 30 s integration limit, so the function, not the gateway, answers on a stall.
       // A scheduled job is behind no gateway: 5 minutes covers logins, listings and registrations of
       // every configured account, each ThingSpace and AWS call bounded by its own client timeout.
-      timeout: definition.scheduled ? Duration.minutes(5) : Duration.seconds(10),
+      // The publisher neither: a minute covers a batch's PutEvents calls with their resends.
+      timeout: definition.scheduled ? Duration.minutes(5) : definition.stream ? Duration.minutes(1) : Duration.seconds(10),
       // A cap and a guarantee per function, so a burst on one channel cannot exhaust the account (see the helper).
       reservedConcurrentExecutions: reservedConcurrency(definition, settings),
       // The narrow role above, instead of the CDK's default one with the AWS managed execution policy.
@@ -189,6 +206,7 @@ export class GatewayFunction extends Construct {
         ...providerEnvironment(definition, settings),
         ...accessEnvironment(definition, settings),
         ...webhookEnvironment(definition, settings),
+        ...(definition.stream ? { EVENT_BUS_NAME: eventBus!.eventBusName } : {}),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
@@ -219,7 +237,9 @@ export class GatewayFunction extends Construct {
 
     for (const statement of registrationSecretStatements(this, definition, settings)) this.function.addToRolePolicy(statement);
     for (const statement of tableStatements(definition, table)) this.function.addToRolePolicy(statement);
-}
+    // events:PutEvents on its own bus, nothing else of EventBridge.
+    if (definition.stream) eventBus!.grantPutEventsTo(this.function);
+  }
 }
 
 /**
@@ -253,7 +273,8 @@ function reservedConcurrency(definition: FunctionDefinition, settings: GatewayFu
   if (definition.scheduled) return 1;
   if (definition.provider) return settings.webhookReservedConcurrency || undefined;
   if (definition.table === 'read-callbacks') return settings.queryReservedConcurrency || undefined;
-  // The authorizer scales with the query API in front of which it sits, under its throttle.
+  // The authorizer scales with the query API in front of which it sits, under its throttle; the
+  // publisher runs one invocation per stream shard at a time.
   return undefined;
 }
 
@@ -376,6 +397,23 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
           conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [API_KEY_PK] } },
         }),
       ];
+    case 'publish-events':
+      if (!table.tableStreamArn) throw new Error(`Function "${definition.id}" reads the table's stream: the table needs one`);
+      return [
+        // The event source mapping reads this table's one stream (the actions AWS documents for a Lambda
+        // stream consumer), on its exact ARN: no other table's stream, no `*`.
+        new iam.PolicyStatement({
+          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          resources: [table.tableStreamArn],
+        }),
+        // The body a further device's event shares, from the first device's event or a kept body: GetItem
+        // in those partitions only (never a notification, a receipt, an API key or a status record).
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': BODY_PK_PREFIXES.map((prefix) => `${prefix}*`) } },
+        }),
+      ];
     case 'write-registrations':
       return [
         // Exactly what RegistrationStatusStore does (get and put one status record), in `REG#` partitions only:
@@ -389,9 +427,9 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
   }
 }
 
-/** The settings of functions that answer requests or callbacks; the scheduled job uses none of them. */
+/** The settings of functions that answer requests or callbacks; the scheduled job and the publisher use none of them. */
 function requestEnvironment(definition: FunctionDefinition, settings: GatewayFunctionSettings): Record<string, string> {
-  if (definition.scheduled) return {};
+  if (definition.scheduled || definition.stream) return {};
   return {
     RETENTION_DAYS: String(settings.retentionDays),
     SECRET_CACHE_TTL_SECONDS: String(settings.secretCacheTtlSeconds),

@@ -59,6 +59,7 @@ export class GatewayMonitoring extends Construct {
     super(scope, id);
     const { api, functions } = props;
     const scheduled = functions.filter((f) => f.definition.scheduled);
+    const withDeadLetters = functions.filter((f) => f.gateway.deadLetterQueue);
     const jobRate = Duration.minutes(props.reregisterRateMinutes);
 
     if (props.alarmEmail) this.topic = alarmTopic(this, props.alarmEmail);
@@ -124,10 +125,12 @@ export class GatewayMonitoring extends Construct {
         atLeast,
       );
     }
-    for (const { definition, gateway } of scheduled) {
+    for (const { definition, gateway } of withDeadLetters) {
       alarm(
         `${pascalCase(definition.id)}DeadLetters`,
-        `Runs of ${definition.id} failed after their retries (or were never delivered): their events wait in its dead-letter queue`,
+        definition.stream
+          ? `Stored records ${definition.id} could not publish after its retries: their stream batches are described in its dead-letter queue (publish them again with npm run replay)`
+          : `Runs of ${definition.id} failed after their retries (or were never delivered): their events wait in its dead-letter queue`,
         gateway.deadLetterQueue!.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES }),
         1,
         atLeast,
@@ -246,7 +249,7 @@ function dashboardRows(props: GatewayMonitoringProps, alarms: cloudwatch.Alarm[]
     });
   const sum = { statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES };
   const jobRate = Duration.minutes(props.reregisterRateMinutes);
-  const scheduled = functions.filter((f) => f.definition.scheduled);
+  const withDeadLetters = functions.filter((f) => f.gateway.deadLetterQueue);
   return [
     [
       searchGraph('Callbacks accepted by channel', { [byChannel]: search(METRIC.accepted, DIMENSIONS.channel, 'Sum') }),
@@ -283,7 +286,7 @@ function dashboardRows(props: GatewayMonitoringProps, alarms: cloudwatch.Alarm[]
       new cloudwatch.GraphWidget({
         title: 'Dead-letter queue depth',
         width: 8,
-        left: scheduled.map(({ definition, gateway }) =>
+        left: withDeadLetters.map(({ definition, gateway }) =>
           gateway.deadLetterQueue!.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES, label: definition.id }),
         ),
       }),

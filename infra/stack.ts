@@ -6,6 +6,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
 import {
@@ -14,6 +16,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_TOKEN_HEADER,
 } from '../shared/config';
+import { PUBLISHED_PK_PREFIXES } from '../shared/events/contract';
 import { DEFAULT_THINGSPACE_BASE_URL } from '../shared/reregister/config';
 import { registrationsSchema, type RegistrationsConfig } from '../shared/reregister/job';
 import { AUTHORIZER_ID, FUNCTIONS, type FunctionDefinition } from '../shared/routes';
@@ -80,10 +83,14 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
 /**
  * The gateway: one table, one HTTP API, one function per entry of the function table with one API
  * route per route of it, and one API key authorizer in front of the routes of authorized functions.
+ * With a stream function (the event publisher), the table's stream and the event bus it publishes
+ * every stored event and notification to.
  */
 export class IotCallbackGatewayStack extends Stack {
   readonly table: dynamodb.Table;
   readonly api: HttpApi;
+  /** Present when some function runs on the table's stream: where stored events and notifications are published. */
+  readonly eventBus?: events.EventBus;
   readonly functions: Record<string, GatewayFunction> = {};
   /** Present when some function's routes are authorized. */
   readonly authorizer?: HttpLambdaAuthorizer;
@@ -123,7 +130,14 @@ export class IotCallbackGatewayStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // The table holds the callbacks providers will not send again: never delete it with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // New items only, for the publisher: a stream costs no write units, and a record is in it only
+      // once it is durable (and only when it was written: a duplicate's refused put writes nothing).
+      ...(functions.some((definition) => definition.stream) ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
     });
+    if (this.table.tableStreamArn) {
+      // Consumers add their own rules to it (README "Events out"); the gateway adds none.
+      this.eventBus = new events.EventBus(this, 'Events', { description: 'Every event and notification the IoT callback gateway stores, once each' });
+    }
 
     // The default stage is made below, with the settings HttpApi's own one cannot take.
     this.api = new HttpApi(this, 'Api', { createDefaultStage: false });
@@ -147,6 +161,7 @@ export class IotCallbackGatewayStack extends Stack {
         definition,
         table: this.table,
         settings,
+        eventBus: this.eventBus,
       });
     }
 
@@ -218,8 +233,42 @@ export class IotCallbackGatewayStack extends Stack {
       new CfnOutput(this, `${pascalCase(definition.id)}DeadLetterQueueUrl`, { value: deadLetterQueue.queueUrl });
     }
 
+    for (const definition of functions) {
+      if (!definition.stream) continue;
+      const publisher = this.functions[definition.id];
+      new lambda.EventSourceMapping(this, `${definition.id}-stream`, {
+        target: publisher.function,
+        eventSourceArn: this.table.tableStreamArn!,
+        // On creation, from the oldest record the stream still holds: nothing stored since the stream began is skipped.
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        // Only the records that are published reach the function (and are billed): new events and notifications.
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { [TABLE.partitionKey]: { S: PUBLISHED_PK_PREFIXES.flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } },
+          }),
+        ],
+        batchSize: 100,
+        // Up to a second more latency for far fewer invocations when devices report in bursts.
+        maxBatchingWindow: Duration.seconds(1),
+        // The function names the records it could not publish; the batch is split around a failure and
+        // retried, then described in the dead-letter queue (the records stay in the table: npm run replay).
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        // The stream keeps a record 24 hours: past that it is gone from the stream anyway.
+        maxRecordAge: Duration.days(1),
+        onFailure: new SqsDlq(publisher.deadLetterQueue!),
+      });
+      new CfnOutput(this, `${pascalCase(definition.id)}DeadLetterQueueUrl`, { value: publisher.deadLetterQueue!.queueUrl });
+    }
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    if (this.eventBus) {
+      new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+      new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });
+    }
     new CfnOutput(this, 'ApiAccessLogGroup', { value: this.accessLogs.logGroupName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     if (this.monitoring.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });

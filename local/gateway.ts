@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import dynalite from 'dynalite';
+import { settleLocalPublications, targetUrl } from '../shared/events/local';
 import { ROUTES } from '../shared/routes';
 import { ensureSecretsFile } from './secrets-file';
 import { createLocalServer } from './server';
@@ -54,6 +55,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   env.POWERTOOLS_SERVICE_NAME ||= 'iot-callback-gateway';
   // Metrics (CloudWatch EMF lines) mean nothing on one machine: off unless asked for.
   env.POWERTOOLS_METRICS_DISABLED ||= 'true';
+
+  // The handlers load on their first request: a bad URL is refused now, not as that request's 500.
+  if (env.EVENTS_TARGET_URL) targetUrl(env.EVENTS_TARGET_URL);
 
   await mkdir(dataDir, { recursive: true });
   // Before touching the engine's files: a second gateway on them would break the first.
@@ -106,6 +110,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     createdSecrets,
     close: async () => {
       await closeServer(server);
+      // Events of callbacks already answered still reach EVENTS_TARGET_URL (they may read the engine).
+      await settleLocalPublications();
       await rm(gatewayFile, { force: true });
       if (engine) {
         await closeServer(engine);

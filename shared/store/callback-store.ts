@@ -46,6 +46,14 @@ export interface CallbackStoreOptions {
    * within hours; a receipt kept for the whole retention would be paid for the whole retention.
    */
   receiptDays?: number;
+  /**
+   * Called with exactly the items this save wrote (not those already there), once every write of
+   * the callback has settled, so all of them are durable; also when another write failed (those
+   * are durable, and the provider's retry will find them already there). Local mode publishes
+   * them through it (shared/events/local.ts); in AWS the table's stream does. It must return at
+   * once and never throw: the webhook's answer does not wait for it.
+   */
+  onStored?: (items: Record<string, unknown>[]) => void;
 }
 
 export const STATUS_CODES: Readonly<Record<OperationStatus, string>> = { RUNNING: 'R', COMPLETED: 'C', FAILED: 'F', STALE: 'S' };
@@ -105,14 +113,14 @@ export class CallbackStore {
     // All writes at once: one round trip of latency. If any fails the callback is refused (503)
     // and the provider's retry writes what is missing.
     const results = await Promise.allSettled(items.map((item) => this.putOnce(item)));
-    let stored = 0;
-    let duplicates = 0;
-    for (const r of results) {
-      if (r.status === 'rejected') throw new StoreUnavailableError({ cause: r.reason });
-      if (r.value) stored++;
-      else duplicates++;
-    }
-    return { stored, duplicates };
+    const written = items.filter((_, i) => {
+      const result = results[i]!;
+      return result.status === 'fulfilled' && result.value;
+    });
+    if (written.length > 0) this.options.onStored?.(written);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw new StoreUnavailableError({ cause: failed.reason });
+    return { stored: written.length, duplicates: items.length - written.length };
   }
 
   /** The items one callback writes (public for the bench's byte counts). */

@@ -4,7 +4,7 @@ import { SERVICE_NAME } from '../../infra/gateway-function';
 import { DIMENSIONS, METRIC_NAMESPACE, SERVER_ERROR_MIN_REQUESTS } from '../../infra/monitoring';
 import { IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
 import { emit, METRIC } from '../../shared/metrics';
-import { FUNCTIONS, REREGISTER_ID } from '../../shared/routes';
+import { FUNCTIONS, PUBLISHER_ID, REREGISTER_ID } from '../../shared/routes';
 import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
 const idOf = (stack: IotCallbackGatewayStack, construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
@@ -67,12 +67,14 @@ describe('alarms', () => {
   const template = Template.fromStack(stack);
   const alarms = alarmsOf(stack, template);
 
-  test('one per concern: API 5xx rate, rejections, registration failures, the dead-letter queue, errors and throttles per function', () => {
+  test('one per concern: API 5xx rate, rejections, registration failures, the dead-letter queues, errors and throttles per function', () => {
     const perFunction = FUNCTIONS.flatMap((f) => {
       const id = f.id.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
       return [`${id}Errors`, `${id}Throttles`];
     });
-    expect(Object.keys(alarms).sort()).toEqual(['ApiServerErrorRate', 'CallbackRejections', 'RegistrationFailures', 'ReregisterDeadLetters', ...perFunction].sort());
+    expect(Object.keys(alarms).sort()).toEqual(
+      ['ApiServerErrorRate', 'CallbackRejections', 'RegistrationFailures', 'ReregisterDeadLetters', 'PublisherDeadLetters', ...perFunction].sort(),
+    );
     template.resourceCountIs('AWS::CloudWatch::Alarm', Object.keys(alarms).length);
     for (const [id, alarm] of Object.entries(alarms)) {
       expect({ id, missing: alarm.TreatMissingData, periods: alarm.EvaluationPeriods }).toEqual({ id, missing: 'notBreaching', periods: 1 });
@@ -123,11 +125,14 @@ describe('alarms', () => {
     every90.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RegistrationFailures', Period: 5_400 });
   });
 
-  test('dead-letter queue: one message waiting is enough', () => {
-    expect(alarms.ReregisterDeadLetters).toMatchObject({
+  test.each([
+    ['ReregisterDeadLetters', REREGISTER_ID],
+    ['PublisherDeadLetters', PUBLISHER_ID],
+  ])('dead-letter queue (%s): one message waiting is enough', (alarmId, fnId) => {
+    expect(alarms[alarmId]).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueIdOf(stack, REREGISTER_ID), 'QueueName'] } }],
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueIdOf(stack, fnId), 'QueueName'] } }],
       Statistic: 'Maximum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -252,7 +257,11 @@ describe('dashboard', () => {
     ]);
     expect(registrations.every((m) => m[4].period === 3_600 && m[4].stat === 'Sum')).toBe(true);
     const depth = byTitle('Dead-letter queue depth').metrics as Json[][];
-    expect(depth.map((m) => m.slice(0, 2))).toEqual([['AWS/SQS', 'ApproximateNumberOfMessagesVisible']]);
+    expect(depth.map((m) => m.slice(0, 2))).toEqual([
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+    ]);
+    expect(depth.map((m) => m[3])).toEqual([REREGISTER_ID, PUBLISHER_ID].map((id) => `\${${queueIdOf(stack, id)}.QueueName}`));
     expect(byTitle('Alarms').alarms).toHaveLength(stack.monitoring.alarms.length);
   });
 });

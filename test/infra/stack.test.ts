@@ -7,7 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
 import { jobConfig } from '../../shared/reregister/config';
 import type { RegistrationsConfig } from '../../shared/reregister/job';
-import { AUTHORIZER_ID, channelOfService, FUNCTIONS, REREGISTER_ID, ROUTES } from '../../shared/routes';
+import { BODY_PK_PREFIXES } from '../../shared/events/contract';
+import { AUTHORIZER_ID, channelOfService, FUNCTIONS, PUBLISHER_ID, REREGISTER_ID, ROUTES } from '../../shared/routes';
 import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, REGISTRATION_PK_PREFIX, TABLE, WEBHOOK_PK_PREFIXES } from '../../shared/store/table';
 import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
@@ -62,6 +63,16 @@ const definitionOf = (fnId: string) => FUNCTIONS.find((f) => f.id === fnId)!;
 
 /** The table's ARN as `render` prints it. */
 const tableArnOf = (template: Template) => `\${${Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]}.Arn}`;
+/** The properties of the policy of the queue `queueId`. */
+function queuePolicyOf(template: Template, queueId: string): Json {
+  const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p) => p.Properties);
+  const [policy, ...more] = policies.filter((p) => JSON.stringify(p.Queues) === JSON.stringify([{ Ref: queueId }]));
+  expect(more).toEqual([]);
+  return policy;
+}
+
+/** The table's stream ARN as `render` prints it. */
+const streamArnOf = (template: Template) => `\${${Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]}.StreamArn}`;
 
 /** `METHOD path` -> the logical id of the function behind it, followed through Route -> Integration -> Function. */
 function functionsByRouteKey(template: Template): Record<string, string> {
@@ -223,8 +234,9 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
   const tableStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
   const may = (action: string, pk: string, resource = tableArn, returnValues = 'NONE') =>
     canAccess(tableStatements, `dynamodb:${action}`, resource, pk, returnValues);
-  // The table has no index: no statement names one.
-  expect(tableStatements.flatMap((s) => s.resources).every((r) => r === tableArn)).toBe(true);
+  // The table has no index: no statement names one; only the publisher's names the table's stream.
+  const tableResources = definition.table === 'publish-events' ? [tableArn, streamArnOf(template)] : [tableArn];
+  expect(tableStatements.flatMap((s) => s.resources).every((r) => tableResources.includes(r))).toBe(true);
   switch (definition.table) {
     case 'write-callbacks':
       // Conditional puts of its records, shared bodies, receipts and rejections, and a receipt read back:
@@ -319,6 +331,29 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
         expect({ action, ok: may(action, SAMPLE_PKS.registration) }).toEqual({ action, ok: false });
       }
       break;
+    case 'publish-events':
+      expect(tableStatements).toEqual([
+        {
+          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          resources: [streamArnOf(template)],
+          conditions: undefined,
+        },
+        {
+          actions: ['dynamodb:GetItem'],
+          resources: [tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': BODY_PK_PREFIXES.map((p) => `${p}*`) } },
+        },
+      ]);
+      // A shared body from an event or a kept body; never a notification, a receipt, a key, a status record; never a write.
+      for (const pk of [SAMPLE_PKS.event, SAMPLE_PKS.sharedBody]) expect({ pk, ok: may('GetItem', pk) }).toEqual({ pk, ok: true });
+      for (const pk of [SAMPLE_PKS.notification, SAMPLE_PKS.receipt, SAMPLE_PKS.rejection, SAMPLE_PKS.registration, SAMPLE_PKS.apiKey]) {
+        expect({ pk, ok: may('GetItem', pk) }).toEqual({ pk, ok: false });
+      }
+      for (const action of ['PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem']) expect({ action, ok: may(action, SAMPLE_PKS.event) }).toEqual({ action, ok: false });
+      // The stream actions name this table's stream only: not the table, not another table's stream.
+      expect(may('GetRecords', SAMPLE_PKS.event, tableArn)).toBe(false);
+      expect(may('GetRecords', SAMPLE_PKS.event, 'arn:aws:dynamodb:eu-west-1:111111111111:table/Other/stream/2026-01-01T00:00:00.000')).toBe(false);
+      break;
   }
 }
 
@@ -332,7 +367,7 @@ describe('IotCallbackGatewayStack', () => {
   const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
 
   test('one Lambda function per function definition, and no CDK helper functions', () => {
-    expect(FUNCTIONS).toHaveLength(9);
+    expect(FUNCTIONS).toHaveLength(10);
     expect(Object.keys(lambdas)).toHaveLength(FUNCTIONS.length);
     expect(Object.keys(lambdas).sort()).toEqual(FUNCTIONS.map((f) => logicalIdOf(stack, f.id)).sort());
     expect(Object.keys(template.findResources('Custom::LogRetention'))).toHaveLength(0);
@@ -344,8 +379,8 @@ describe('IotCallbackGatewayStack', () => {
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.MemorySize).toBe(512);
     const definition = definitionOf(fnId);
-    // Behind API Gateway: 10 s. The scheduled job: 5 minutes, one run at a time.
-    expect(fn.Timeout).toBe(definition.scheduled ? 300 : 10);
+    // Behind API Gateway: 10 s. The scheduled job: 5 minutes, one run at a time. The publisher: a minute per stream batch.
+    expect(fn.Timeout).toBe(definition.scheduled ? 300 : definition.stream ? 60 : 10);
     // Reserved: 50 per webhook, 20 for the query API, 1 for the job; the authorizer shares the account pool.
     const reserved = definition.scheduled ? 1 : definition.provider ? 50 : definition.table === 'read-callbacks' ? 20 : undefined;
     expect(fn.ReservedConcurrentExecutions).toBe(reserved);
@@ -367,7 +402,7 @@ describe('IotCallbackGatewayStack', () => {
     // The settings of request handling go to the functions behind API Gateway, not to the scheduled job.
     const requestSettings = { RETENTION_DAYS: '365', SECRET_CACHE_TTL_SECONDS: '300', MAX_BODY_BYTES: '262144' };
     for (const [name, value] of Object.entries(requestSettings)) {
-      expect({ name, value: env[name] }).toEqual({ name, value: definition.scheduled ? undefined : value });
+      expect({ name, value: env[name] }).toEqual({ name, value: definition.scheduled || definition.stream ? undefined : value });
     }
     // Each webhook gets its own provider's settings and none of the other's; the job its own ThingSpace
     // settings; the rest get neither.
@@ -415,8 +450,8 @@ describe('IotCallbackGatewayStack', () => {
     // Names and limits only: nothing named or shaped like a key, password or token value.
     for (const [name, value] of Object.entries(env)) {
       expect(name).not.toMatch(/(KEY|SECRET|PASSWORD|TOKEN|CREDENTIALS?)$/);
-      // Only the table name and the API's own URL (the job's, SENSORO's) are references, resolved at deploy time.
-      if (!['TABLE_NAME', 'PUBLIC_BASE_URL', 'SENSORO_PUBLIC_BASE_URL'].includes(name)) expect(typeof value).toBe('string');
+      // Only the table name, the API's own URL (the job's, SENSORO's) and the bus are references, resolved at deploy time.
+      if (!['TABLE_NAME', 'PUBLIC_BASE_URL', 'SENSORO_PUBLIC_BASE_URL', 'EVENT_BUS_NAME'].includes(name)) expect(typeof value).toBe('string');
       // Key-shaped: a long unbroken base64/hex run with digits in it.
       if (typeof value === 'string') expect(/^[A-Za-z0-9+/=]{20,}$/.test(value) && /\d/.test(value)).toBe(false);
     }
@@ -434,7 +469,7 @@ describe('IotCallbackGatewayStack', () => {
     for (const fn of FUNCTIONS.filter((f) => f.routes.length === 0)) {
       expect(Object.values(byRouteKey)).not.toContain(logicalIdOf(stack, fn.id));
     }
-    expect(FUNCTIONS.filter((f) => f.routes.length === 0).map((f) => f.id).sort()).toEqual([AUTHORIZER_ID, REREGISTER_ID].sort());
+    expect(FUNCTIONS.filter((f) => f.routes.length === 0).map((f) => f.id).sort()).toEqual([AUTHORIZER_ID, REREGISTER_ID, PUBLISHER_ID].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
   });
 
@@ -534,11 +569,11 @@ describe('IotCallbackGatewayStack', () => {
       expect({ id: fn.id, DeadLetterConfig }).toEqual({ id: fn.id });
     }
 
+    // Its queue, and the publisher's (test/infra/events.test.ts): no other.
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toEqual([queueId]);
+    expect(Object.keys(queues).sort()).toEqual([queueId, queueIdOf(stack, PUBLISHER_ID)].sort());
     expect(queues[queueId].Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
-    const [queuePolicy] = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p) => p.Properties);
-    expect(queuePolicy.Queues).toEqual([{ Ref: queueId }]);
+    const queuePolicy = queuePolicyOf(template, queueId);
     expect(queuePolicy.PolicyDocument.Statement).toContainEqual({
       Effect: 'Deny',
       Principal: { AWS: '*' },
@@ -546,11 +581,12 @@ describe('IotCallbackGatewayStack', () => {
       Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     });
-    // The job may send its failed events there, and the job only.
+    // The job may send its failed events there, and the job only (the publisher sends to its own queue only).
     const sends = (fnId: string) =>
       statementsOf(template, logicalIdOf(stack, fnId)).filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
     expect(sends(REREGISTER_ID)).toEqual([{ actions: ['sqs:SendMessage'], resources: [`\${${queueId}.Arn}`], conditions: undefined }]);
-    for (const fn of FUNCTIONS.filter((f) => !f.scheduled)) expect({ id: fn.id, sends: sends(fn.id) }).toEqual({ id: fn.id, sends: [] });
+    expect(sends(PUBLISHER_ID).flatMap((s) => s.resources)).toEqual([`\${${queueIdOf(stack, PUBLISHER_ID)}.Arn}`]);
+    for (const fn of FUNCTIONS.filter((f) => !f.scheduled && !f.stream)) expect({ id: fn.id, sends: sends(fn.id) }).toEqual({ id: fn.id, sends: [] });
   });
 
   test('an EventBridge rule runs the job every hour, with retries, a maximum age and the same dead-letter queue', () => {
@@ -577,8 +613,7 @@ describe('IotCallbackGatewayStack', () => {
     expect(permissions.map((p) => [p.Properties.Action, p.Properties.Principal, render(p.Properties.SourceArn)])).toEqual([
       ['lambda:InvokeFunction', 'events.amazonaws.com', `\${${ruleId}.Arn}`],
     ]);
-    const [queuePolicy] = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p) => p.Properties);
-    const allows = queuePolicy.PolicyDocument.Statement.filter((s: Json) => s.Effect === 'Allow');
+    const allows = queuePolicyOf(template, queueId).PolicyDocument.Statement.filter((s: Json) => s.Effect === 'Allow');
     expect(allows).toEqual([
       expect.objectContaining({
         Principal: { Service: 'events.amazonaws.com' },

@@ -2,14 +2,15 @@ import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack } from '../../infra/stack';
+import type { FunctionDefinition } from '../../shared/routes';
 
 /** Synthesised templates are untyped JSON. */
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A stack built without bundling (the context key makes NodejsFunction skip esbuild). */
-export function buildStack(settings: Partial<GatewaySettings> = {}): IotCallbackGatewayStack {
+/** A stack built without bundling (the context key makes NodejsFunction skip esbuild); `functions` defaults to the function table. */
+export function buildStack(settings: Partial<GatewaySettings> = {}, functions?: readonly FunctionDefinition[]): IotCallbackGatewayStack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return new IotCallbackGatewayStack(app, 'IotCallbackGateway', { ...DEFAULT_SETTINGS, ...settings });
+  return new IotCallbackGatewayStack(app, 'IotCallbackGateway', { ...DEFAULT_SETTINGS, ...settings, ...(functions ? { functions } : {}) });
 }
 
 /** The logical id CloudFormation gives the stack's function `fnId`: ground truth independent of the template. */
