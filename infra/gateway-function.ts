@@ -83,6 +83,10 @@ export interface GatewayFunctionSettings {
   registrations: RegistrationsConfig;
   /** Where ThingSpace's APIs are (the job sends the account's API credentials there). */
   thingspaceBaseUrl: string;
+  /** The legacy UWS (SOAP) services, for accounts registered with `api: soap`; empty: the job's own (unpublished, guessed) default. */
+  uwsBaseUrl: string;
+  /** The SOAPAction pattern UWS wants (`{service}`, `{operation}`); empty: the job's WCF-style default. */
+  uwsSoapAction: string;
   /**
    * The scheme://host[/prefix] ThingSpace is told to call (`{base}/webhooks/thingspace/...`). Empty in
    * settings means the HTTP API's own endpoint, which the stack fills in before building the functions.
@@ -470,6 +474,8 @@ function accessEnvironment(definition: FunctionDefinition, settings: GatewayFunc
       return {
         REGISTRATIONS: JSON.stringify(settings.registrations),
         THINGSPACE_BASE_URL: settings.thingspaceBaseUrl,
+        ...(settings.uwsBaseUrl ? { UWS_BASE_URL: settings.uwsBaseUrl } : {}),
+        ...(settings.uwsSoapAction ? { UWS_SOAP_ACTION: settings.uwsSoapAction } : {}),
         PUBLIC_BASE_URL: settings.publicBaseUrl,
         REREGISTER_GRACE_MINUTES: String(settings.reregisterGraceMinutes),
         CREDENTIAL_MAX_AGE_DAYS: String(settings.credentialMaxAgeDays),

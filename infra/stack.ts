@@ -65,6 +65,8 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
   logRetentionDays: logs.RetentionDays.ONE_MONTH,
   registrations: [],
   thingspaceBaseUrl: DEFAULT_THINGSPACE_BASE_URL,
+  uwsBaseUrl: '',
+  uwsSoapAction: '',
   publicBaseUrl: '',
   reregisterRateMinutes: 60,
   reregisterGraceMinutes: 60,
@@ -361,6 +363,9 @@ export function settingsFromContext(node: Node): GatewaySettings {
       true,
     ),
     publicBaseUrl: baseUrl('publicBaseUrl', stringContext(get('publicBaseUrl'), ''), true),
+    // Accounts on the legacy SOAP platform: where UWS is and the SOAPAction it wants (neither is published).
+    uwsBaseUrl: baseUrl('uwsBaseUrl', stringContext(get('uwsBaseUrl'), ''), true),
+    uwsSoapAction: stringContext(get('uwsSoapAction'), ''),
     reregisterRateMinutes: intContext(
       'reregisterRateMinutes',
       get('reregisterRateMinutes'),

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
       '',
       'Webhooks (POST): /webhooks/thingspace/{account}/{diagnostics|location|device-location|connectivity|soap}, /webhooks/sensoro/{appId}',
       `Query API:       ${gateway.url}/v1/{scopeId}/devices/{deviceId}/... (Kapua-shaped; described at /v1/openapi.json)`,
+      process.env.EVENTS_TARGET_URL ? `Events:          each stored record is POSTed to ${shownUrl(process.env.EVENTS_TARGET_URL)}` : 'Events:          EVENTS_TARGET_URL=<url> npm start POSTs each stored record there',
       'Ctrl-C stops it. The README walks through every channel and query.',
     ].join('\n'),
   );
@@ -32,6 +33,16 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** A URL as the banner shows it: never its credentials or query. */
+function shownUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,8 @@ import middy from '@middy/core';
 import { createDynamoClient } from '../../shared/aws/clients';
 import { requireEnv } from '../../shared/config';
 import { tableBodyReader } from '../../shared/events/build';
-import { createEventBridgeClient, EventBridgeSink } from '../../shared/events/eventbridge';
+import { createEventBridgeClient } from '../../shared/aws/clients';
+import { EventBridgeSink } from '../../shared/events/eventbridge';
 import { createStreamPublisher } from '../../shared/events/stream';
 import { logger } from '../../shared/log';
 

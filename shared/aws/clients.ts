@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { envInt } from '../config';
@@ -28,6 +29,17 @@ export function createSecretsManagerClient(env: NodeJS.ProcessEnv = process.env)
     requestHandler: {
       connectionTimeout: envInt('SECRETS_CONNECT_TIMEOUT_MS', 1_000, { min: 10 }, env),
       requestTimeout: envInt('SECRETS_REQUEST_TIMEOUT_MS', 3_000, { min: 10 }, env),
+    },
+  });
+}
+
+/** EventBridge client (the stream publisher, replay) with the same explicit limits: EVENTS_MAX_ATTEMPTS, ... */
+export function createEventBridgeClient(env: NodeJS.ProcessEnv = process.env): EventBridgeClient {
+  return new EventBridgeClient({
+    maxAttempts: envInt('EVENTS_MAX_ATTEMPTS', 3, { min: 1, max: 10 }, env),
+    requestHandler: {
+      connectionTimeout: envInt('EVENTS_CONNECT_TIMEOUT_MS', 1_000, { min: 10 }, env),
+      requestTimeout: envInt('EVENTS_REQUEST_TIMEOUT_MS', 3_000, { min: 10 }, env),
     },
   });
 }

@@ -1,21 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { envInt } from '../config';
 import { logger } from '../log';
 import { entryBytes, EVENT_SOURCE, MAX_ENTRIES_PER_REQUEST, MAX_ENTRY_BYTES, withinEntryLimit, type EventSink, type GatewayEvent } from './contract';
-
-/**
- * The EventBridge client, with explicit limits like the other clients (shared/aws/clients.ts): the
- * SDK retries a failed call (throttling, 5xx) itself, EVENTS_MAX_ATTEMPTS times in all.
- */
-export function createEventBridgeClient(env: NodeJS.ProcessEnv = process.env): EventBridgeClient {
-  return new EventBridgeClient({
-    maxAttempts: envInt('EVENTS_MAX_ATTEMPTS', 3, { min: 1, max: 10 }, env),
-    requestHandler: {
-      connectionTimeout: envInt('EVENTS_CONNECT_TIMEOUT_MS', 1_000, { min: 10 }, env),
-      requestTimeout: envInt('EVENTS_REQUEST_TIMEOUT_MS', 3_000, { min: 10 }, env),
-    },
-  });
-}
 
 export interface EventBridgeSinkOptions {
   /** PutEvents calls per batch in all: a partial failure's failed entries are sent again up to this. */

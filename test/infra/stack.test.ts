@@ -970,6 +970,18 @@ describe('the re-registration job with two accounts configured', () => {
   });
 });
 
+describe('the legacy SOAP (UWS) settings of the re-registration job', () => {
+  test('reach the job only when set, and its configuration reads them back', () => {
+    const withUws = buildStack({ uwsBaseUrl: 'https://uws.example.com/api/v2', uwsSoapAction: 'urn:{service}/{operation}' });
+    const env = Template.fromStack(withUws).toJSON().Resources[logicalIdOf(withUws, REREGISTER_ID)].Properties.Environment.Variables;
+    expect({ base: env.UWS_BASE_URL, action: env.UWS_SOAP_ACTION }).toEqual({ base: 'https://uws.example.com/api/v2', action: 'urn:{service}/{operation}' });
+    const plain = buildStack({});
+    const defaults = Template.fromStack(plain).toJSON().Resources[logicalIdOf(plain, REREGISTER_ID)].Properties.Environment.Variables;
+    expect(Object.keys(defaults).filter((k) => k.startsWith('UWS_'))).toEqual([]);
+    expect(() => settingsFromContext(new App({ context: { uwsBaseUrl: 'http://uws.example.com' } }).node)).toThrow(/https/);
+  });
+});
+
 /** True when `fn` throws (an `expect` failure included). */
 function throws(fn: () => void): boolean {
   try {
