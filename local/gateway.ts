@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import dynalite from 'dynalite';
-import { settleLocalPublications, targetUrl } from '../shared/events/local';
+import { createDynamoClient } from '../shared/aws/clients';
+import { localPublisher, settleLocalPublications, targetUrl } from '../shared/events/local';
+import { onStoredItems } from '../shared/store/callback-store';
 import { ROUTES } from '../shared/routes';
 import { ensureSecretsFile } from './secrets-file';
 import { createLocalServer } from './server';
@@ -77,6 +79,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   await ensureTable(admin, tableName);
   admin.destroy();
   const createdSecrets = await ensureSecretsFile(secretsFile);
+  // EVENTS_TARGET_URL: every record a handler stores is published there once durable, through the
+  // publishing code the stack's stream publisher runs (in AWS the table's stream does this).
+  const stopPublishing = env.EVENTS_TARGET_URL
+    ? onStoredItems(localPublisher(env.EVENTS_TARGET_URL, createDynamoClient({ ...env, DYNAMODB_ENDPOINT: dynamoEndpoint }), tableName))
+    : () => undefined;
 
   const server = createLocalServer(ROUTES, ROOT);
   const host = options.host ?? '127.0.0.1';
@@ -110,6 +117,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     createdSecrets,
     close: async () => {
       await closeServer(server);
+      stopPublishing();
       // Events of callbacks already answered still reach EVENTS_TARGET_URL (they may read the engine).
       await settleLocalPublications();
       await rm(gatewayFile, { force: true });

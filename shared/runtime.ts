@@ -6,7 +6,6 @@ import { SecretsManagerSource } from './secrets/secrets-manager-source';
 import type { SecretStore } from './secrets/source';
 import { RegistrationStatusStore } from './reregister/status';
 import { ApiKeyStore } from './apikeys/store';
-import { localPublisher } from './events/local';
 import { CallbackReader } from './query/reader';
 import { RejectionLog } from './rejections';
 import { CallbackStore } from './store/callback-store';
@@ -14,9 +13,7 @@ import { CallbackStore } from './store/callback-store';
 /**
  * The adapters a function runs with, built once per container from its environment. Secrets come
  * from the file named by SECRETS_FILE when set (local mode), else from Secrets Manager under
- * SECRET_PREFIX; the table is TABLE_NAME on DYNAMODB_ENDPOINT or AWS. With EVENTS_TARGET_URL (local
- * mode only: in AWS the table's stream publishes, and the stack never sets it) the records a
- * callback stored are published to that URL once durable.
+ * SECRET_PREFIX; the table is TABLE_NAME on DYNAMODB_ENDPOINT or AWS.
  */
 export interface Runtime {
   secrets: SecretCache;
@@ -60,7 +57,6 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     tableName: tableName(env),
     retentionDays: envInt('RETENTION_DAYS', DEFAULT_RETENTION_DAYS, { min: 0, max: 36_500 }, env),
     receiptDays: envInt('RECEIPT_TTL_DAYS', 7, { min: 1, max: 36_500 }, env),
-    ...(env.EVENTS_TARGET_URL ? { onStored: localPublisher(env.EVENTS_TARGET_URL, dynamo, tableName(env)) } : {}),
   });
   const rejections = new RejectionLog(dynamo, {
     tableName: tableName(env),

@@ -58,6 +58,19 @@ export interface CallbackStoreOptions {
 
 export const STATUS_CODES: Readonly<Record<OperationStatus, string>> = { RUNNING: 'R', COMPLETED: 'C', FAILED: 'F', STALE: 'S' };
 
+type StoredListener = (items: Record<string, unknown>[]) => void;
+const listeners = new Set<StoredListener>();
+
+/**
+ * Listens to the items every CallbackStore of this process writes (as `onStored`). Local mode's
+ * publisher registers here (local/gateway.ts), so no Lambda bundle carries it: in AWS the table's
+ * stream publishes. Returns the function that stops listening.
+ */
+export function onStoredItems(listener: StoredListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
 /**
  * Writes callbacks exactly once, without transactions and without indexes. Every record has a
  * deterministic key (the message id: the provider's time and the message hash) and is written with
@@ -117,7 +130,10 @@ export class CallbackStore {
       const result = results[i]!;
       return result.status === 'fulfilled' && result.value;
     });
-    if (written.length > 0) this.options.onStored?.(written);
+    if (written.length > 0) {
+      this.options.onStored?.(written);
+      for (const listener of listeners) listener(written);
+    }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw new StoreUnavailableError({ cause: failed.reason });
     return { stored: written.length, duplicates: items.length - written.length };
