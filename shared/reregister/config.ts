@@ -1,5 +1,5 @@
 import { DEFAULT_TOKEN_HEADER, envInt, requireEnv } from '../config';
-import { DEFAULT_UWS_BASE_URL, DEFAULT_UWS_SOAP_ACTION, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-client';
+import { DEFAULT_UWS_BASE_URL, DEFAULT_UWS_SOAP_ACTION, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-contract';
 import { registrationsSchema, type JobConfig } from './job';
 
 /** ThingSpace's production API host. */

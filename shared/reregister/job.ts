@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { parseChannelSecret, type ChannelSecret, type SecretVersion } from '../secrets/channel-secret';
 import type { SecretStore } from '../secrets/source';
 import { ThingSpaceApiError, ThingSpaceClient, type CallbackApi, type Registration } from '../thingspace/api-client';
-import { DEFAULT_UWS_BASE_URL, UwsClient, UwsFault, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-client';
+import type { UwsClient } from '../thingspace/uws-client';
+import { DEFAULT_UWS_BASE_URL, UwsFault, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-contract';
 import { channelOfService } from '../routes';
 import type { RegistrationStatus, RegistrationStatusStore } from './status';
 
@@ -48,7 +49,7 @@ export interface JobDependencies {
   status: RegistrationStatusStore;
   client: () => ThingSpaceClient;
   /** The UWS SOAP client of an `api: "soap"` account (by default one at `config.uws`). */
-  uws?: () => UwsClient;
+  uws?: () => UwsClient | Promise<UwsClient>;
   now?: () => Date;
   /** Attempts to store a Shared-Key before giving up on the run (the next run registers again). */
   writeAttempts?: number;
@@ -91,7 +92,8 @@ const random = (bytes: number) => randomBytes(bytes).toString('base64url');
  */
 export async function runReregistration(config: JobConfig, deps: JobDependencies): Promise<Change[]> {
   const now = deps.now ?? (() => new Date());
-  const uwsClient = deps.uws ?? (() => new UwsClient(config.uws ?? uwsEndpointsAt(DEFAULT_UWS_BASE_URL)));
+  // The SOAP client (and its XML builder and parser) loads only for accounts that use SOAP.
+  const uwsClient = deps.uws ?? (async () => new (await import('../thingspace/uws-client')).UwsClient(config.uws ?? uwsEndpointsAt(DEFAULT_UWS_BASE_URL)));
   const changes: Change[] = [];
   for (const { account, services, api } of config.registrations) {
     try {
@@ -138,7 +140,7 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     }
 
     const client = needsOAuth ? deps.client() : undefined;
-    const uws = soapServices.length > 0 ? uwsClient() : undefined;
+    const uws = soapServices.length > 0 ? await uwsClient() : undefined;
     if (client) {
       try {
         await client.authenticate({ appKey: appKey!, appSecret: appSecret! });
