@@ -1,12 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { ROOT, startNpmStart } from '../support/npm-start';
 
 // A new user's first commands, as separate programs in separate "terminals": `npm start` on a
 // port of its own choosing, then the helper commands with no PORT set, a second `npm start` on the
 // same data, and the helpers' usage errors. Each program runs as `npm run` runs it (node + tsx).
-const ROOT = resolve(__dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'first-hour-'));
 let first: ChildProcess | undefined;
 let firstOutput = '';
@@ -27,19 +27,9 @@ function run(script: string, args: string[], extra: Record<string, string> = {})
 
 beforeAll(async () => {
   // PORT=0: the system picks the port, as when 3000 is taken and the user picks another.
-  first = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env: terminal({ PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up: ${firstOutput}`)), 60_000);
-    first!.stdout!.on('data', (d: Buffer) => {
-      firstOutput += d.toString();
-      if (firstOutput.includes('Ctrl-C stops it')) {
-        clearTimeout(timer);
-        resolveStart();
-      }
-    });
-    first!.stderr!.on('data', (d: Buffer) => (firstOutput += d.toString()));
-    first!.on('exit', (code) => reject(new Error(`npm start exited (${code}): ${firstOutput}`)));
-  });
+  const started = await startNpmStart(terminal({ PORT: '0' }));
+  first = started.child;
+  firstOutput = started.output();
 }, 90_000);
 
 afterAll(() => {

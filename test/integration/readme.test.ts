@@ -1,11 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { ROOT, startNpmStart } from '../support/npm-start';
 
 // The README's "Read it back" walk-through, run as pasted (in bash, against a real `npm start`),
 // twice: every answer printed beside a command is the answer it gives.
-const ROOT = resolve(__dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'readme-'));
 let gateway: ChildProcess | undefined;
 
@@ -27,19 +27,7 @@ function env(): NodeJS.ProcessEnv {
 }
 
 beforeAll(async () => {
-  gateway = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  await new Promise<void>((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up: ${out}`)), 60_000);
-    gateway!.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ctrl-C stops it')) {
-        clearTimeout(timer);
-        resolveStart();
-      }
-    });
-    gateway!.on('exit', (code) => reject(new Error(`npm start exited (${code}): ${out}`)));
-  });
+  gateway = (await startNpmStart(env())).child;
 }, 90_000);
 
 afterAll(() => {
