@@ -12,7 +12,7 @@ import { sourceAllowList as parseSourceAllowList } from '../shared/http/source';
 import type { RegistrationsConfig } from '../shared/reregister/job';
 import { BODY_PK_PREFIXES } from '../shared/events/contract';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';
+import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, RECEIPT_PK_PREFIX, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';
 
 /** Repository root: function entries and the lock file are relative to it. */
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -354,12 +354,18 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
         // rejection records, and reading a receipt back, in those partitions only (never an API key or the job's
         // status), and never asking for old values back.
         new iam.PolicyStatement({
-          actions: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+          actions: ['dynamodb:PutItem'],
           resources: [table.tableArn],
           conditions: {
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': WEBHOOK_PK_PREFIXES.map((prefix) => `${prefix}*`) },
             StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
           },
+        }),
+        // Its one read: a receipt (a redelivery's first receive time), never a stored callback.
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECEIPT_PK_PREFIX}*`] } },
         }),
       ];
     case 'read-callbacks':

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
 import { ATTR, bodyPk, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from '../store/table';
-import { idBounds } from '../store/ids';
+import { idBounds, RECORD_ID } from '../store/ids';
 import { entityNotFound, illegalArgument, kapuaErrorResponse, kapuaResponse, loadXmlBuilder, negotiate, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated, type Media, type PermissionDomain } from './kapua';
 import { OPENAPI } from './openapi';
 import { listOptions, type ListDefaults, type SortParams } from './params';
@@ -121,7 +121,7 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
       listType: 'managementOperationNotificationListResult',
       domain: 'device_management',
       scope: (p) => ({ pk: notificationPk(p.scopeId, p.deviceId), prefix: operationPrefix(p.operationId!) }),
-      sortKey: (p, id) => notificationSk(p.operationId!, id),
+      sortKey: (p, id) => (RECORD_ID.test(id) ? notificationSk(p.operationId!, id) : undefined),
       // sentOn is the key's own order; createdOn (receive time) is sorted at query time.
       sortParams: { sentOn: 'key', createdOn: ATTR.receivedOn },
       defaultSort: 'sentOn',
@@ -137,7 +137,7 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
       defaults: { descending: true, dates: true },
       deviceMustExist: true,
       scope: (p) => ({ pk: eventPk(p.scopeId, p.deviceId) }),
-      sortKey: (_p, id) => id,
+      sortKey: (_p, id) => (RECORD_ID.test(id) ? id : undefined),
       sortParams: { sentOn: 'key', receivedOn: ATTR.receivedOn, createdOn: ATTR.receivedOn },
       defaultSort: 'sentOn',
       show: async (items, p, single) => {
@@ -282,6 +282,10 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
     if (options.limit === 0) {
       // Kapua's answer to limit=0: no items, and more past them.
       return respond(200, await deviceOrEmpty(true, { type: collection.listType, limitExceeded: true, size: 0, items: [] }));
+    }
+    if (options.startDate !== undefined && options.endDate !== undefined && options.startDate > options.endDate) {
+      // An empty range: nothing to read.
+      return respond(200, await deviceOrEmpty(true, { type: collection.listType, limitExceeded: false, size: 0, items: [] }));
     }
     const page = await reader.list(withDates(scope, options), options);
     const listed = {

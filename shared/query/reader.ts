@@ -11,6 +11,9 @@ import { ATTR, operationOfSk, OPERATION_SEPARATOR, TABLE } from '../store/table'
 import { illegalArgument } from './kapua';
 
 type Key = Record<string, unknown>;
+
+/** What an operation id looks like (the webhooks accept no other). */
+const OPERATION_ID = /^[\x21-\x7e]{1,256}$/;
 type Item = Record<string, unknown>;
 
 /** Where a list reads: one partition, optionally the sort keys under a prefix and within a range. */
@@ -186,8 +189,12 @@ export class CallbackReader {
     }
 
     let after: string | undefined;
-    if (options.cursor !== undefined) after = decodeSimpleCursor(options.cursor, fingerprintOf)[1];
-    else {
+    if (options.cursor !== undefined) {
+      after = decodeSimpleCursor(options.cursor, fingerprintOf)[1];
+      if (!OPERATION_ID.test(after)) throw illegalArgument('cursor', options.cursor, 'The cursor does not belong to this query.');
+    } else {
+      // Each skipped operation is a query of its own: deep offsets are refused, the cursor pages any depth.
+      if (options.offset > this.sortLimit) throw illegalArgument('offset', options.offset, `Operations are skipped one query each, up to ${this.sortLimit}: page with the cursor instead.`);
       for (let skip = options.offset; skip > 0; skip--) {
         const next = await this.nextOperationId(pk, after, options.descending);
         if (next === undefined) return { items: [], limitExceeded: false, ...(options.askTotalCount ? { totalCount: await this.countOperations(pk) } : {}) };
@@ -211,10 +218,12 @@ export class CallbackReader {
     };
   }
 
-  /** How many operations a device's notification partition holds (one one-item query per operation). */
+  /** How many operations a device's notification partition holds (one one-item query per operation, up to `sortLimit`). */
   async countOperations(pk: string): Promise<number> {
     let count = 0;
-    for (let after = await this.nextOperationId(pk, undefined, false); after !== undefined; after = await this.nextOperationId(pk, after, false)) count++;
+    for (let after = await this.nextOperationId(pk, undefined, false); after !== undefined; after = await this.nextOperationId(pk, after, false)) {
+      if (++count > this.sortLimit) throw illegalArgument('askTotalCount', 'true', `Operations are counted one query each, up to ${this.sortLimit}; this device has more.`);
+    }
     return count;
   }
 
@@ -412,8 +421,9 @@ function decodeCursor(cursor: string, query: QueryCommandInput): Key {
       key[TABLE.partitionKey] === values[':pk'] &&
       Object.keys(key).length === 2 &&
       typeof key[TABLE.sortKey] === 'string' &&
-      (key[TABLE.sortKey] as string).length <= 2048 &&
-      (values[':prefix'] === undefined || (key[TABLE.sortKey] as string).startsWith(values[':prefix'] as string))
+      Buffer.byteLength(key[TABLE.sortKey] as string) <= 1024 &&
+      (values[':prefix'] === undefined || (key[TABLE.sortKey] as string).startsWith(values[':prefix'] as string)) &&
+      (values[':lo'] === undefined || ((key[TABLE.sortKey] as string) >= (values[':lo'] as string) && (key[TABLE.sortKey] as string) <= (values[':hi'] as string)))
     ) {
       return key;
     }

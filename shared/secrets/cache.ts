@@ -78,9 +78,10 @@ export class SecretCache {
       this.entries.delete(name);
       this.entries.set(name, entry);
       if (this.now() - entry.fetchedAt < (entry.value === undefined ? this.missingTtlMs : this.ttlMs)) return { value: entry.value, fromCache: true };
-    } else if (!this.inflight.has(name)) {
-      this.spendUnknownBudget();
     }
+    // A name not known to exist (never read, or read as missing) costs from the budget: otherwise
+    // a cache full of random names could be read again every missingTtlMs for free.
+    if (entry?.value === undefined && !this.inflight.has(name)) this.spendUnknownBudget();
     return { value: (await this.fetch(name)).value, fromCache: false };
   }
 

@@ -124,11 +124,19 @@ export class CallbackStore {
   async save(mapped: MappedCallback): Promise<StoreResult> {
     const items = this.itemsOf(mapped);
     // All writes at once: one round trip of latency. If any fails the callback is refused (503)
-    // and the provider's retry writes what is missing.
-    const results = await Promise.allSettled(items.map((item) => this.putOnce(item)));
+    // and the provider's retry writes what is missing. A callback naming several devices writes the
+    // event holding the body first: no other device's event is ever durable (and published) without it.
+    const putAll = (list: Record<string, unknown>[]) => Promise.allSettled(list.map((item) => this.putOnce(item)));
+    let results: PromiseSettledResult<boolean>[];
+    if (mapped.events.length > 1) {
+      const [holder] = await putAll(items.slice(0, 1));
+      results = holder!.status === 'rejected' ? [holder!] : [holder!, ...(await putAll(items.slice(1)))];
+    } else {
+      results = await putAll(items);
+    }
     const written = items.filter((_, i) => {
-      const result = results[i]!;
-      return result.status === 'fulfilled' && result.value;
+      const result = results[i];
+      return result?.status === 'fulfilled' && result.value;
     });
     if (written.length > 0) {
       this.options.onStored?.(written);

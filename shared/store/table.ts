@@ -65,6 +65,9 @@ export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'MB#', 'REG#', 'REJ#'] as con
 /** The partition-key prefixes a webhook writes: its callback records, receipts and rejections. */
 export const WEBHOOK_PK_PREFIXES = ['EV#', 'NO#', 'RC#', 'REJ#'] as const;
 
+/** Partition-key prefix of receipts: the only items a webhook reads back. */
+export const RECEIPT_PK_PREFIX = 'RC#';
+
 /** Where the query API writes: a body kept when the event holding it for other devices is deleted. */
 export const KEPT_BODY_PK_PREFIX = 'MB#';
 

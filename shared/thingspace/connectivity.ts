@@ -27,6 +27,8 @@ export interface ConnectivityRead {
   message: ConnectivityMessage;
   /** The body as stored: the received JSON without `username` and `password`. */
   storedBody: Buffer;
+  /** What identifies the message across redeliveries: the stored body without NIDD's delivery counters. */
+  dedupeKey: string;
 }
 
 /**
@@ -42,7 +44,10 @@ export function readConnectivity(body: Buffer): ConnectivityRead {
     ...(typeof password === 'string' ? { password } : {}),
   };
   const message = parseWith(connectivitySchema, rest, 'Connectivity callback');
-  return { credentials, message, storedBody: Buffer.from(JSON.stringify(rest)) };
+  // NIDD counts its deliveries (`callbackCount` of `maxCallbackThreshold`): a redelivery differs
+  // there and only there, so those two are left out of the message's identity.
+  const { callbackCount: _count, maxCallbackThreshold: _threshold, ...identity } = rest;
+  return { credentials, message, storedBody: Buffer.from(JSON.stringify(rest)), dedupeKey: JSON.stringify(identity) };
 }
 
 /**

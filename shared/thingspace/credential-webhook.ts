@@ -13,6 +13,8 @@ export interface CredentialRead {
   credentials: EchoedCredentials;
   /** What is stored: the body without the credentials. */
   storedBody: Buffer;
+  /** What identifies the message across redeliveries, when not its stored bytes. */
+  dedupeKey?: string;
 }
 
 /** A Connectivity Management channel: credentials echoed in the body, checked against `thingspace/{account}/connectivity`. */
@@ -58,7 +60,7 @@ export function createCredentialWebhook<R extends CredentialRead>(
     );
     const acceptance = await acceptCallback(
       runtime.store,
-      { provider: 'thingspace', channel: channel.channel, scopeId: account, body: read.storedBody, receivedOn: now() },
+      { provider: 'thingspace', channel: channel.channel, scopeId: account, body: read.storedBody, receivedOn: now(), ...(read.dedupeKey !== undefined ? { dedupeKey: read.dedupeKey } : {}) },
       channel.map(read, account),
       started,
     );

@@ -83,7 +83,8 @@ export function readSoap(body: Buffer, contentType: string | undefined): SoapRea
 }
 
 // An element's content: text, CDATA sections and comments (which may hold a `</Password>` of their own).
-const CREDENTIAL_ELEMENT = /<((?:[\w.-]+:)?(?:Username|Password))(\s[^>]*)?>(?:<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|[^<])*<\/\1\s*>/g;
+// Attributes never cross a `<`: a tag that does not close fails at once instead of scanning on.
+const CREDENTIAL_ELEMENT = /<((?:[\w.-]+:)?(?:Username|Password))(\s[^<>]*)?>(?:<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|[^<])*<\/\1\s*>/g;
 
 /** The XML with the contents of the Username and Password elements blanked, and nothing else changed. */
 function redact(xml: string): string {
@@ -93,7 +94,8 @@ function redact(xml: string): string {
 /** Soap envelopes are small: a callback is a few KB (SOAP_MAX_BODY_BYTES, default 64 KB). */
 export const DEFAULT_SOAP_MAX_BODY_BYTES = 65_536;
 
-const PLAIN_ELEMENT = (name: string) => new RegExp(`<(?:[\\w.-]+:)?${name}(?:\\s[^>]*)?>([^<&]*)</(?:[\\w.-]+:)?${name}\\s*>`, 'g');
+// Linear on hostile input: attributes stop at `<` and are bounded, content stops at `<`.
+const PLAIN_ELEMENT = (name: string) => new RegExp(`<(?:[\\w.-]+:)?${name}(?:\\s[^<>]{0,256})?>([^<&]*)</(?:[\\w.-]+:)?${name}\\s*>`, 'g');
 const USERNAME = PLAIN_ELEMENT('Username');
 const PASSWORD = PLAIN_ELEMENT('Password');
 

@@ -243,14 +243,22 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
       // in those partitions only, never asking for old values.
       expect(tableStatements).toEqual([
         {
-          actions: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+          actions: ['dynamodb:PutItem'],
           resources: [tableArn],
           conditions: {
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': WEBHOOK_PK_PREFIXES.map((p) => `${p}*`) },
             StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
           },
         },
+        {
+          actions: ['dynamodb:GetItem'],
+          resources: [tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RC#*'] } },
+        },
       ]);
+      // It reads back receipts only: never a stored callback body of any account.
+      expect(may('GetItem', SAMPLE_PKS.receipt)).toBe(true);
+      for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.rejection]) expect({ pk, read: may('GetItem', pk) }).toEqual({ pk, read: false });
       for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.receipt, SAMPLE_PKS.rejection]) {
         expect({ pk, ok: may('PutItem', pk) }).toEqual({ pk, ok: true });
         expect({ pk, oldValues: may('PutItem', pk, tableArn, 'ALL_OLD') }).toEqual({ pk, oldValues: false });

@@ -59,6 +59,14 @@ describe('Connectivity REST through the local server', () => {
     expect((await notificationsOf(ACCOUNT, 'dev-req-nidd', 'req-nidd'))[0]).toMatchObject({ status: 'FAILED', progress: 100 });
   });
 
+  it('a NIDD redelivery, which differs only in its callbackCount, is a duplicate', async () => {
+    const first = await post(path, callback('req-redeliver', CONNECTIVITY, { status: 'Delivered', callbackCount: 1, maxCallbackThreshold: 4 }), { 'content-type': 'application/json' });
+    const again = await post(path, callback('req-redeliver', CONNECTIVITY, { status: 'Delivered', callbackCount: 2, maxCallbackThreshold: 4 }), { 'content-type': 'application/json' });
+    expect(JSON.parse(first.text)).toMatchObject({ status: 'stored' });
+    expect(JSON.parse(again.text)).toMatchObject({ status: 'duplicate' });
+    expect(await eventsOf(ACCOUNT, 'dev-req-redeliver')).toHaveLength(1);
+  });
+
   it('refuses a wrong password with 401 and stores nothing', async () => {
     const res = await post(path, callback('req-bad', { ...CONNECTIVITY, password: 'guess' }), { 'content-type': 'application/json' });
     expect(res.status).toBe(401);

@@ -206,3 +206,30 @@ describe('7b. suffixes on fixed path segments', () => {
     expect((await api(`/v1/${ACCOUNT}/devices/${DEVICE}/operations.xml`)).xml!.deviceManagementOperationListResult.items.item).toBeDefined();
   });
 });
+
+describe('review: hostile query input is a 4xx, never a 500', () => {
+  it('startDate after endDate is an empty page', async () => {
+    expect((await api(`${events}?startDate=2026-11-22T00:00:00.000Z&endDate=2026-11-21T00:00:00.000Z`)).json).toEqual({ type: 'deviceEventListResult', limitExceeded: false, size: 0, items: [] });
+  });
+  it('an id that cannot be a record id is a 404, however long', async () => {
+    expect((await api(`${events}/${'x'.repeat(1_100)}`)).status).toBe(404);
+    expect((await api(`/v1/${ACCOUNT}/devices/${DEVICE}/operations/tx-k/notifications/${'y'.repeat(1_100)}`)).status).toBe(404);
+  });
+  it('a forged cursor outside the date range, or of an impossible operation, is a 400', async () => {
+    const page = (await api(`${events}?limit=1&startDate=2026-11-21T10:04:00.000Z&endDate=2026-11-21T10:10:00.000Z`)).json!;
+    const decoded = JSON.parse(Buffer.from(page.nextCursor as string, 'base64url').toString('utf8')) as { k: Record<string, string>; f: string };
+    decoded.k.sk = 'zzzzzzzzzzzzzzzz';
+    const forged = Buffer.from(JSON.stringify(decoded)).toString('base64url');
+    const res = await api(`${events}?limit=1&startDate=2026-11-21T10:04:00.000Z&endDate=2026-11-21T10:10:00.000Z&cursor=${forged}`);
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ argumentName: 'cursor' });
+    const ops = (await api(`/v1/${ACCOUNT}/devices/${DEVICE}/operations?limit=1`)).json!;
+    const opCursor = JSON.parse(Buffer.from(ops.nextCursor as string, 'base64url').toString('utf8')) as { p: [unknown, string]; f: string };
+    opCursor.p[1] = '\ud800';
+    const badOp = await api(`/v1/${ACCOUNT}/devices/${DEVICE}/operations?limit=1&cursor=${Buffer.from(JSON.stringify(opCursor)).toString('base64url')}`);
+    expect(badOp).toMatchObject({ status: 400, json: { argumentName: 'cursor' } });
+  });
+  it('operations: a deep offset is refused (each skipped operation is a query); the cursor pages any depth', async () => {
+    expect((await api(`/v1/${ACCOUNT}/devices/${DEVICE}/operations?offset=5000`)).json).toMatchObject({ argumentName: 'offset' });
+  });
+});

@@ -539,7 +539,7 @@ describe('the routes, as declared', () => {
     await t.cutStore();
     try {
       for (const { method, path } of routes) {
-        const res = await call({ method, path, params: { notificationId: 'AQ', eventId: 'AQ' }, key: method === 'DELETE' ? keys.deleter : keys.reader });
+        const res = await call({ method, path, params: { notificationId: 'AAAAAAAAAAAAAAAA', eventId: 'AAAAAAAAAAAAAAAA' }, key: method === 'DELETE' ? keys.deleter : keys.reader });
         expect({ method, path, status: res.status, body: res.body }).toEqual({
           method,
           path,

@@ -148,6 +148,16 @@ describe('CallbackStore on a real engine (lean layout)', () => {
     }
   });
 
+  it('a callback naming several devices writes the event holding the body first: if it fails, nothing else is written', async () => {
+    const devices = ['order-1', 'order-2', 'order-3'];
+    const mapped = toRecords(received('{"order":true}'), facts('order-1', 'op-o', '2026-11-21T10:00:00.000Z', devices));
+    const faulty = failingOnCall(1);
+    await expect(store(faulty).save(mapped)).rejects.toBeInstanceOf(StoreUnavailableError);
+    faulty.destroy();
+    for (const device of devices) expect(await countUnder(eventPk(SCOPE, device))).toBe(0);
+    await expect(store().save(mapped)).resolves.toEqual({ stored: 6, duplicates: 0 });
+  });
+
   it("serves one operation's notifications in sentOn order from the table's own keys (a Query, no index)", async () => {
     const times = ['2026-11-21T10:00:03.000Z', '2026-11-21T10:00:01.000Z', '2026-11-21T10:00:02.000Z'];
     for (const [i, t] of times.entries()) await store().save(toRecords(received(`{"seq":${i}}`), facts('dev-sorted', 'op-s', t)));

@@ -162,6 +162,19 @@ describe('verifyWithSecret', () => {
     expect(source.reads).toBe(6);
   });
 
+  it('charges the budget for reading a stale "missing" name again, so a full cache of random names is no way around it', async () => {
+    let at = 0;
+    const source = new FakeSource(undefined);
+    const cache = new SecretCache(source, { ttlMs: 60_000, missingTtlMs: 10_000, unknownNamesPerMinute: 3, now: () => at });
+    for (const name of ['a', 'b', 'c']) await cache.get(name);
+    at = 60_000 + 10_000; // a new minute, every missing entry stale
+    for (const name of ['a', 'b', 'c']) await cache.get(name);
+    await expect(cache.get('a')).resolves.toMatchObject({ fromCache: true });
+    at += 10_000;
+    await expect(cache.get('b')).rejects.toBeInstanceOf(SecretBudgetExhausted);
+    expect(source.reads).toBe(6);
+  });
+
   it('keeps serving a known name when the budget is spent, and keeps at most maxEntries names (least recently used first)', async () => {
     const source = new FakeSource('{"current":{"key":"k"}}');
     const cache = new SecretCache(source, { ttlMs: 60_000, unknownNamesPerMinute: 3, maxEntries: 2, now: () => 0 });
