@@ -3,8 +3,8 @@ import { channelOfCode, type Channel } from '../channels';
 import { logger } from '../log';
 import type { OperationStatus, Provider } from '../model';
 import { factsOf } from '../query/derive';
-import { eventOf, notificationOf, storedBodyOf, type StoredBody } from '../query/records';
-import { ATTR, bodyPk, eventPk, TABLE } from '../store/table';
+import { eventOf, notificationOf, sharedBodyOf, storedBodyOf, type StoredBody } from '../query/records';
+import { ATTR, eventPk, TABLE } from '../store/table';
 import { eventDetailType, NOTIFICATION_DETAIL_TYPE, PUBLISHED_PK_PREFIXES, type EventDetail, type EventSink, type GatewayEvent } from './contract';
 
 type Item = Record<string, unknown>;
@@ -17,17 +17,11 @@ export type BodyReader = (scopeId: string, holderDevice: string, sk: string) => 
 
 /** The shared bodies of events, read from the table with GetItem (strongly consistent: the holder was written a moment ago). */
 export function tableBodyReader(client: DynamoDBDocumentClient, tableName: string): BodyReader {
-  return async (scopeId, holderDevice, sk) => {
-    for (const pk of [eventPk(scopeId, holderDevice), bodyPk(scopeId, holderDevice)]) {
-      const out = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ConsistentRead: true }));
-      const stored = storedBodyOf(out.Item);
-      if (stored) return stored;
-    }
-    return undefined;
-  };
+  const get = async (pk: string, sk: string) =>
+    (await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ConsistentRead: true }))).Item;
+  return (scopeId, holderDevice, sk) => sharedBodyOf(scopeId, holderDevice, sk, get);
 }
 
-/** A shared body that is nowhere (yet): the record cannot become its event. */
 export class SharedBodyMissingError extends Error {
   constructor() {
     super('The shared body of this event is not stored');

@@ -7,7 +7,7 @@ import { entityNotFound, illegalArgument, kapuaErrorResponse, kapuaResponse, loa
 import { OPENAPI } from './openapi';
 import { listOptions, type ListDefaults, type SortParams } from './params';
 import type { CallbackReader, ListOptions, OperationNotifications, Scope } from './reader';
-import { eventOf, notificationOf, storedBodyOf, type Deriver } from './records';
+import { eventOf, notificationOf, sharedBodyOf, storedBodyOf, type Deriver } from './records';
 
 type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?: Partial<AuthorizerContext> } } };
 type Result = APIGatewayProxyStructuredResultV2;
@@ -52,8 +52,7 @@ function withDates(scope: Scope, options: ListOptions): Scope {
   };
 }
 
-/** The device id an event partition key names. */
-const deviceOfEventPk = (pk: string) => decodeURIComponent(pk.slice(pk.lastIndexOf('#') + 1));
+
 /** Collections addressed by scope alone (no device in the path). */
 const SCOPE_COLLECTIONS = ['/registrations', '/rejections'];
 
@@ -126,8 +125,6 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
       sortParams: { sentOn: 'key', createdOn: ATTR.receivedOn },
       defaultSort: 'sentOn',
       show: async (items, p) => items.map((item) => toNotification(notificationOf(item, p.scopeId, p.deviceId))),
-      deletable: true,
-      countable: true,
     },
     events: {
       entityType: 'deviceEvent',
@@ -143,20 +140,15 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
       show: async (items, p, single) => {
         const derive = given ?? (await loadParsers());
         // A callback naming several devices keeps its body once, on the first device's event (or,
-        // once that event is deleted, on a kept-body item): fetch those of this page together.
-        const refs = items.filter((i) => typeof i[ATTR.bodyDevice] === 'string').map((i) => ({ pk: eventPk(p.scopeId, String(i[ATTR.bodyDevice])), sk: String(i[TABLE.sortKey]) }));
-        const holders = refs.length > 0 ? await reader.getMany(refs) : new Map<string, Item>();
-        const missing = refs.filter((r) => !holders.has(`${r.pk}\u0000${r.sk}`));
-        const kept = missing.length > 0 ? await reader.getMany(missing.map((r) => ({ pk: bodyPk(p.scopeId, deviceOfEventPk(r.pk)), sk: r.sk }))) : new Map<string, Item>();
-        return items.map((item) => {
-          let holder: Item | undefined = item;
-          if (typeof item[ATTR.bodyDevice] === 'string') {
-            const device = String(item[ATTR.bodyDevice]);
-            const sk = String(item[TABLE.sortKey]);
-            holder = holders.get(`${eventPk(p.scopeId, device)}\u0000${sk}`) ?? kept.get(`${bodyPk(p.scopeId, device)}\u0000${sk}`);
-          }
-          return toDeviceEvent(eventOf(item, p.scopeId, p.deviceId, storedBodyOf(holder), derive), single);
-        });
+        // once that event is deleted, on a kept-body item): read those of this page together.
+        const get = (pk: string, sk: string) => reader.get(pk, sk);
+        return Promise.all(
+          items.map(async (item) => {
+            const holderDevice = item[ATTR.bodyDevice];
+            const stored = typeof holderDevice === 'string' ? await sharedBodyOf(p.scopeId, holderDevice, String(item[TABLE.sortKey]), get) : storedBodyOf(item);
+            return toDeviceEvent(eventOf(item, p.scopeId, p.deviceId, stored, derive), single);
+          }),
+        );
       },
       // The event holding a body other devices' events share: keep the body before it goes.
       beforeDelete: async (item, p) => {
@@ -171,8 +163,6 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
           ...(ttl !== undefined ? { [TABLE.ttlAttribute]: ttl } : {}),
         });
       },
-      deletable: true,
-      countable: true,
     },
     registrations: {
       entityType: 'callbackRegistration',

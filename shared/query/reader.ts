@@ -129,21 +129,6 @@ export class CallbackReader {
     return out.Item;
   }
 
-  /** Several items by key (the shared bodies of a page of events): GetItems, a few at a time. */
-  async getMany(keys: { pk: string; sk: string }[]): Promise<Map<string, Item>> {
-    const found = new Map<string, Item>();
-    const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).entries()];
-    for (let i = 0; i < unique.length; i += 16) {
-      await Promise.all(
-        unique.slice(i, i + 16).map(async ([id, k]) => {
-          const item = await this.get(k.pk, k.sk);
-          if (item) found.set(id, item);
-        }),
-      );
-    }
-    return found;
-  }
-
   /** Writes one item (the query API's only write: a body kept when the event holding it is deleted). */
   async put(item: Item): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));

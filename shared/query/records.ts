@@ -5,7 +5,7 @@ import { kapuaDate, type OperationStatus } from '../model';
 import { decodeBody } from '../store/body';
 import { STATUS_CODES } from '../store/callback-store';
 import { timeOfId } from '../store/ids';
-import { ATTR, operationOfSk, OPERATION_SEPARATOR, TABLE } from '../store/table';
+import { ATTR, bodyPk, eventPk, operationOfSk, OPERATION_SEPARATOR, TABLE } from '../store/table';
 
 type Item = Record<string, unknown>;
 
@@ -13,6 +13,8 @@ type Item = Record<string, unknown>;
 export type Deriver = (channel: Channel, body: Buffer, scopeId: string, plaintext?: Buffer) => CallbackFacts;
 
 const STATUS_OF_CODE = new Map(Object.entries(STATUS_CODES).map(([status, code]) => [code, status as OperationStatus]));
+
+const NO_HASH = Buffer.alloc(32);
 
 const iso = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? kapuaDate(new Date(ms)) : undefined);
 
@@ -27,6 +29,18 @@ export function storedBodyOf(item: Item | undefined): StoredBody | undefined {
   if (!(body instanceof Uint8Array)) return undefined;
   const plain = item![ATTR.plain];
   return { body, ...(plain instanceof Uint8Array ? { plain } : {}) };
+}
+
+/**
+ * The body of a further device's event of a multi-device callback: on the first device's event, or
+ * (once that event was deleted) on its kept-body item. `get` reads one item by key.
+ */
+export async function sharedBodyOf(scopeId: string, holderDevice: string, sk: string, get: (pk: string, sk: string) => Promise<Item | undefined>): Promise<StoredBody | undefined> {
+  for (const pk of [eventPk(scopeId, holderDevice), bodyPk(scopeId, holderDevice)]) {
+    const stored = storedBodyOf(await get(pk, sk));
+    if (stored) return stored;
+  }
+  return undefined;
 }
 
 /** A notification item as the logical record the Kapua renderers show (everything it needs is on the item). */
@@ -82,7 +96,8 @@ export function eventOf(item: Item, scopeId: string, deviceId: string, stored: S
   try {
     const plaintext = stored.plain ? decodeBody(channel, stored.plain) : undefined;
     const received = { provider: provider!, channel, scopeId, body, receivedOn: new Date(Number(receivedMs)), ...(plaintext ? { plaintext } : {}) };
-    const mine = toRecords(received, derive(channel, body, scopeId, plaintext)).events.find((e) => e.deviceId === deviceId);
+    // The record's id is its sort key already: no message hash to compute for it.
+    const mine = toRecords(received, derive(channel, body, scopeId, plaintext), NO_HASH).events.find((e) => e.deviceId === deviceId);
     if (mine) {
       event.action = mine.action;
       event.payload = mine.payload;

@@ -74,12 +74,23 @@ export function readSoap(body: Buffer, contentType: string | undefined): SoapRea
     ...(message.Password ? { password: message.Password } : {}),
   };
   const stored = redact(xml);
-  // What is stored must hold no credential, as the parser reads it: parse the redacted envelope
-  // again and refuse one whose structure left a Username or Password behind (comments, CDATA tricks).
-  const reparsed = parseSafeXml(stored);
-  const again = 'doc' in reparsed ? (reparsed.doc as { Envelope?: { Body?: { CallbackRequest?: { Username?: unknown; Password?: unknown } } } })?.Envelope?.Body?.CallbackRequest : undefined;
-  if (!again || (again.Username ?? '') !== '' || (again.Password ?? '') !== '') throw new BadRequestError('Username and Password must be plain text elements');
+  if (!plainCredentialsOnly(xml)) {
+    // What is stored must hold no credential, as the parser reads it: parse the redacted envelope
+    // again and refuse one whose structure left a Username or Password behind (comments, CDATA tricks).
+    const reparsed = parseSafeXml(stored);
+    const again = 'doc' in reparsed ? (reparsed.doc as { Envelope?: { Body?: { CallbackRequest?: { Username?: unknown; Password?: unknown } } } })?.Envelope?.Body?.CallbackRequest : undefined;
+    if (!again || (again.Username ?? '') !== '' || (again.Password ?? '') !== '') throw new BadRequestError('Username and Password must be plain text elements');
+  }
   return { version, credentials, message, storedBody: Buffer.from(stored) };
+}
+
+/**
+ * True when the envelope's only credential elements are one plain-text Username and one plain-text
+ * Password (the shape ThingSpace sends): blanking them is then exact, and the second parse that
+ * proves redaction of anything stranger is not needed.
+ */
+function plainCredentialsOnly(xml: string): boolean {
+  return [...xml.matchAll(CREDENTIAL_ELEMENT)].length === 2 && plainCredentialsOf(xml) !== undefined;
 }
 
 // An element's content: text, CDATA sections and comments (which may hold a `</Password>` of their own).
@@ -105,7 +116,10 @@ const PASSWORD = PLAIN_ELEMENT('Password');
  * XML is validated and parsed. Anything less clear-cut returns undefined and the full parse decides.
  */
 export function precheckSoapCredentials(body: Buffer): EchoedCredentials | undefined {
-  const xml = body.toString('utf8');
+  return plainCredentialsOf(body.toString('utf8'));
+}
+
+function plainCredentialsOf(xml: string): EchoedCredentials | undefined {
   const users = [...xml.matchAll(USERNAME)];
   const passwords = [...xml.matchAll(PASSWORD)];
   if (users.length !== 1 || passwords.length !== 1) return undefined;

@@ -1,17 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { eventPk } from '../../shared/store/table';
 import { CHANNELS, loadRequest, loadSecretsFile, sendAll } from '../support/load';
+import { startNpmStart } from '../support/npm-start';
 
 // The real `npm start` program in a child process, killed (SIGKILL) mid-load and started again on
 // the same data: every callback that got a 2xx must still be there. With the embedded engine the
 // engine dies with it (its data on disk); with DYNAMODB_ENDPOINT the engine outlives the server.
-const ROOT = resolve(__dirname, '..', '..');
 const external = process.env.DYNAMODB_ENDPOINT;
 const tableName = `crash-${Date.now()}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'crash-'));
@@ -35,21 +35,7 @@ async function start(port: number): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, TABLE_NAME: tableName, POWERTOOLS_LOG_LEVEL: 'SILENT' };
   delete env.SECRETS_FILE;
   // One process (node with tsx's loader), so SIGKILL kills the server itself, not a wrapper.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolveStart, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up: ${out}`)), 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening on')) {
-        clearTimeout(timer);
-        resolveStart();
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`npm start exited (${code}): ${out}`)));
-  });
-  return proc;
+  return (await startNpmStart(env)).child;
 }
 
 it('a server killed mid-load and started again on the same data still has every callback it acknowledged', async () => {

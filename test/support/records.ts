@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { factsOf } from '../../shared/query/derive';
-import { eventOf, notificationOf, storedBodyOf } from '../../shared/query/records';
-import { ATTR, bodyPk, eventPk, notificationPk, operationPrefix, TABLE } from '../../shared/store/table';
+import { eventOf, notificationOf, sharedBodyOf, storedBodyOf } from '../../shared/query/records';
+import { ATTR, eventPk, notificationPk, operationPrefix, TABLE } from '../../shared/store/table';
 
 type Item = Record<string, unknown>;
 
@@ -25,9 +25,9 @@ export async function storedEvents(db: DynamoDBDocumentClient, tableName: string
   return Promise.all(
     items.map(async (item) => {
       const device = item[ATTR.bodyDevice];
-      const get = async (pk: string) => (await db.send(new GetCommand({ TableName: tableName, Key: { pk, sk: item[TABLE.sortKey] } }))).Item;
-      const holder = typeof device === 'string' ? ((await get(eventPk(scopeId, device))) ?? (await get(bodyPk(scopeId, device)))) : item;
-      return { type: 'event', ...eventOf(item, scopeId, deviceId, storedBodyOf(holder), factsOf) };
+      const get = async (pk: string, sk: string) => (await db.send(new GetCommand({ TableName: tableName, Key: { pk, sk } }))).Item;
+      const stored = typeof device === 'string' ? await sharedBodyOf(scopeId, device, String(item[TABLE.sortKey]), get) : storedBodyOf(item);
+      return { type: 'event', ...eventOf(item, scopeId, deviceId, stored, factsOf) };
     }),
   );
 }
