@@ -54,6 +54,12 @@ export const ATTR = {
   progress: 'g',
   /** Notification message (capped). */
   message: 'm',
+  /**
+   * Number: the provider's own time (epoch ms), written only when the record's id does not start
+   * with it: a provider time far ahead of the receive time is kept here while the id (and so the
+   * order) takes the first receive time (shared/mapping.ts, MAX_FUTURE_SKEW).
+   */
+  sentOn: 'o',
 } as const;
 
 /** Partition of the API keys (one item per key, sort key = SHA-256 of the key). */
