@@ -53,13 +53,13 @@ interface Case {
 }
 
 const fixture = (name: string) => Buffer.from(readFileSync(join(ROOT, 'test/fixtures', name), 'utf8').trim());
-const received = (channel: Channel, scopeId: string, body: Buffer, dedupeKey?: string): ReceivedCallback => ({
+const received = (channel: Channel, scopeId: string, body: Buffer, identity?: Buffer): ReceivedCallback => ({
   provider: channel === 'sensoro' ? 'sensoro' : 'thingspace',
   channel,
   scopeId,
   body,
   receivedOn: new Date(),
-  ...(dedupeKey !== undefined ? { dedupeKey } : {}),
+  ...(identity !== undefined ? { identity } : {}),
 });
 
 /** One HMAC-SHA256 over `hmacBytes` and one JSON.parse of `json`: what no gateway can do without. */
@@ -131,15 +131,15 @@ function cases(): Case[] {
     work: () => {
       const read = readConnectivity(connectivity);
       verifyCredentials(read.credentials, [credentials]);
-      return toRecords(received('connectivity', ACCOUNT, read.storedBody), mapConnectivity(read.message, ACCOUNT));
+      return toRecords(received('connectivity', ACCOUNT, read.storedBody, read.identity), mapConnectivity(read.message, ACCOUNT));
     },
     stages: {
       parse: () => readConnectivity(connectivity),
       verify: () => verifyCredentials(connectivityRead.credentials, [credentials]),
       map: () => mapConnectivity(connectivityRead.message, ACCOUNT),
-      toRecords: () => toRecords(received('connectivity', ACCOUNT, connectivityRead.storedBody), connectivityFacts),
+      toRecords: () => toRecords(received('connectivity', ACCOUNT, connectivityRead.storedBody, connectivityRead.identity), connectivityFacts),
     },
-    records: recordsOf(toRecords(received('connectivity', ACCOUNT, connectivityRead.storedBody), connectivityFacts)),
+    records: recordsOf(toRecords(received('connectivity', ACCOUNT, connectivityRead.storedBody, connectivityRead.identity), connectivityFacts)),
     floor: floorOf(key, connectivity),
   });
 
@@ -201,7 +201,7 @@ function cases(): Case[] {
           if (plain.appId !== APP_ID) throw new Error('bench: appId');
           message = withDecrypted(message, plain.json);
         }
-        return toRecords(received('sensoro', APP_ID, body, message.msgId), mapPush(message, APP_ID));
+        return toRecords(received('sensoro', APP_ID, body), mapPush(message, APP_ID));
       },
       stages: {
         verify: () => verifySensoroSignature(signature, [appSecret], nonce, 'POST', SENSORO_URL, [body]),
@@ -210,9 +210,9 @@ function cases(): Case[] {
           ? { decrypt: () => withDecrypted(parsed, decryptSensoro(parsed.encryptData!, appKey).json) }
           : {}),
         map: () => mapPush(message, APP_ID),
-        toRecords: () => toRecords(received('sensoro', APP_ID, body, message.msgId), facts),
+        toRecords: () => toRecords(received('sensoro', APP_ID, body), facts),
       },
-      records: recordsOf(toRecords(received('sensoro', APP_ID, body, message.msgId), facts)),
+      records: recordsOf(toRecords(received('sensoro', APP_ID, body), facts)),
       floor: floorOf(appSecret, body),
     });
   }

@@ -23,8 +23,12 @@ export interface ReceivedCallback {
   /** The bytes stored as the raw body (credentials already removed where a channel carries them). */
   body: Buffer;
   receivedOn: Date;
-  /** The provider's own message id, when it has one (SENSORO `msgId`): redeliveries share it. */
-  dedupeKey?: string;
+  /**
+   * The bytes that identify the message, when not its stored body: the body with what a
+   * redelivery changes blanked (Connectivity NIDD's delivery counters). Never a provider's id
+   * alone: two distinct messages under one id must stay two records.
+   */
+  identity?: Buffer;
   /** SENSORO safe mode: the decrypted content, kept beside the body so the stored record can be read without the AppKey. */
   plaintext?: Buffer;
 }
@@ -81,15 +85,17 @@ export interface MappedCallback {
 }
 
 /**
- * The identity of a received callback: SHA-256 of its provider, route, scope and the provider's
- * message id or else its exact bytes. The same callback always yields the same hash, which is
- * what makes storing it idempotent.
+ * The identity of a received callback: SHA-256 of its provider, route, scope and its exact stored
+ * bytes (or the `identity` bytes a channel derives from them). The same callback always yields the
+ * same hash, which is what makes storing it idempotent; two messages that differ in one byte of
+ * what they say never share it, whatever ids or times they carry.
  */
 export function messageHashOf(callback: ReceivedCallback): Buffer {
-  const hash = createHash('sha256').update([callback.provider, callback.channel, callback.scopeId, ''].join('\u0000'));
-  if (callback.dedupeKey !== undefined) hash.update(`id:${callback.dedupeKey}`);
-  else hash.update('body:').update(callback.body);
-  return hash.digest();
+  return createHash('sha256')
+    .update([callback.provider, callback.channel, callback.scopeId, ''].join('\u0000'))
+    .update('body:')
+    .update(callback.identity ?? callback.body)
+    .digest();
 }
 
 /**

@@ -61,7 +61,8 @@ const SUCCESS = { messages: 'success' };
  * within the window (replays outside it are refused), X-ACCESS-SIGNATURE must verify over the raw
  * body (or, with SENSORO_COMPACT_SIGNATURE, its compact re-serialisation, which is then what is
  * stored) with the AppSecret of `sensoro/{appId}`; safe-mode pushes are decrypted with its AppKey.
- * Deduplicated on `msgId`.
+ * A re-push of the same message (the same bytes under a new nonce) is the same record; the
+ * message's identity is its bytes, never `msgId` alone (two readings can share one).
  */
 export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, now: () => Date = () => new Date()) {
   return async function receiveSensoroPush(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
@@ -117,7 +118,6 @@ export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, no
         scopeId: appId,
         body: signed,
         receivedOn: now(),
-        ...(push.msgId !== undefined ? { dedupeKey: push.msgId } : {}),
         // Kept so the stored record reads back without the AppKey (the query API holds no secret).
         ...(plaintext !== undefined ? { plaintext: Buffer.from(plaintext) } : {}),
       },

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseJsonObject } from '../http/json';
+import { blankTopLevelValues } from '../http/json-blank';
 import { requireJsonMediaType } from '../http/request';
 import { json } from '../http/response';
 import type { CallbackFacts } from '../mapping';
@@ -25,16 +26,21 @@ export type ConnectivityMessage = z.infer<typeof connectivitySchema>;
 export interface ConnectivityRead {
   credentials: EchoedCredentials;
   message: ConnectivityMessage;
-  /** The body as stored: the received JSON without `username` and `password`. */
+  /** The body as stored: the received bytes with the values of `username` and `password` blanked in place. */
   storedBody: Buffer;
-  /** What identifies the message across redeliveries: the stored body without NIDD's delivery counters. */
-  dedupeKey: string;
+  /** What identifies the message across redeliveries: the stored bytes with NIDD's delivery counters blanked too. */
+  identity: Buffer;
 }
+
+const CREDENTIALS = new Set(['username', 'password']);
+// NIDD counts its deliveries (`callbackCount` of `maxCallbackThreshold`): a redelivery differs
+// there and only there, so those two are left out of the message's identity.
+const DELIVERY_COUNTERS = new Set(['callbackCount', 'maxCallbackThreshold']);
 
 /**
  * Parses a Connectivity REST callback. The credentials live in the body, so the body is parsed
- * (within the JSON limits) before it can be verified; they are split off here and nothing that
- * is stored ever contains them.
+ * (within the JSON limits) before it can be verified; they are split off here, and what is stored
+ * is the received bytes with their values blanked in place (`"password":""`), nothing re-serialised.
  */
 export function readConnectivity(body: Buffer): ConnectivityRead {
   const json = parseJsonObject(body);
@@ -44,10 +50,8 @@ export function readConnectivity(body: Buffer): ConnectivityRead {
     ...(typeof password === 'string' ? { password } : {}),
   };
   const message = parseWith(connectivitySchema, rest, 'Connectivity callback');
-  // NIDD counts its deliveries (`callbackCount` of `maxCallbackThreshold`): a redelivery differs
-  // there and only there, so those two are left out of the message's identity.
-  const { callbackCount: _count, maxCallbackThreshold: _threshold, ...identity } = rest;
-  return { credentials, message, storedBody: Buffer.from(JSON.stringify(rest)), dedupeKey: JSON.stringify(identity) };
+  const storedBody = blankTopLevelValues(body, CREDENTIALS);
+  return { credentials, message, storedBody, identity: blankTopLevelValues(storedBody, DELIVERY_COUNTERS) };
 }
 
 /**

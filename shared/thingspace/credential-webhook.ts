@@ -11,10 +11,10 @@ import { verifyCredentials, type EchoedCredentials } from './credentials';
 /** What a credential channel reads from a body before verifying it. */
 export interface CredentialRead {
   credentials: EchoedCredentials;
-  /** What is stored: the body without the credentials. */
+  /** What is stored: the received body with the credentials' values blanked in place. */
   storedBody: Buffer;
-  /** What identifies the message across redeliveries, when not its stored bytes. */
-  dedupeKey?: string;
+  /** The bytes that identify the message across redeliveries, when not its stored bytes. */
+  identity?: Buffer;
 }
 
 /** A Connectivity Management channel: credentials echoed in the body, checked against `thingspace/{account}/connectivity`. */
@@ -60,7 +60,7 @@ export function createCredentialWebhook<R extends CredentialRead>(
     );
     const acceptance = await acceptCallback(
       runtime.store,
-      { provider: 'thingspace', channel: channel.channel, scopeId: account, body: read.storedBody, receivedOn: now(), ...(read.dedupeKey !== undefined ? { dedupeKey: read.dedupeKey } : {}) },
+      { provider: 'thingspace', channel: channel.channel, scopeId: account, body: read.storedBody, receivedOn: now(), ...(read.identity !== undefined ? { identity: read.identity } : {}) },
       channel.map(read, account),
       started,
     );
