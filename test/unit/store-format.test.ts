@@ -54,7 +54,7 @@ describe('stored bodies', () => {
   it('shrink a typical small callback to well under half with the channel dictionary', () => {
     const body = Buffer.from('{"transactionID":"tx-0001","device":{"id":"990013907835573","kind":"imei"},"attributes":[{"name":"RADIO_SIGNAL_STRENGTH","value":"-71","createdOn":"2026-11-21T10:00:00.000Z"}]}');
     const stored = encodeBody('diagnostics', body);
-    expect(stored[0]).toBe(1);
+    expect(stored[0]).toBe(2);
     expect(stored.length).toBeLessThan(body.length / 2);
   });
 
