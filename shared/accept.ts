@@ -33,7 +33,7 @@ export async function acceptCallback(
       const first = await store.firstReceivedOn(received, mapped.events[0]!.deviceId, mapped.hash);
       if (first.getTime() !== received.receivedOn.getTime()) mapped = toRecords({ ...received, receivedOn: first }, facts, mapped.hash);
     }
-    ({ stored } = await store.save(mapped));
+    ({ stored } = await store.save(mapped, received.receivedOn));
   } catch (error) {
     if (error instanceof RecordTooLargeError) throw new PayloadTooLargeError(MAX_ITEM_BYTES);
     if (error instanceof StoreUnavailableError) {

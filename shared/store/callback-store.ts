@@ -99,14 +99,7 @@ export class CallbackStore {
     const key = { [TABLE.partitionKey]: receiptPk(received.scopeId, firstDevice), [TABLE.sortKey]: hash.subarray(0, 9).toString('base64url') };
     const at = received.receivedOn.getTime();
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.options.tableName,
-          Item: { ...key, [ATTR.receivedOn]: at, ...this.ttl(at, this.receiptDays()) },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-        }),
-      );
+      await this.client.send(this.putIfNewOrMine({ ...key, [ATTR.receivedOn]: at, ...this.ttl(at, this.receiptDays()) }, at));
       return received.receivedOn;
     } catch (error) {
       if (!isConditionFailure(error)) throw new StoreUnavailableError({ cause: error });
@@ -120,13 +113,20 @@ export class CallbackStore {
     }
   }
 
-  /** Stores the records of one callback; throws StoreUnavailableError unless all are durable. */
-  async save(mapped: MappedCallback): Promise<StoreResult> {
+  /**
+   * Stores the records of one callback; throws StoreUnavailableError unless all are durable.
+   * `deliveredOn` is this delivery's own receive time (the records of a callback without a time
+   * of its own carry the first delivery's): a record already there counts as written by this call
+   * when it carries it, because then it is this delivery's own earlier attempt (the SDK retried a
+   * put whose answer was lost), not a redelivery.
+   */
+  async save(mapped: MappedCallback, deliveredOn: Date = mapped.received.receivedOn): Promise<StoreResult> {
     const items = this.itemsOf(mapped);
+    const delivered = deliveredOn.getTime();
     // All writes at once: one round trip of latency. If any fails the callback is refused (503)
     // and the provider's retry writes what is missing. A callback naming several devices writes the
     // event holding the body first: no other device's event is ever durable (and published) without it.
-    const putAll = (list: Record<string, unknown>[]) => Promise.allSettled(list.map((item) => this.putOnce(item)));
+    const putAll = (list: Record<string, unknown>[]) => Promise.allSettled(list.map((item) => this.putOnce(item, delivered)));
     let results: PromiseSettledResult<boolean>[];
     if (mapped.events.length > 1) {
       const [holder] = await putAll(items.slice(0, 1));
@@ -207,22 +207,33 @@ export class CallbackStore {
     return this.options.retentionDays > 0 ? Math.min(days, this.options.retentionDays) : days;
   }
 
-  /** True when written, false when it was already there. */
-  private async putOnce(item: Record<string, unknown>): Promise<boolean> {
+  /** True when written (or found written by this delivery's own earlier attempt), false when a redelivery finds it there. */
+  private async putOnce(item: Record<string, unknown>, delivered: number): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.options.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-        }),
-      );
+      await this.client.send(this.putIfNewOrMine(item, delivered));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * A put that succeeds when the key is free, or when the item there carries this delivery's own
+   * receive time: the same message (the key is its time and hash) written by this very delivery,
+   * whose first answer was lost and which the SDK retried. That put rewrites the same item and is
+   * reported as written, so it is acknowledged `stored` and published. A redelivery (another
+   * receive time) fails the condition and is a duplicate. No read, no extra unit: a failed
+   * conditional put is billed as a put.
+   */
+  private putIfNewOrMine(item: Record<string, unknown>, delivered: number): PutCommand {
+    return new PutCommand({
+      TableName: this.options.tableName,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(#pk) OR #r = :delivered',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#r': ATTR.receivedOn },
+      ExpressionAttributeValues: { ':delivered': delivered },
+    });
   }
 }
 
