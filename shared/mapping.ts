@@ -33,11 +33,21 @@ export interface CallbackFacts {
 const OPERATION_ID = /^[\x21-\x7e]{1,256}$/;
 
 /**
+ * How far ahead of the receive time a provider's time may be and still set the record's id (and
+ * so its place in every time order). A device clock that says 2031 would otherwise sort its
+ * records after everything else for years: such a record is keyed like a callback that carries no
+ * time (the first delivery's receive time, fixed by a receipt) and keeps the provider's time in
+ * `sentOn` (stored beside the id, shared/store/table.ts ATTR.sentOn).
+ */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+/**
  * One event per device and, for an operation, one notification per device: what the query API
  * shows of a callback. The store writes a lean form of these records and the reader rebuilds them
  * with this same function from the stored body, so both sides always agree.
  *
- * A record's id is the message id: its `sentOn` then its hash (shared/store/ids.ts). Its partition
+ * A record's id is the message id: its `sentOn` (the receive time when the provider's is more than
+ * MAX_FUTURE_SKEW_MS ahead of it) then its hash (shared/store/ids.ts). Its partition
  * already names the device (and the operation), and a message names a device once, so the id is
  * unique where it is stored, and a redelivered callback maps to exactly the same keys. A callback
  * that carries no time takes `callback.receivedOn` as `sentOn`: the store makes that the first
@@ -45,7 +55,8 @@ const OPERATION_ID = /^[\x21-\x7e]{1,256}$/;
  */
 export function toRecords(callback: ReceivedCallback, facts: CallbackFacts, hash = messageHashOf(callback)): MappedCallback {
   const sentOnDate = facts.sentOn ?? callback.receivedOn;
-  const messageId = messageIdOf(sentOnDate.getTime(), hash);
+  const ahead = facts.sentOn !== undefined && facts.sentOn.getTime() > callback.receivedOn.getTime() + MAX_FUTURE_SKEW_MS;
+  const messageId = messageIdOf((ahead ? callback.receivedOn : sentOnDate).getTime(), hash);
   const receivedOn = kapuaDate(callback.receivedOn);
   const sentOn = kapuaDate(sentOnDate);
   const rawBody = callback.body.toString('utf8');
@@ -96,5 +107,13 @@ export function toRecords(callback: ReceivedCallback, facts: CallbackFacts, hash
       })
     : [];
 
-  return { messageId, hash, timeless: facts.sentOn === undefined, received: callback, events, notifications };
+  return {
+    messageId,
+    hash,
+    timeless: facts.sentOn === undefined || ahead,
+    ...(ahead ? { providerSentOn: sentOnDate.getTime() } : {}),
+    received: callback,
+    events,
+    notifications,
+  };
 }

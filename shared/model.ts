@@ -76,8 +76,13 @@ export interface MappedCallback {
   messageId: string;
   /** SHA-256 of the message's identity (messageHashOf). */
   hash: Buffer;
-  /** True when the provider gave no time, so `sentOn` is the (first) receive time. */
+  /**
+   * True when the ids take the (first) receive time: the provider gave no time, or one far ahead
+   * of the receive time (then kept in `providerSentOn`).
+   */
   timeless: boolean;
+  /** The provider's time (epoch ms) when the ids do not start with it. */
+  providerSentOn?: number;
   /** The received callback these records come from (its body is stored once). */
   received: ReceivedCallback;
   events: DeviceEvent[];

@@ -161,6 +161,8 @@ export class CallbackStore {
     // there once, with how many share it, and the other devices' events name that device.
     const holder = mapped.events[0]?.deviceId;
     const shared = mapped.events.length > 1;
+    // The provider's own time, when the id does not start with it (far ahead of the receive time).
+    const sentOn = mapped.providerSentOn !== undefined ? { [ATTR.sentOn]: mapped.providerSentOn } : {};
 
     const items: Record<string, unknown>[] = mapped.events.map((e, i) => {
       const item: Record<string, unknown> = {
@@ -170,6 +172,7 @@ export class CallbackStore {
         [ATTR.receivedOn]: receivedOn,
         [ATTR.kind]: e.deviceKind,
         [ATTR.resource]: e.resource,
+        ...sentOn,
         ...ttl,
       };
       if (i > 0) {
@@ -190,6 +193,7 @@ export class CallbackStore {
         [ATTR.resource]: n.resource,
         [ATTR.status]: STATUS_CODES[n.status],
         [ATTR.progress]: n.progress,
+        ...sentOn,
         ...ttl,
       };
       if (n.message) item[ATTR.message] = n.message.slice(0, MAX_MESSAGE_CHARS);
