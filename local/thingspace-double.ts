@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import * as z from 'zod';
 
 /**
  * A test double of ThingSpace's own servers (which cannot be reached from here), implementing the
@@ -10,7 +11,10 @@ import { XMLBuilder, XMLParser } from 'fast-xml-parser';
  * callback listeners for the Diagnostics, Device Location and Connectivity Management APIs with a
  * fresh `Shared-Key` response header on Diagnostics and Device Location registrations, and the
  * `{errorCode, errorMessage}` error shape. Tests inject failures; `deliver` sends a callback to a
- * registered listener the way ThingSpace would (signed with the key it issued).
+ * registered listener the way ThingSpace would (signed with the key it issued). Failures can be
+ * narrowed to one service (`service`), and queued over HTTP too: `POST /_double/fail` with the
+ * same fields, e.g. `{"method":"POST","path":"/api/v2/CallbackRegistrationService.svc",
+ * "operation":"RegisterCallback","service":"DeviceUsage","status":500,"errorCode":"Internal.Error","times":2}`.
  *
  * It also serves the legacy UWS SOAP services (seed 002) under `/api/v2/`: SessionService
  * (LogIn, LogOut) and CallbackRegistrationService (GetCallbackRegistrations, RegisterCallback,
@@ -47,6 +51,8 @@ interface Failure {
   errorCode: string;
   /** UWS only: the SOAP operation that fails (every one at the path when unset); answered as a Fault with `errorCode`. */
   operation?: string;
+  /** Only calls about this service fail (its name in the path, the query, the JSON body or the SOAP Input); every service when unset. */
+  service?: string;
   /** How many calls fail (Infinity: all). */
   times: number;
 }
@@ -107,7 +113,9 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     const operation = uwsService && action.startsWith(`${UWS_NS}/I${uwsService}/`) ? action.slice(`${UWS_NS}/I${uwsService}/`.length) : undefined;
     double.calls.push({ method, path: u.pathname, ...(uwsService ? { operation: operation ?? action } : {}) });
     const body = await read(req);
-    const failure = failures.find((f) => f.times > 0 && f.method === method && u.pathname.includes(f.path) && (!f.operation || f.operation === operation));
+    const failure = failures.find(
+      (f) => f.times > 0 && f.method === method && u.pathname.includes(f.path) && (!f.operation || f.operation === operation) && (!f.service || f.service === serviceOf(u, body, uwsService)),
+    );
     if (failure) {
       failure.times--;
       if (uwsService) return uwsFault(res, failure.errorCode, 'injected failure', failure.status);
@@ -115,6 +123,12 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     }
     if (uwsService && method === 'POST') return uws(res, uwsService, operation, body);
 
+    if (method === 'POST' && u.pathname === '/_double/fail') {
+      const failure = failureOf(body);
+      if (!failure) return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: 'method, path, status and errorCode are required; operation, service and times optional' });
+      double.fail(failure);
+      return reply(res, 200, { queued: failure });
+    }
     if (method === 'POST' && u.pathname === '/_double/deliver') {
       const { account, service, payload } = JSON.parse(body) as { account: string; service: string; payload: string };
       return reply(res, 200, await deliver(account, service, payload));
@@ -401,6 +415,53 @@ function callbackRequest(r: StoredRegistration, p: SoapPayload): string {
       },
     },
   }) as string;
+}
+
+/** A failure queued through `POST /_double/fail`. */
+const queuedFailure = z.object({
+  method: z.string().min(1),
+  path: z.string().min(1),
+  status: z.number().int().min(100).max(599),
+  errorCode: z.string().min(1),
+  operation: z.string().min(1).optional(),
+  service: z.string().min(1).optional(),
+  times: z.number().int().positive().optional(),
+});
+
+/** The failure a `POST /_double/fail` body asks for, or undefined when it is not one. */
+function failureOf(body: string): z.infer<typeof queuedFailure> | undefined {
+  try {
+    const parsed = queuedFailure.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The service a request is about: `/name/{service}`, `serviceName=`, the JSON body's `name`/`serviceName`, or the SOAP Input's `ServiceName`. */
+function serviceOf(u: URL, body: string, uwsService: UwsService | undefined): string | undefined {
+  if (uwsService) return findElement(readEnvelope(body), 'ServiceName')?.text;
+  const named = /\/name\/([^/]+)$/.exec(u.pathname)?.[1];
+  if (named) return decodeURIComponent(named);
+  if (u.searchParams.has('serviceName')) return u.searchParams.get('serviceName')!;
+  try {
+    const json = JSON.parse(body) as { name?: unknown; serviceName?: unknown };
+    const name = json.name ?? json.serviceName;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first element of that local name, depth first. */
+function findElement(element: XmlElement | undefined, name: string): XmlElement | undefined {
+  if (!element) return undefined;
+  if (element.name === name) return element;
+  for (const c of element.children) {
+    const found = findElement(c, name);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function read(req: IncomingMessage): Promise<string> {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { parseChannelSecret, type ChannelSecret, type SecretVersion } from '../secrets/channel-secret';
+import type { SecretVersion } from '../secrets/channel-secret';
 import type { SecretStore } from '../secrets/source';
 import { ThingSpaceApiError, ThingSpaceClient, type CallbackApi, type Registration } from '../thingspace/api-client';
 import type { UwsClient } from '../thingspace/uws-client';
 import { DEFAULT_UWS_BASE_URL, UwsFault, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-contract';
 import { channelOfService } from '../routes';
+import { allMoved, beginRotation, completeRotation, holdsKey, holdsPair, parseStoredSecret, planConnectivity, withMoved, type Pair, type StoredSecret } from './rotation';
 import type { RegistrationStatus, RegistrationStatusStore } from './status';
 
 /**
@@ -63,9 +64,6 @@ export interface Change {
   detail?: string;
 }
 
-/** A secret as the job writes it: the channel secret plus when it was last rotated. */
-type StoredSecret = ChannelSecret & { rotatedOn?: string };
-
 const LOGIN = '_login';
 const CONNECTIVITY = 'connectivity';
 
@@ -81,12 +79,15 @@ const random = (bytes: number) => randomBytes(bytes).toString('base64url');
  * One pass of the re-registration job: for every configured account, one OAuth token, one
  * session login per API it uses (never a second one after a failure), the listeners of each API,
  * and a registration for every service that is missing, points elsewhere, lost its secret, or
- * whose credential is older than the maximum age. Credentials rotate without losing callbacks: a
- * value chosen by us (Diagnostics token, Connectivity username/password) is written as `current`
- * before the registration, the old one kept as `previous` for the grace period; the Shared-Key
- * ThingSpace returns is written right after, retried, and if it still cannot be stored the
- * status says so and the next run registers again. A run that finds everything in place writes
- * no secret. Each (account, service) gets a status record; one failure never stops the others.
+ * whose credential is older than the maximum age. Credentials rotate without locking out a live
+ * registration (rotation.ts): a value chosen by us (Diagnostics token, Connectivity
+ * username/password) is written as `pending` before any registration carries it, reused by later
+ * runs until every service carries it, and only then made `current`, the old one kept as
+ * `previous` for the grace period. A missing Connectivity service is registered with the pair the
+ * others use. The Shared-Key ThingSpace returns is written right after the registration, retried,
+ * and if it still cannot be stored the status says so and the next run registers again. A run that
+ * finds everything in place writes no secret. Each (account, service) gets a status record; one
+ * failure never stops the others.
  * An account with `api: "soap"` registers its Connectivity services through the UWS SOAP service
  * instead, to the `soap` route, by the same rules.
  */
@@ -229,27 +230,24 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     }
     const status = await deps.status.get(account, service);
     const registered = listed.find((r) => r.serviceName === service);
-    const reason = driftOf(registered, url, secret, status, (current) =>
-      !current.key ? 'no key stored' : diagnostics && (!current.token || registered?.httpHeaders?.[config.tokenHeader] !== current.token) ? 'token differs' : undefined,
-    );
+    const reason =
+      registrationDrift(registered, url, status) ??
+      credentialDrift(secret, (current) =>
+        !current.key ? 'no key stored' : diagnostics && (!current.token || registered?.httpHeaders?.[config.tokenHeader] !== current.token) ? 'token differs' : undefined,
+      ) ??
+      (secret?.pending ? 'a rotation did not finish' : undefined);
     if (!reason) return unchanged(account, service, url, status, out);
 
     try {
-      let next: SecretVersion = { ...(secret?.current.key ? { key: secret.current.key } : {}) };
-      let base = secret;
-      if (diagnostics) {
-        // The new token must verify before ThingSpace sends it: write it first, the old pair kept as previous.
-        next = { ...next, token: random(24) };
-        base = await writeRotated(name, secret, next);
-      }
-      const extra = diagnostics ? { httpHeaders: { [config.tokenHeader]: next.token! } } : {};
+      const { token, base } = diagnostics ? await pendingToken(name, secret) : { token: undefined, base: secret };
+      const extra = token ? { httpHeaders: { [config.tokenHeader]: token } } : {};
       const { sharedKey } = await registerReplacing(
         () => client.register(api, account, service, url, extra),
         () => client.deregister(api, account, service),
       );
       if (!sharedKey) return fail(service, `register ${service}: no Shared-Key header in the response`, { endpoint: url, needsRegistration: true });
       try {
-        await retry(() => writeRotated(name, base, { ...next, key: sharedKey }, diagnostics ? base : undefined));
+        await retry(() => writeSecret(name, completeRotation(base, { ...(token ? { token } : {}), key: sharedKey }, holdsKey(base?.current), now(), config.graceMs)));
       } catch (error) {
         return fail(service, `Shared-Key could not be stored (${describe(error)}); the next run registers again`, { endpoint: url, needsRegistration: true });
       }
@@ -260,8 +258,23 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
   }
 
   /**
+   * The Diagnostics token to register. It must verify before ThingSpace sends it: a new one is
+   * stored as pending first (the current token still valid beside it); the pending one of a run
+   * that could not finish is reused.
+   */
+  async function pendingToken(name: string, secret: StoredSecret | undefined): Promise<{ token: string; base: StoredSecret | undefined }> {
+    if (secret?.pending?.token) return { token: secret.pending.token, base: secret };
+    const token = random(24);
+    const base = beginRotation(secret, { token }, holdsKey(secret?.current), now());
+    await writeSecret(name, base);
+    return { token, base };
+  }
+
+  /**
    * Connectivity services: all registered with one username/password, kept in the `connectivity`
-   * secret, to the registrar's route (`connectivity` for REST, `soap` for UWS).
+   * secret, to the registrar's route (`connectivity` for REST, `soap` for UWS), by the rotation rule
+   * (planConnectivity): a missing service gets the pair the others use, a new pair stays pending
+   * until every service carries it.
    */
   async function connectivity(registrar: ConnectivityRegistrar, account: string, services: string[], listed: Registration[], out: Change[], fail: Fail): Promise<void> {
     const name = `thingspace/${account}/${CONNECTIVITY}`;
@@ -273,53 +286,76 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
       for (const service of services) await fail(service, describe(error), { endpoint: url });
       return;
     }
-    const states = await Promise.all(services.map((service) => deps.status.get(account, service)));
-    const reasons = services.map((service, i) =>
-      driftOf(listed.find((r) => r.serviceName === service), url, secret, states[i], (current) => (!current.username || !current.password ? 'no credentials stored' : undefined)),
-    );
-    if (reasons.every((r) => r === undefined)) {
-      for (const [i, service] of services.entries()) await unchanged(account, service, url, states[i], out);
-      return;
-    }
-    // One credential pair serves every service: a new pair means registering them all again.
-    const next = { username: `gw-${random(9)}`, password: random(32) };
+    const states = new Map(await Promise.all(services.map(async (service) => [service, await deps.status.get(account, service)] as const)));
+    const drift = new Map(services.map((service) => [service, registrationDrift(listed.find((r) => r.serviceName === service), url, states.get(service))]));
+    const plan = planConnectivity(secret, drift, tooOld(secret), () => ({ username: `gw-${random(9)}`, password: random(32) }), now());
     try {
-      await writeRotated(name, secret, next);
+      if (plan.write) await writeSecret(name, plan.write);
     } catch (error) {
       for (const service of services) await fail(service, `new credentials could not be stored (${describe(error)}); nothing was registered`, { endpoint: url, needsRegistration: true });
       return;
     }
-    const reason = reasons.find((r) => r !== undefined)!;
-    for (const [i, service] of services.entries()) {
-      try {
-        await registerReplacing(
-          () => registrar.register(account, service, url, next),
-          () => registrar.deregister(account, service),
-        );
-        const existed = listed.some((r) => r.serviceName === service);
-        await changed(account, service, url, existed ? 'rotated' : 'registered', reasons[i] ?? `credentials rotated (${reason})`, out);
-      } catch (error) {
-        await fail(service, describe(error), { endpoint: url, needsRegistration: true });
-      }
+    const failed = await registerEach(registrar, account, url, [...plan.register.keys()], plan.pair);
+    const unrecorded = await recordMoved(name, plan.secret, services, [...plan.register.keys()].filter((service) => !failed.has(service)));
+    for (const service of services) {
+      const reason = plan.register.get(service);
+      const error = failed.get(service) ?? (reason ? unrecorded : undefined);
+      if (error) await fail(service, error, { endpoint: url, needsRegistration: true });
+      else if (!reason) await unchanged(account, service, url, states.get(service), out);
+      else await changed(account, service, url, plan.newPair && listed.some((r) => r.serviceName === service) ? 'rotated' : 'registered', reason, out);
     }
   }
 
-  /** Why a registration must be made again, or undefined when it is in place. */
-  function driftOf(
-    registered: Registration | undefined,
-    url: string,
-    secret: StoredSecret | undefined,
-    status: RegistrationStatus | undefined,
-    missingSecret: (current: SecretVersion) => string | undefined,
-  ): string | undefined {
+  /** Registers each service with the pair; returns why each one that failed did. */
+  async function registerEach(registrar: ConnectivityRegistrar, account: string, url: string, services: string[], pair: Pair): Promise<Map<string, string>> {
+    const failed = new Map<string, string>();
+    for (const service of services) {
+      try {
+        await registerReplacing(
+          () => registrar.register(account, service, url, pair),
+          () => registrar.deregister(account, service),
+        );
+      } catch (error) {
+        failed.set(service, describe(error));
+      }
+    }
+    return failed;
+  }
+
+  /**
+   * Stores which services now carry the pending pair; once all of them do, makes it current (the
+   * old pair valid for the grace period). Returns why that could not be stored, or undefined.
+   */
+  async function recordMoved(name: string, secret: StoredSecret | undefined, services: string[], moved: string[]): Promise<string | undefined> {
+    if (!secret?.pending) return undefined;
+    const next = withMoved(secret, moved);
+    const done = allMoved(next, services);
+    if (moved.length === 0 && !done) return undefined;
+    try {
+      await retry(() => writeSecret(name, done ? completeRotation(next, next.pending!, holdsPair(next.current), now(), config.graceMs) : next));
+      return undefined;
+    } catch (error) {
+      return `registered with the pending credentials, but that could not be stored (${describe(error)}); the next run registers again`;
+    }
+  }
+
+  /** Why a registration must be made again whatever the secret holds, or undefined when it is in place. */
+  function registrationDrift(registered: Registration | undefined, url: string, status: RegistrationStatus | undefined): string | undefined {
     if (!registered) return 'it was missing';
     if (registered.url !== url) return 'registered to another URL';
     if (status?.needsRegistration) return 'the previous run could not finish';
-    if (!secret) return 'no secret stored';
-    const missing = missingSecret(secret.current);
-    if (missing) return missing;
-    if (!secret.rotatedOn || now().getTime() - Date.parse(secret.rotatedOn) >= config.maxAgeMs) return 'credential older than the maximum age';
     return undefined;
+  }
+
+  /** Why the stored credential must be replaced, or undefined when it can stay. */
+  function credentialDrift(secret: StoredSecret | undefined, missingSecret: (current: SecretVersion) => string | undefined): string | undefined {
+    if (!secret) return 'no secret stored';
+    return missingSecret(secret.current) ?? (tooOld(secret) ? 'credential older than the maximum age' : undefined);
+  }
+
+  /** Whether the current credential is older than the maximum age (or of unknown age). */
+  function tooOld(secret: StoredSecret | undefined): boolean {
+    return !secret?.rotatedOn || now().getTime() - Date.parse(secret.rotatedOn) >= config.maxAgeMs;
   }
 
   /** Registers; on an "already registered" refusal, deletes and registers again (the documents do not say which happens). */
@@ -333,27 +369,13 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     }
   }
 
-  /** Writes `next` as current; the old current (or `keep`'s previous) stays valid for the grace period. */
-  async function writeRotated(name: string, old: StoredSecret | undefined, next: SecretVersion, keep?: StoredSecret): Promise<StoredSecret> {
-    const previous = keep?.previous ?? (old && Object.keys(old.current).length > 0 ? old.current : undefined);
-    const value: StoredSecret = {
-      current: next,
-      ...(previous ? { previous, previousValidUntil: keep?.previousValidUntil ?? new Date(now().getTime() + config.graceMs).toISOString() } : {}),
-      rotatedOn: now().toISOString(),
-    };
+  async function writeSecret(name: string, value: StoredSecret): Promise<void> {
     await deps.secrets.put(name, JSON.stringify(value));
-    return value;
   }
 
   async function readSecret(name: string): Promise<StoredSecret | undefined> {
     const value = await deps.secrets.get(name);
-    if (value === undefined) return undefined;
-    try {
-      const rotatedOn = (JSON.parse(value) as { rotatedOn?: unknown }).rotatedOn;
-      return { ...parseChannelSecret(name, value), ...(typeof rotatedOn === 'string' ? { rotatedOn } : {}) };
-    } catch {
-      return undefined; // a malformed secret is replaced by a registration
-    }
+    return value === undefined ? undefined : parseStoredSecret(name, value); // a malformed secret is replaced by a registration
   }
 
   async function retry<T>(write: () => Promise<T>): Promise<T> {
@@ -391,7 +413,7 @@ type Fail = (service: string, detail: string, extra?: Partial<RegistrationStatus
 interface ConnectivityRegistrar {
   /** The webhook route ThingSpace is given; both verify with the `connectivity` secret. */
   channel: 'connectivity' | 'soap';
-  register(account: string, service: string, url: string, credentials: { username: string; password: string }): Promise<unknown>;
+  register(account: string, service: string, url: string, credentials: Pair): Promise<unknown>;
   deregister(account: string, service: string): Promise<void>;
 }
 

@@ -1,13 +1,16 @@
 import * as z from 'zod';
 
 /**
- * A channel secret as ARCHITECTURE.md "Secrets" describes it: `current`, and during a rotation
- * `previous`, valid until `previousValidUntil`. Fields of a version differ per channel, so a
- * version is an open record of strings.
+ * A channel secret as ARCHITECTURE.md "Secrets" describes it: `current`; while registrations move
+ * to a new value, `pending` (valid with no end: a registration may already use it, and `current`
+ * stays valid beside it because another may still use that); after a rotation, `previous`, valid
+ * until `previousValidUntil`. Fields of a version differ per channel, so a version is an open
+ * record of strings. Other fields (the job's bookkeeping) are ignored here.
  */
 const version = z.record(z.string(), z.string());
 const channelSecretSchema = z.object({
   current: version,
+  pending: version.optional(),
   previous: version.optional(),
   previousValidUntil: z.iso.datetime({ offset: true }).optional(),
 });
@@ -36,9 +39,10 @@ export function parseChannelSecret(name: string, value: string): ChannelSecret {
   return parsed.data;
 }
 
-/** The versions that verify messages at `now`: current, and previous while its validity lasts. */
+/** The versions that verify messages at `now`: current, pending, and previous while its validity lasts. */
 export function validVersions(secret: ChannelSecret, now: Date): SecretVersion[] {
   const versions = [secret.current];
+  if (secret.pending) versions.push(secret.pending);
   if (secret.previous && secret.previousValidUntil && Date.parse(secret.previousValidUntil) > now.getTime()) {
     versions.push(secret.previous);
   }

@@ -60,10 +60,12 @@ const config = (over: Partial<JobConfig> = {}): JobConfig => ({
 // No `uws` dependency: the job builds its UWS client from `config.uws`, as the Lambda does.
 async function run(over: Partial<JobConfig> = {}, secrets: SecretStore = new FileSecretSource(secretsFile)): Promise<Change[]> {
   const changes = await runReregistration(config(over), { secrets, status, client: () => new ThingSpaceClient(double.url, 5_000), writeAttempts: 2 });
-  for (const [name, value] of Object.entries(readSecrets())) if (name.endsWith('/connectivity')) issued.add(value.current.password!);
+  for (const [name, value] of Object.entries(readSecrets())) {
+    if (name.endsWith('/connectivity')) for (const version of [value.current, value.pending]) if (version?.password) issued.add(version.password);
+  }
   return changes;
 }
-type Stored = { current: Record<string, string>; previous?: Record<string, string>; previousValidUntil?: string; rotatedOn?: string };
+type Stored = { current: Record<string, string>; pending?: Record<string, string>; previous?: Record<string, string>; previousValidUntil?: string; rotatedOn?: string };
 const readSecrets = () => JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, Stored>;
 const connectivitySecret = (account = S) => readSecrets()[`thingspace/${account}/connectivity`]!;
 const registration = (api: string, account: string, service: string) => double.registrations.get(`${api}|${account}|${service}`);
@@ -117,11 +119,11 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
     expect(JSON.stringify([...double.registrations.entries()])).toBe(registrations);
   });
 
-  it('restores a deleted registration with new credentials, the old pair verifying through the grace period only', async () => {
+  it('rotates credentials past their age, restoring a deleted registration with them, the old pair verifying through the grace period only', async () => {
     const old = connectivitySecret().current;
     double.registrations.delete(`uws|${S}|DeviceUsage`);
-    const changes = await run({ graceMs: 2_000 });
-    // One credential pair serves every service: both are registered again with the new pair.
+    const changes = await run({ graceMs: 2_000, maxAgeMs: 0 });
+    // One credential pair serves every service: both are registered with the new pair, which then becomes current.
     expect(actions(changes)).toEqual({ [`${S}/CarrierService`]: 'rotated', [`${S}/DeviceUsage`]: 'registered' });
     const stored = connectivitySecret();
     expect(stored.previous).toEqual(old);
@@ -173,9 +175,10 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
     };
     const from = double.calls.length;
     const changes = await run({}, expiring);
+    // Only the missing service is registered (with the pair DeviceUsage already carries): its call meets the expired session.
     expect(changes).toEqual([
       expect.objectContaining({ service: 'CarrierService', action: 'error', detail: 'LogIn failed: HTTP 500 Authentication.Failed' }),
-      expect.objectContaining({ service: 'DeviceUsage', action: 'error', detail: 'RegisterCallback failed: HTTP 500 SessionToken.Expired' }),
+      expect.objectContaining({ service: 'DeviceUsage', action: 'unchanged' }),
     ]);
     expect(operations(from).filter((o) => o === 'LogIn')).toHaveLength(2);
     expect(await status.get(S, '_login')).toMatchObject({ state: 'error', consecutiveFailures: 1, lastError: 'LogIn failed: HTTP 500 Authentication.Failed' });
@@ -183,7 +186,7 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
 
     // The next run (no backoff configured here) finishes the job and clears the login record.
     const next = await run();
-    expect(actions(next)).toEqual({ [`${S}/CarrierService`]: 'registered', [`${S}/DeviceUsage`]: 'rotated' });
+    expect(actions(next)).toEqual({ [`${S}/CarrierService`]: 'registered', [`${S}/DeviceUsage`]: 'unchanged' });
     expect(await status.get(S, '_login')).toMatchObject({ state: 'registered', consecutiveFailures: 0 });
   });
 
@@ -220,8 +223,12 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
     const changes = await run();
     expect(actions(changes)).toEqual({ [`${S}/CarrierService`]: 'error', [`${S}/DeviceUsage`]: 'registered' });
     expect(await status.get(S, 'CarrierService')).toMatchObject({ state: 'error', lastError: 'RegisterCallback failed: HTTP 500 Internal.Error', needsRegistration: true });
+    // The next run registers the one that failed with the pair the other carries: no rotation.
+    const before = connectivitySecret();
     const next = await run();
-    expect(actions(next)).toEqual({ [`${S}/CarrierService`]: 'registered', [`${S}/DeviceUsage`]: 'rotated' });
+    expect(actions(next)).toEqual({ [`${S}/CarrierService`]: 'registered', [`${S}/DeviceUsage`]: 'unchanged' });
+    expect(connectivitySecret()).toEqual(before);
+    expect(registration('uws', S, 'CarrierService')).toMatchObject(before.current);
   });
 
   it('registers a mixed account: HMAC channels by REST, Connectivity by SOAP, one login each', async () => {

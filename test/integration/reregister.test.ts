@@ -155,13 +155,13 @@ describe('the re-registration job against the ThingSpace test double', () => {
   });
 
   it('lets one failing service fail alone', async () => {
-    double.registrations.delete(`connectivity|${A}|NiddService`);
+    for (const service of ['CarrierService', 'NiddService']) double.registrations.delete(`connectivity|${A}|${service}`);
     double.registrations.delete(`location|${A}|Location`);
-    double.fail({ method: 'POST', path: '/api/m2m/v1/callbacks/', status: 500, errorCode: 'INTERNAL_ERROR', times: 1 });
+    double.fail({ method: 'POST', path: '/api/m2m/v1/callbacks/', service: 'CarrierService', status: 500, errorCode: 'INTERNAL_ERROR', times: 1 });
     const changes = await run({ registrations: [{ account: A, services: ['Location', 'CarrierService', 'NiddService'] }] });
     const byService = actions(changes);
     expect(byService[`${A}/Location`]).toBe('registered');
-    // The injected failure hits the first Connectivity registration (CarrierService); NiddService still goes through.
+    // The injected failure hits CarrierService's registration; NiddService still goes through.
     expect(byService[`${A}/CarrierService`]).toBe('error');
     expect(byService[`${A}/NiddService`]).toBe('registered');
     expect(await status.get(A, 'CarrierService')).toMatchObject({ state: 'error', lastError: expect.stringContaining('HTTP 500 INTERNAL_ERROR'), needsRegistration: true });

@@ -83,7 +83,7 @@ describe('SENSORO safe mode (known answer)', () => {
 
 describe('SENSORO pushes', () => {
   const receivedOn = new Date('2026-11-21T12:00:00Z');
-  const records = (push: ReturnType<typeof parsePush>, body = Buffer.from('{}')) =>
+  const records = (push: ReturnType<typeof parsePush>, body: Buffer = Buffer.from('{}')) =>
     toRecords({ provider: 'sensoro', channel: 'sensoro', scopeId: '123456', body, receivedOn }, mapPush(push, '123456'));
 
   it('turn sensor data into an event of the device with the readings', () => {
