@@ -34,7 +34,7 @@ export interface CredentialChannel<R extends CredentialRead> {
 
 /**
  * The receive function of a credential-checked channel: size cap, account, parse (the credentials
- * are inside the body), credentials against the secret (current or previous, one refresh on a
+ * are inside the body), credentials against the secret (current, pending or previous, one refresh on a
  * mismatch), then the stored body without credentials, exactly once.
  */
 export function createCredentialWebhook<R extends CredentialRead>(
