@@ -1,4 +1,4 @@
-// Three projects, one per layer of tests (see README "Tests"). swc strips types only: `npm run build`
+// Four projects, one per layer of tests (see README "Tests"). swc strips types only: `npm run build`
 // (tsc) is the type check. middy ships ESM, so it is transformed too.
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest'] };
 const common = {
@@ -14,5 +14,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    // Recorded SDK calls of every function against its synthesised role policy (README "Test").
+    { ...common, displayName: 'iam', testMatch: ['<rootDir>/test/iam/**/*.test.ts'] },
   ],
 };

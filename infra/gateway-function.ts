@@ -226,21 +226,34 @@ export class GatewayFunction extends Construct {
 
     if (definition.secrets.length > 0) {
       // Only this function's own channel secrets: a leaked location function must not read diagnostics keys.
-      const resources = definition.secrets.map((pattern) => secretArn(this, settings.secretPrefix, pattern));
+      // Each pattern twice: with the 6-character suffix of an existing secret, and by its bare name, which
+      // is what Secrets Manager authorizes for a secret that does not exist (an unknown account): without
+      // it that request is AccessDenied (a 503, and an account oracle) instead of ResourceNotFound (the 401
+      // of a bad signature). The bare name reads nothing: no secret has an ARN without its suffix.
+      const resources = definition.secrets.flatMap((pattern) => [secretArn(this, settings.secretPrefix, pattern), secretNameArn(this, settings.secretPrefix, pattern)]);
       this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources }));
       for (const resource of resources.filter((arn) => flattenArn(this, arn).includes('*'))) {
         Validations.of(this.role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::${flattenArn(this, resource)}]`,
           reason:
             'One function serves every account or application of its channel (the account or appId is in the URL path), so the ' +
-            'secret name has a wildcard in that one segment only: the prefix, the channel and the 6-character suffix are fixed, ' +
-            'so no other channel\'s secret matches, and the action is GetSecretValue only.',
+            'secret name has a wildcard in that one segment only: the prefix, the channel and (for existing secrets) the 6-character ' +
+            'suffix are fixed, so no other channel\'s secret matches; the bare-name form only lets a missing secret answer ' +
+            'ResourceNotFound (a secret ARN always has its suffix), and the action is GetSecretValue only.',
         });
       }
     }
 
     for (const statement of registrationSecretStatements(this, definition, settings)) this.function.addToRolePolicy(statement);
     for (const statement of tableStatements(definition, table)) this.function.addToRolePolicy(statement);
+    if (definition.stream) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'dynamodb:ListStreams has no resource type: IAM matches it against "*" only (AWS documents it among the permissions of a ' +
+          'Lambda reading a DynamoDB stream). It lists stream ARNs; the stream reads themselves are granted on this table\'s stream only.',
+      });
+    }
     // events:PutEvents on its own bus, nothing else of EventBridge.
     if (definition.stream) eventBus!.grantPutEventsTo(this.function);
   }
@@ -413,9 +426,12 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
         // The event source mapping reads this table's one stream (the actions AWS documents for a Lambda
         // stream consumer), on its exact ARN: no other table's stream, no `*`.
         new iam.PolicyStatement({
-          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
           resources: [table.tableStreamArn],
         }),
+        // ListStreams has no resource type: IAM only ever matches it against `*` (a stream ARN here never
+        // matches). It lists stream ARNs and reads nothing.
+        new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
         // The body a further device's event shares, from the first device's event or a kept body: GetItem
         // in those partitions only (never a notification, a receipt, an API key or a status record).
         new iam.PolicyStatement({

@@ -49,7 +49,9 @@ function partitionOf(pk: string): { kind: 'event' | 'notification'; scopeId: str
  * shows (shared/query/records.ts, the payload derived from the stored body by the channel's own
  * parser), and that record into the event's detail. Results are in the items' order: an event, or
  * `undefined` for an item that is not published (receipts, kept bodies, keys...), or a rejection
- * when the item cannot become its event (a shared body not stored, an unknown channel).
+ * when the item cannot become its event (a shared body not stored, an unknown channel). An event
+ * whose stored body cannot be decoded is no rejection (no retry could ever decode it): it is
+ * published without payload, with `bodyError: 'undecodable'`.
  */
 export async function eventsOfItems(items: readonly Item[], readBody: BodyReader, options: BuildOptions = {}): Promise<PromiseSettledResult<GatewayEvent | undefined>[]> {
   // A callback naming several devices stores its body once, on its first device's event: usually
@@ -92,6 +94,8 @@ async function eventOfItem(item: Item, readBody: BodyReader, replayed: boolean):
       action: e.action,
       operationId: e.operationId,
       payload: e.payload,
+      // A stored body that cannot be decoded: published without payload, marked (eventOf logged it).
+      bodyError: e.bodyError,
     }, replayed),
   };
 }

@@ -76,6 +76,8 @@ export interface EventDetail {
   payload?: Record<string, unknown>;
   /** Set when the payload was left out to keep the entry within EventBridge's 256 KB: read it from the query API. */
   payloadOmitted?: true;
+  /** Events: set when the stored body cannot be decoded (damaged in storage); then there is no payload nor action. */
+  bodyError?: 'undecodable';
   /** True when `npm run replay` published it again. */
   replayed: boolean;
 }

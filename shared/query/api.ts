@@ -1,13 +1,16 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
+import { channelOfCode } from '../channels';
+import { logger } from '../log';
+import { decodeBody } from '../store/body';
 import { ATTR, bodyPk, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from '../store/table';
 import { idBounds, RECORD_ID } from '../store/ids';
 import { entityNotFound, illegalArgument, kapuaErrorResponse, kapuaResponse, loadXmlBuilder, negotiate, subjectUnauthorized, toDeviceEvent, toNotification, toOperation, toRegistration, toRejection, unauthenticated, type Media, type PermissionDomain } from './kapua';
 import { OPENAPI } from './openapi';
 import { listOptions, type ListDefaults, type SortParams } from './params';
 import type { CallbackReader, ListOptions, OperationNotifications, Scope } from './reader';
-import { eventOf, notificationOf, sharedBodyOf, storedBodyOf, type Deriver } from './records';
+import { eventOf, notificationOf, sharedBodyOf, storedBodyOf, type Deriver, type StoredBody } from './records';
 
 type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?: Partial<AuthorizerContext> } } };
 type Result = APIGatewayProxyStructuredResultV2;
@@ -36,8 +39,11 @@ interface Collection {
   defaultSort: string;
   /** Shows stored items (a page, or one with `single`), reading what they point to. */
   show(items: Item[], path: Path, single: boolean): Promise<Item[]>;
-  /** Runs before one record is deleted (with the stored item). */
-  beforeDelete?: (item: Item, path: Path) => Promise<void>;
+  /**
+   * Runs before one record is deleted (with the stored item); what it returns runs once the delete
+   * was attempted (also when a concurrent delete won it).
+   */
+  beforeDelete?: (item: Item, path: Path) => Promise<(() => Promise<void>) | undefined>;
   deletable?: boolean;
   countable?: boolean;
 }
@@ -112,8 +118,70 @@ function suffixOf(event: Event): { media?: Media; id?: string } {
 let parsers: Promise<Deriver> | undefined;
 const loadParsers = (): Promise<Deriver> => (parsers ??= import('./derive').then((m) => m.factsOf));
 
+/**
+ * The kept bodies of multi-device callbacks (MB#), and the events that reference them. The devices
+ * of a callback are named by its body (read with the channel's parser); an event of a further
+ * device has the same sort key as the holder's and names the holder (ATTR.bodyDevice). Reads are
+ * strongly consistent, so that of two deletes racing for the last two references, the later one
+ * sees the other done and removes the kept body.
+ */
+function keptBodiesOf(reader: CallbackReader, given?: Deriver) {
+  const self = {
+    /** The devices a stored body names, but `excluding`; undefined (logged) when the body cannot be read. */
+    async devicesOf(channelCode: unknown, stored: StoredBody, scopeId: string, sk: string, excluding: string[]): Promise<string[] | undefined> {
+      const channel = channelOfCode(channelCode);
+      try {
+        if (!channel) throw new Error('unknown channel');
+        const derive = given ?? (await loadParsers());
+        const plain = stored.plain ? decodeBody(channel, stored.plain) : undefined;
+        const devices = derive(channel, decodeBody(channel, stored.body), scopeId, plain).devices.map((d) => d.id);
+        return [...new Set(devices)].filter((d) => !excluding.includes(d));
+      } catch (error) {
+        // Ids only: the kept body stays (its records' expiry, if any, still removes it).
+        logger.error('devices of a shared body not readable: its kept body stays', { scopeId, recordId: sk, channel, cause: (error as Error)?.name });
+        return undefined;
+      }
+    },
+    /** Whether any of `devices` still has its event of this callback (pointing at `holder`). */
+    async anyEvent(scopeId: string, devices: string[], sk: string, holder: string): Promise<boolean> {
+      // The first alone (usually found: one read), then ten at a time, stopping at the first found.
+      for (let i = 0; i < devices.length; i += i === 0 ? 1 : 10) {
+        const batch = devices.slice(i, i === 0 ? 1 : i + 10);
+        const found = await Promise.all(batch.map(async (d) => (await reader.get(eventPk(scopeId, d), sk, true))?.[ATTR.bodyDevice] === holder));
+        if (found.includes(true)) return true;
+      }
+      return false;
+    },
+    /**
+     * After the event of `deleted` went: removes the kept body of `holder`'s callback when no event
+     * references it any more (the holder's own event, when it is there again, holds the body itself).
+     * `others`, when known, are the devices to check besides the holder.
+     */
+    async dropUnreferenced(scopeId: string, holder: string, sk: string, deleted: string, others?: string[]): Promise<void> {
+      try {
+        let devices = others;
+        if (devices === undefined) {
+          if (await reader.get(eventPk(scopeId, holder), sk, true)) return;
+          const kept = await reader.get(bodyPk(scopeId, holder), sk, true);
+          const stored = storedBodyOf(kept);
+          if (!stored) return;
+          devices = await self.devicesOf(kept![ATTR.channel], stored, scopeId, sk, [holder, deleted]);
+          if (devices === undefined) return;
+        }
+        if (await self.anyEvent(scopeId, devices, sk, holder)) return;
+        await reader.delete(bodyPk(scopeId, holder), sk);
+      } catch (error) {
+        // The event is deleted, as asked; the kept body stays (with the records' expiry, if any).
+        logger.error('kept body not removed', { scopeId, holder, recordId: sk, cause: (error as Error)?.name });
+      }
+    },
+  };
+  return self;
+}
+
 /** The collections, reading through `reader` and deriving event details with `derive` (the channels' parsers by default). */
 function collections(reader: CallbackReader, given?: Deriver): Record<'notifications' | 'events' | 'registrations' | 'rejections', Collection> {
+  const keptBodies = keptBodiesOf(reader, given);
   return {
     notifications: {
       entityType: 'managementOperationNotification',
@@ -150,18 +218,30 @@ function collections(reader: CallbackReader, given?: Deriver): Record<'notificat
           }),
         );
       },
-      // The event holding a body other devices' events share: keep the body before it goes.
+      // A callback naming several devices stores its body once, on its first device's event; the
+      // others point to it. Deleting the event that holds it keeps the body (MB#) while another
+      // event still references it, and the body goes with the last of them (the retention may be 0).
       beforeDelete: async (item, p) => {
-        if (typeof item[ATTR.sharedBy] !== 'number' || !storedBodyOf(item)) return;
+        const sk = String(item[TABLE.sortKey]);
+        const holder = item[ATTR.bodyDevice];
+        if (typeof holder === 'string') return () => keptBodies.dropUnreferenced(p.scopeId, holder, sk, p.deviceId);
+        const stored = storedBodyOf(item);
+        if (typeof item[ATTR.sharedBy] !== 'number' || !stored) return undefined;
+        const others = await keptBodies.devicesOf(item[ATTR.channel], stored, p.scopeId, sk, [p.deviceId]);
+        // No other device's event left: nothing needs the body once this event goes.
+        if (others !== undefined && !(await keptBodies.anyEvent(p.scopeId, others, sk, p.deviceId))) return undefined;
         const { [ATTR.body]: body, [ATTR.plain]: plain, [ATTR.channel]: channel, [TABLE.ttlAttribute]: ttl } = item;
         await reader.put({
           [TABLE.partitionKey]: bodyPk(p.scopeId, p.deviceId),
-          [TABLE.sortKey]: item[TABLE.sortKey],
+          [TABLE.sortKey]: sk,
           [ATTR.body]: body,
           [ATTR.channel]: channel,
           ...(plain !== undefined ? { [ATTR.plain]: plain } : {}),
           ...(ttl !== undefined ? { [TABLE.ttlAttribute]: ttl } : {}),
         });
+        // Once this event is gone, check again: another device's event deleted meanwhile saw this
+        // one still holding the body, and left the kept body to us.
+        return others === undefined ? undefined : () => keptBodies.dropUnreferenced(p.scopeId, p.deviceId, sk, p.deviceId, others);
       },
     },
     registrations: {
@@ -241,9 +321,12 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
     };
 
     if (last === '_count') {
-      // As in Kapua, a count ignores paging and order in its body; only the resource filter counts.
-      const { resource } = listOptions({ resource: jsonBody(event).resource }, collection.sortParams, collection.defaultSort, maxLimit);
-      const count = await reader.count(scope, resource);
+      // As in Kapua, a count ignores paging and order in its body; the resource filter and (device
+      // events) the startDate / endDate range count, as they filter `_query`.
+      const body = jsonBody(event);
+      const options = listOptions({ resource: body.resource, startDate: body.startDate, endDate: body.endDate }, collection.sortParams, collection.defaultSort, maxLimit, collection.defaults);
+      const empty = options.startDate !== undefined && options.endDate !== undefined && options.startDate > options.endDate;
+      const count = empty ? 0 : await reader.count(withDates(scope, options), options.resource);
       // Kapua's JSON count is `{"count": n}`; its XML root is `countResult`.
       return respond(200, await deviceOrEmpty(count === 0, { count }), 'countResult');
     }
@@ -255,12 +338,16 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
       if (sk === undefined) throw await notFound();
       if (method === 'DELETE') {
         if (!who.canDelete) throw subjectUnauthorized(collection.domain, 'delete', at.scopeId);
+        let after: (() => Promise<void>) | undefined;
         if (collection.beforeDelete) {
           const item = await reader.get(scope.pk, sk);
           if (!item) throw await notFound();
-          await collection.beforeDelete(item, at);
+          after = await collection.beforeDelete(item, at);
         }
-        if (!(await reader.delete(scope.pk, sk))) throw await notFound();
+        const deleted = await reader.delete(scope.pk, sk);
+        // Also when a concurrent delete won: its own check may have run before this one's.
+        if (after) await after();
+        if (!deleted) throw await notFound();
         return { statusCode: 204 };
       }
       const item = await reader.get(scope.pk, sk);
@@ -302,6 +389,7 @@ export function createQueryApi(reader: CallbackReader, maxLimit = envInt('QUERY_
         toOperation({
           first: notificationOf(op.first, at.scopeId, at.deviceId),
           latest: notificationOf(op.latest, at.scopeId, at.deviceId),
+          ...(op.terminal ? { terminal: notificationOf(op.terminal, at.scopeId, at.deviceId) } : {}),
         }),
       ),
       ...(page.totalCount !== undefined ? { totalCount: page.totalCount } : {}),

@@ -196,7 +196,8 @@ function positionOf(item: Record<string, unknown>): Record<string, unknown> | un
 
 /**
  * A stored event in Kapua's `deviceEvent` shape, with the gateway's own fields (provider, channel,
- * deviceKind, operationId, payload, callbackAction). The raw body only on a single GET (`withRawBody`).
+ * deviceKind, operationId, payload, callbackAction; `bodyError` when its stored body cannot be
+ * decoded). The raw body only on a single GET (`withRawBody`).
  */
 export function toDeviceEvent(item: Record<string, unknown>, withRawBody = false): Record<string, unknown> {
   return compact({
@@ -213,12 +214,13 @@ export function toDeviceEvent(item: Record<string, unknown>, withRawBody = false
     action: kapuaMethodOf(item.channel, item.action),
     callbackAction: item.action,
     responseCode: 'ACCEPTED',
-    eventMessage: `${item.provider} ${item.channel} ${item.action}${item.operationId ? ` of operation ${String(item.operationId)}` : ''}`,
+    eventMessage: `${item.provider} ${item.channel}${item.action !== undefined ? ` ${String(item.action)}` : ''}${item.operationId ? ` of operation ${String(item.operationId)}` : ''}`,
     provider: item.provider,
     channel: item.channel,
     deviceKind: item.deviceKind,
     operationId: item.operationId,
     payload: item.payload,
+    bodyError: item.bodyError,
     rawBody: withRawBody ? item.rawBody : undefined,
   });
 }
@@ -227,11 +229,16 @@ const FINAL = new Set(['COMPLETED', 'FAILED', 'STALE']);
 
 /**
  * An operation in the shape of Kapua's `deviceManagementOperation`, from its first and latest
- * notifications (logical records): status, progress and resource of the latest; `startedOn` and
- * `endedOn` both on the provider's clock (the notifications' `sentOn`), `createdOn` and
- * `modifiedOn` on ours (when the first and the latest were received).
+ * notifications (logical records) and, when the latest is not terminal, the latest terminal one
+ * (COMPLETED or FAILED) in key order. An operation is terminal once any of its notifications is: its
+ * `status`, `progress` and `endedOn` come from that terminal notification (a RUNNING sorting after
+ * it, tied in the same millisecond, stamped later or redelivered, never undoes it); only when none
+ * is terminal, from the latest. `startedOn` and `endedOn` are both on the provider's clock (the
+ * notifications' `sentOn`), `createdOn` and `modifiedOn` on ours (when the first and the latest
+ * were received); `lastNotificationId`, `lastSentOn` and `resource` are the latest's.
  */
-export function toOperation({ first, latest }: { first: Record<string, unknown>; latest: Record<string, unknown> }): Record<string, unknown> {
+export function toOperation({ first, latest, terminal }: { first: Record<string, unknown>; latest: Record<string, unknown>; terminal?: Record<string, unknown> }): Record<string, unknown> {
+  const decided = terminal ?? latest;
   return compact({
     type: 'deviceManagementOperation',
     id: latest.operationId,
@@ -242,9 +249,9 @@ export function toOperation({ first, latest }: { first: Record<string, unknown>;
     deviceId: latest.deviceId,
     operationId: latest.operationId,
     startedOn: first.sentOn,
-    endedOn: FINAL.has(String(latest.status)) ? latest.sentOn : undefined,
-    status: latest.status,
-    progress: latest.progress,
+    endedOn: FINAL.has(String(decided.status)) ? decided.sentOn : undefined,
+    status: decided.status,
+    progress: decided.progress,
     resource: latest.resource,
     lastNotificationId: latest.id,
     lastSentOn: latest.sentOn,

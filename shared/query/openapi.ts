@@ -91,7 +91,7 @@ function collectionPaths(c: {
         tags: [c.tag],
         operationId: `count${c.operationNoun}s`,
         summary: `Count ${c.noun}`,
-        description: 'Counts the whole collection, or one `resource` of it; as in Kapua, the paging and order fields are ignored.',
+        description: 'Counts the whole collection, or one `resource` of it (device events: within `startDate` / `endDate` too, as `_query` lists them); as in Kapua, the paging and order fields are ignored.',
         requestBody: { required: false, ...json(schema(c.query)) },
         responses: { '200': { description: `How many ${c.noun} there are.`, ...json(schema('CountResult')) }, ...ERRORS },
       },
@@ -106,15 +106,20 @@ const listResult = (type: string, item: string) => ({
   required: ['type', 'limitExceeded', 'size', 'items'],
   properties: {
     type: { const: type },
-    limitExceeded: { type: 'boolean', description: 'True when more items exist past this page (limit+1 were read).' },
+    limitExceeded: {
+      type: 'boolean',
+      description:
+        'True when more items may exist past this page: limit+1 were read, or (with a `resource` filter) the request reached its bound of reads before the page was full, in which case the page may even be empty: go on with nextCursor.',
+    },
     size: { type: 'integer', minimum: 0, description: 'The number of items in this page.' },
     items: { type: 'array', items: schema(item) },
     totalCount: { type: 'integer', minimum: 0, description: 'Only when askTotalCount is true: every item of the list (or of the resource).' },
-    nextCursor: { type: 'string', description: 'Only when limitExceeded: pass it as `cursor` for the next page.' },
+    nextCursor: { type: 'string', description: 'Only when limitExceeded: pass it as `cursor` for the next page (on a page of items, always; with limit=0, never).' },
   },
-  if: { properties: { limitExceeded: { const: true }, size: { type: 'integer', minimum: 1 } } },
-  then: { required: ['nextCursor'] },
-  else: { not: { required: ['nextCursor'] } },
+  allOf: [
+    { if: { properties: { limitExceeded: { const: true }, size: { type: 'integer', minimum: 1 } } }, then: { required: ['nextCursor'] } },
+    { if: { properties: { limitExceeded: { const: false } } }, then: { not: { required: ['nextCursor'] } } },
+  ],
 });
 
 /** The fields common to Kapua's error bodies. */
@@ -151,12 +156,23 @@ const DEVICE_EVENT_PROPERTIES = {
   channel: { type: 'string', description: 'The webhook route it arrived on: diagnostics, location, connectivity, ...' },
   deviceKind: { type: 'string', description: "The kind of device id the provider gave (imei, mdn, iccid, sn, ...); `account` when it named no device." },
   operationId: { ...schema('OperationId'), description: 'The operation the callback belongs to, when it belongs to one.' },
-  payload: { type: 'object', description: "The callback's normalised fields for this device (free-form, per channel)." },
+  payload: { type: 'object', description: "The callback's normalised fields for this device (free-form, per channel); absent with bodyError." },
+  bodyError: {
+    const: 'undecodable',
+    description:
+      'Present only when the stored body of this event cannot be decoded (damaged in storage): the event is shown from its stored fields, without payload, callbackAction and rawBody (a single GET keeps rawBody when only the decrypted content of a SENSORO safe-mode push is damaged). The record is logged by its ids.',
+  },
 } as const;
 const DEVICE_EVENT_REQUIRED = [
   'type', 'id', 'scopeId', 'deviceId', 'createdOn', 'createdBy', 'receivedOn', 'sentOn',
-  'resource', 'action', 'callbackAction', 'responseCode', 'eventMessage', 'provider', 'channel', 'deviceKind', 'payload',
+  'resource', 'action', 'responseCode', 'eventMessage', 'provider', 'channel', 'deviceKind',
 ];
+/** An event with bodyError has no payload; any other has its payload and callbackAction (and, single, its rawBody). */
+const deviceEventRule = (withRawBody: boolean) => ({
+  if: { required: ['bodyError'] },
+  then: { not: { anyOf: [{ required: ['payload'] }, { required: ['callbackAction'] }] } },
+  else: { required: ['callbackAction', 'payload', ...(withRawBody ? ['rawBody'] : [])] },
+});
 
 /** The `_query` / `_count` body: the list's query parameters as JSON fields. */
 const queryBody = (sortParam: string, extra: Record<string, object> = {}) => ({
@@ -188,6 +204,11 @@ when it has exactly one (400 otherwise), and another scope is 403.
 - \`limit\` is capped by the deployment's QUERY_MAX_LIMIT (500 unless set otherwise); a larger
   limit is a 400 that names the cap.
 - \`askTotalCount=true\` adds \`totalCount\`, which costs a count of the whole list.
+- A \`resource\` filter reads the records it discards, in pages of 100 after the first, at most
+  QUERY_FILTER_MAX_CALLS (10) DynamoDB queries per request: a request that reaches that bound
+  before its page is full answers what it found (possibly nothing) with \`limitExceeded\` and a
+  \`nextCursor\` from where it stopped (an \`offset\` not yet skipped travels in the cursor).
+  Follow the cursor to go on.
 - Every page with \`limitExceeded\` also carries \`nextCursor\`: passing it back as \`cursor\` (query
   parameter, or field of the \`_query\` body), with the same sort and resource, returns the next
   page without re-reading the skipped records, whereas a large \`offset\` reads past every record
@@ -201,10 +222,12 @@ when it has exactly one (400 otherwise), and another scope is 403.
 - A notification is only found under its own device and operation (Kapua never checks deviceId).
 - DELETE answers 204 with no body, and needs a key created with canDelete.
 - The cursor (\`cursor\` / \`nextCursor\`) and the limit cap are this API's own.
-- Device events, the event routes and the operation summaries (latest status of each operation)
-  are this API's own, in Kapua's \`deviceEvent\` and \`deviceManagementOperation\` shapes with the
+- Device events, the event routes and the operation summaries (the status of each operation:
+  terminal once any notification is, else the latest's) are this API's own, in Kapua's \`deviceEvent\` and \`deviceManagementOperation\` shapes with the
   gateway's fields (provider, channel, deviceKind, payload, ...). A single event carries the
-  callback's \`rawBody\`; list pages leave it out.
+  callback's \`rawBody\`; list pages leave it out. An event whose stored body cannot be decoded
+  is shown with \`bodyError: "undecodable"\` and without payload, callbackAction and rawBody; the
+  rest of its page is unaffected.
 - Dates are \`yyyy-MM-ddTHH:mm:ss.SSSZ\` in UTC; absent (null) fields are left out, as Kapua does.
 
 ## JSON and XML
@@ -232,7 +255,7 @@ export const OPENAPI = {
   tags: [
     { name: 'Notifications', description: "Kapua's managementOperationNotification: one per callback of an operation and device." },
     { name: 'Events', description: 'One deviceEvent per callback and device, whether or not it belongs to an operation.' },
-    { name: 'Operations', description: 'The latest status of each operation of a device.' },
+    { name: 'Operations', description: 'The status of each operation of a device: terminal once any of its notifications is, else its latest.' },
     { name: 'Registrations', description: 'What the re-registration job last found and did for each (account, service).' },
     { name: 'Rejections', description: 'Why recent webhook requests were refused.' },
     { name: 'API', description: 'This description.' },
@@ -438,12 +461,14 @@ export const OPENAPI = {
         additionalProperties: false,
         required: DEVICE_EVENT_REQUIRED,
         properties: DEVICE_EVENT_PROPERTIES,
+        ...deviceEventRule(false),
       },
       DeviceEventWithRawBody: {
         type: 'object',
         additionalProperties: false,
-        required: [...DEVICE_EVENT_REQUIRED, 'rawBody'],
-        properties: { ...DEVICE_EVENT_PROPERTIES, rawBody: { type: 'string', description: 'The callback body exactly as received (UTF-8).' } },
+        required: DEVICE_EVENT_REQUIRED,
+        properties: { ...DEVICE_EVENT_PROPERTIES, rawBody: { type: 'string', description: 'The callback body exactly as received (UTF-8); absent with bodyError.' } },
+        ...deviceEventRule(true),
       },
       DeviceManagementOperation: {
         type: 'object',
@@ -459,12 +484,16 @@ export const OPENAPI = {
           createdBy: schema('Provider'),
           modifiedOn: { ...schema('KapuaDate'), description: 'When its latest notification was received (our clock).' },
           startedOn: { ...schema('KapuaDate'), description: "The sentOn of its first notification (the provider's clock, as endedOn)." },
-          endedOn: { ...schema('KapuaDate'), description: 'Only once final (COMPLETED, FAILED, STALE): the sentOn of that notification.' },
-          status: { ...schema('OperationStatus'), description: 'The status of its latest notification (by sentOn).' },
-          progress: schema('Progress'),
+          endedOn: { ...schema('KapuaDate'), description: 'Only once final (COMPLETED, FAILED, STALE): the sentOn of the notification that decided the status.' },
+          status: {
+            ...schema('OperationStatus'),
+            description:
+              'COMPLETED or FAILED once any of its notifications is: the latest such notification in the stored (sentOn) order decides, and no RUNNING after it (the same millisecond, a later stamp, a redelivery) undoes it; otherwise the status of its latest notification.',
+          },
+          progress: { ...schema('Progress'), description: 'Of the notification that decided the status.' },
           resource: schema('Resource'),
-          lastNotificationId: schema('Id'),
-          lastSentOn: schema('KapuaDate'),
+          lastNotificationId: { ...schema('Id'), description: 'Its latest notification (which need not be the one that decided the status).' },
+          lastSentOn: { ...schema('KapuaDate'), description: 'The sentOn of its latest notification.' },
           provider: schema('Provider'),
           channel: { type: 'string' },
         },
@@ -508,7 +537,7 @@ export const OPENAPI = {
           reason: { type: 'string', description: "The gateway's own message, e.g. Missing signature header." },
           sourceIp: { type: 'string' },
           fromPublishedSource: { type: 'boolean', description: "Whether the source address is one ThingSpace publishes for its callbacks (absent for SENSORO, which publishes none). A request from elsewhere is a stranger's, whatever its headers say." },
-          headerNames: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 40 }, description: 'Names only, lower case, sorted: never a value. At most 20, each cut to 40 characters.' },
+          headerNames: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 40 }, description: 'Names the channel knows (all of them from a provider\'s published address), lower case, sorted: never a value. At most 20, 40 characters each, 300 bytes together; others are counted in moreHeaderNames.' },
           moreHeaderNames: { type: 'integer', minimum: 1, description: 'How many header names the request had beyond those listed.' },
           bodyBytes: { type: 'integer', minimum: 0 },
           notRecordedBefore: { type: 'integer', minimum: 1, description: 'Refused requests of this scope not recorded since the previous record (at most REJECTION_LOG_PER_MINUTE are written per minute).' },

@@ -7,6 +7,8 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { envInt } from '../config';
+import { STATUS_CODES } from '../store/callback-store';
 import { ATTR, operationOfSk, OPERATION_SEPARATOR, TABLE } from '../store/table';
 import { illegalArgument } from './kapua';
 
@@ -58,7 +60,30 @@ export interface OperationNotifications {
   operationId: string;
   first: Item;
   latest: Item;
+  /**
+   * On the operations of a page (not of a count or a sort), when the latest notification is not
+   * terminal: the latest terminal one (COMPLETED or FAILED) in key order, if any. An operation is
+   * terminal once any of its notifications is: a RUNNING that sorts after it (the same millisecond,
+   * a later stamp, a redelivery) never undoes it.
+   */
+  terminal?: Item;
 }
+
+/**
+ * Records a filtered list reads per Query call after its first (which reads just what the page
+ * needs): a filter that discards most records reaches its matches in few calls.
+ */
+const FILTER_PAGE = 100;
+
+/** Status codes of terminal notifications (shared/store/callback-store.ts). */
+const TERMINAL_CODES: readonly string[] = [STATUS_CODES.COMPLETED, STATUS_CODES.FAILED];
+
+/**
+ * Pages of the search for an operation's latest terminal notification, descending from its latest:
+ * small first (a terminal notification is usually right behind a late RUNNING), then larger, then
+ * DynamoDB's own 1 MB page.
+ */
+const TERMINAL_SEARCH_PAGES = [10, 100];
 
 /**
  * Reads callback records for the query API. The table has no index, so every read is a Query or
@@ -66,13 +91,18 @@ export interface OperationNotifications {
  * - in key order (the `sentOn` order of events and notifications) a page reads the items it
  *   returns plus one, to know whether more exist; an offset is skipped with a COUNT query (the
  *   skipped items are read but not transferred); a cursor starts right after the last item
- *   returned. A `resource` filter is a FilterExpression: it reads the records it discards.
+ *   returned. A `resource` filter is a FilterExpression: it reads the records it discards, in
+ *   pages of FILTER_PAGE records after the first, at most `filterCalls` Query calls per request
+ *   (the offset's skip included); a request that reaches the bound answers what it found with
+ *   `limitExceeded` and a cursor from where it stopped (carrying what is left of the offset).
  * - in any other order (receive time, last checked, ...) the whole partition (or operation) is
  *   read and sorted in memory, up to `sortLimit` records: past that the order is refused with a
  *   400 naming `sortParam`. That keeps the write path free of any index, at a cost paid only by
  *   the rare queries that ask for another order.
  * - a device's operations are the distinct operation prefixes of its notification partition,
- *   found by skipping from one operation to the next (two one-item queries per operation).
+ *   found by skipping from one operation to the next (two one-item queries per operation); for
+ *   an operation of the page whose latest notification is not terminal, one more descending query
+ *   filtered on the status finds its latest terminal one (it reads the notifications in between).
  */
 export class CallbackReader {
   /** Items read from DynamoDB since construction (for benchmarks: items read per item returned). */
@@ -82,34 +112,57 @@ export class CallbackReader {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly sortLimit = 2_000,
+    /** Query calls one filtered list request makes at most (QUERY_FILTER_MAX_CALLS, default 10). */
+    private readonly filterCalls = envInt('QUERY_FILTER_MAX_CALLS', 10, { min: 1, max: 1_000 }),
   ) {}
 
   async list(scope: Scope, options: ListOptions): Promise<Page> {
     if (options.order !== 'key') return this.listSorted(scope, options);
     const query = this.queryFor(scope, options);
+    // A filter reads the records it discards: its reads are bounded per request (none without one,
+    // where a page reads what it returns plus one).
+    const filtered = query.FilterExpression !== undefined;
+    const budget = { left: filtered ? this.filterCalls : Infinity };
     let start: Key | undefined;
-    if (options.cursor !== undefined) start = decodeCursor(options.cursor, query);
-    else if (options.offset > 0) {
-      const skipped = await this.skip(query, options.offset);
+    let toSkip = options.offset;
+    if (options.cursor !== undefined) ({ key: start, skip: toSkip } = decodeCursor(options.cursor, query));
+    if (toSkip > 0) {
+      const skipped = filtered ? await this.skipFiltered(query, toSkip, start, budget) : await this.skip(query, toSkip, start);
       if (skipped === 'end') return { items: [], limitExceeded: false, ...(await this.total(query, options)) };
-      start = skipped;
+      if (skipped.left > 0) {
+        // The bound was reached while skipping: the cursor goes on from there, with what is left to skip.
+        return { items: [], limitExceeded: true, nextCursor: encodeCursor(skipped.at, query, skipped.left), ...(await this.total(query, options)) };
+      }
+      start = skipped.at;
     }
 
     const items: Item[] = [];
-    do {
-      const out = await this.send({ ...query, Limit: options.limit + 1 - items.length, ...(start ? { ExclusiveStartKey: start } : {}) });
+    let more = true;
+    for (let call = 0; budget.left > 0; call++) {
+      const wanted = options.limit + 1 - items.length;
+      // With a filter, the first call reads what the page needs (enough when most records match),
+      // the next ones FILTER_PAGE records at least.
+      const limit = filtered && call > 0 ? Math.max(wanted, FILTER_PAGE) : wanted;
+      budget.left--;
+      const out = await this.send({ ...query, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) });
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
-    } while (items.length <= options.limit && start);
+      if (!start) more = false;
+      if (!more || items.length > options.limit) break;
+    }
 
-    const limitExceeded = items.length > options.limit;
-    const page = items.slice(0, options.limit);
-    return {
-      items: page,
-      limitExceeded,
-      ...(limitExceeded ? { nextCursor: encodeCursor(keyOf(page[page.length - 1]!), query) } : {}),
-      ...(await this.total(query, options)),
-    };
+    if (items.length > options.limit) {
+      // A page read past its last item (a filter's page over-reads): the cursor resumes right after
+      // the last item returned, so no match read beyond it is skipped.
+      const page = items.slice(0, options.limit);
+      return { items: page, limitExceeded: true, nextCursor: encodeCursor(keyOf(page[page.length - 1]!), query), ...(await this.total(query, options)) };
+    }
+    if (more) {
+      // The bound was reached before the page was full: every record up to `start` was read, and
+      // those that match are all here. The cursor goes on from `start`.
+      return { items, limitExceeded: true, nextCursor: encodeCursor(start!, query), ...(await this.total(query, options)) };
+    }
+    return { items, limitExceeded: false, ...(await this.total(query, options)) };
   }
 
   /** The number of records in the scope (of one resource, when given). */
@@ -123,13 +176,14 @@ export class CallbackReader {
     return (out.Items ?? []).length > 0;
   }
 
-  async get(pk: string, sk: string): Promise<Item | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk } }));
+  /** One item by key; `consistent` reads it strongly consistent (a delete just made is seen). */
+  async get(pk: string, sk: string, consistent = false): Promise<Item | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ...(consistent ? { ConsistentRead: true } : {}) }));
     if (out.Item) this.itemsRead++;
     return out.Item;
   }
 
-  /** Writes one item (the query API's only write: a body kept when the event holding it is deleted). */
+  /** Writes one item (the query API's only write: a body kept when the event holding it is deleted, for as long as other events reference it). */
   async put(item: Item): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
@@ -170,7 +224,9 @@ export class CallbackReader {
         after = next.operationId;
       }
       const sorted = sortInMemory(all, (op) => sortValue?.(op), (op) => op.operationId, options.descending);
-      return pageInMemory(sorted, (op) => [sortValue?.(op), op.operationId], options, fingerprintOf);
+      const page = pageInMemory(sorted, (op) => [sortValue?.(op), op.operationId], options, fingerprintOf);
+      await this.withTerminals(pk, page.items);
+      return page;
     }
 
     let after: string | undefined;
@@ -195,6 +251,7 @@ export class CallbackReader {
     }
     const limitExceeded = items.length > options.limit;
     const page = items.slice(0, options.limit);
+    await this.withTerminals(pk, page);
     return {
       items: page,
       limitExceeded,
@@ -250,6 +307,43 @@ export class CallbackReader {
     return descending ? { operationId, first: end, latest: found } : { operationId, first: found, latest: end };
   }
 
+  /** Sets `terminal` on the operations whose latest notification is not terminal (the operations of one page). */
+  private async withTerminals(pk: string, operations: OperationNotifications[]): Promise<void> {
+    await Promise.all(
+      operations.map(async (op) => {
+        if (TERMINAL_CODES.includes(String(op.latest[ATTR.status]))) return;
+        const terminal = await this.latestTerminal(pk, op);
+        if (terminal) op.terminal = terminal;
+      }),
+    );
+  }
+
+  /**
+   * The latest terminal notification of an operation, read backwards from just before its latest
+   * one, filtered on the status: it reads the notifications between the latest and that one (all of
+   * them when none is terminal), in pages of 10, then 100, then 1 MB, and stops at the first found.
+   */
+  private async latestTerminal(pk: string, op: OperationNotifications): Promise<Item | undefined> {
+    let start: Key | undefined = keyOf(op.latest);
+    for (let call = 0; start; call++) {
+      const limit = TERMINAL_SEARCH_PAGES[call];
+      const out = await this.send({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :p)',
+        FilterExpression: '#t IN (:c, :f)',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey, '#t': ATTR.status },
+        ExpressionAttributeValues: { ':pk': pk, ':p': `${encodeURIComponent(op.operationId)}${OPERATION_SEPARATOR}`, ':c': TERMINAL_CODES[0], ':f': TERMINAL_CODES[1] },
+        ScanIndexForward: false,
+        ExclusiveStartKey: start,
+        ...(limit !== undefined ? { Limit: limit } : {}),
+      });
+      const found = out.Items?.[0];
+      if (found) return found;
+      start = out.LastEvaluatedKey;
+    }
+    return undefined;
+  }
+
   /** Every record of the scope, sorted on a stored attribute in memory; refused past `sortLimit`. */
   private async listSorted(scope: Scope, options: ListOptions): Promise<Page> {
     const query = this.queryFor(scope, options);
@@ -302,18 +396,43 @@ export class CallbackReader {
     return out;
   }
 
-  /** The key after the first `offset` matching items, or 'end' when there are not that many. */
-  private async skip(query: QueryCommandInput, offset: number): Promise<Key | 'end'> {
+  /** The key of the `offset`-th item (after `start`), or 'end' when there are not that many (no filter: Limit counts exactly). */
+  private async skip(query: QueryCommandInput, offset: number, start: Key | undefined): Promise<{ at: Key; left: number } | 'end'> {
     let skipped = 0;
-    let start: Key | undefined;
     while (skipped < offset) {
-      // Without a filter, Limit counts exactly the items to skip; with one, it may stop short and go on.
       const out = await this.send({ ...query, Select: 'COUNT', Limit: offset - skipped, ...(start ? { ExclusiveStartKey: start } : {}) });
       skipped += out.Count ?? 0;
       start = out.LastEvaluatedKey;
       if (!start) return 'end';
     }
-    return start!;
+    return { at: start!, left: 0 };
+  }
+
+  /**
+   * With a filter, the key of the `offset`-th match (after `start`): keys only, in pages of
+   * FILTER_PAGE records at least after the first (a count could not say where within an
+   * over-read page the offset falls), within the request's bound; when the bound is reached
+   * first, where it stopped and how many matches are still `left` to skip.
+   */
+  private async skipFiltered(query: QueryCommandInput, offset: number, start: Key | undefined, budget: { left: number }): Promise<{ at: Key; left: number } | 'end'> {
+    let skipped = 0;
+    for (let call = 0; ; call++) {
+      if (budget.left <= 0) return { at: start!, left: offset - skipped };
+      budget.left--;
+      const out = await this.send({
+        ...query,
+        ProjectionExpression: '#pk, #sk',
+        ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+        // As a page: the first call reads just the offset (enough when most records match), the next ones more.
+        Limit: call > 0 ? Math.max(offset - skipped, FILTER_PAGE) : offset - skipped,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      });
+      const keys = out.Items ?? [];
+      if (skipped + keys.length >= offset) return { at: keyOf(keys[offset - skipped - 1]!), left: 0 };
+      skipped += keys.length;
+      start = out.LastEvaluatedKey;
+      if (!start) return 'end';
+    }
   }
 
   private async countQuery(query: QueryCommandInput): Promise<number> {
@@ -390,14 +509,16 @@ function fingerprint(query: QueryCommandInput): string {
 
 const shortPrint = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 16);
 
-function encodeCursor(key: Key, query: QueryCommandInput): string {
-  return Buffer.from(JSON.stringify({ k: key, f: fingerprint(query) })).toString('base64url');
+/** A cursor: the key to go on after and, when a bounded skip stopped on the way, the matches still to skip. */
+function encodeCursor(key: Key, query: QueryCommandInput, skip = 0): string {
+  return Buffer.from(JSON.stringify({ k: keyOf(key), f: fingerprint(query), ...(skip > 0 ? { s: skip } : {}) })).toString('base64url');
 }
 
-function decodeCursor(cursor: string, query: QueryCommandInput): Key {
+function decodeCursor(cursor: string, query: QueryCommandInput): { key: Key; skip: number } {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; f?: unknown };
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; f?: unknown; s?: unknown };
     const key = parsed.k as Key;
+    const skip = parsed.s ?? 0;
     const values = query.ExpressionAttributeValues as Record<string, unknown>;
     if (
       parsed.f === fingerprint(query) &&
@@ -408,9 +529,12 @@ function decodeCursor(cursor: string, query: QueryCommandInput): Key {
       typeof key[TABLE.sortKey] === 'string' &&
       Buffer.byteLength(key[TABLE.sortKey] as string) <= 1024 &&
       (values[':prefix'] === undefined || (key[TABLE.sortKey] as string).startsWith(values[':prefix'] as string)) &&
-      (values[':lo'] === undefined || ((key[TABLE.sortKey] as string) >= (values[':lo'] as string) && (key[TABLE.sortKey] as string) <= (values[':hi'] as string)))
+      (values[':lo'] === undefined || ((key[TABLE.sortKey] as string) >= (values[':lo'] as string) && (key[TABLE.sortKey] as string) <= (values[':hi'] as string))) &&
+      Number.isInteger(skip) &&
+      (skip as number) >= 0 &&
+      (skip as number) <= 1_000_000
     ) {
-      return key;
+      return { key, skip: skip as number };
     }
   } catch {
     // fall through

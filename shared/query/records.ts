@@ -18,6 +18,12 @@ const NO_HASH = Buffer.alloc(32);
 
 const iso = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? kapuaDate(new Date(ms)) : undefined);
 
+/**
+ * A record's `sentOn`: the provider's time kept in ATTR.sentOn when the id does not start with it
+ * (a provider time far ahead of the receive time, shared/mapping.ts), else the time the id starts with.
+ */
+const sentOnOf = (item: Item, id: string) => iso(typeof item[ATTR.sentOn] === 'number' ? item[ATTR.sentOn] : timeOfId(id));
+
 /** The stored body of an item, when it holds one (an event of one device, or a shared body item). */
 export interface StoredBody {
   body: Uint8Array;
@@ -60,17 +66,23 @@ export function notificationOf(item: Item, scopeId: string, deviceId: string): I
     status: STATUS_OF_CODE.get(String(item[ATTR.status])) ?? 'RUNNING',
     progress: item[ATTR.progress],
     resource: item[ATTR.resource],
-    sentOn: iso(timeOfId(id)),
+    sentOn: sentOnOf(item, id),
     createdOn: iso(item[ATTR.receivedOn]),
     createdBy: provider,
     message: item[ATTR.message],
   };
 }
 
+/** What `bodyError` says of an event whose stored body (or SENSORO's decrypted content) cannot be decoded. */
+export const UNDECODABLE = 'undecodable';
+
 /**
  * An event item as the logical record: its keys and stored fields, plus what its body says
  * (payload, action, operation), derived by reading the body again. A body that no longer parses
- * (a mapper that became stricter) still shows the event, without a payload.
+ * (a mapper that became stricter) still shows the event, without a payload. A stored body that
+ * cannot be decoded at all (an unknown format, damaged bytes) shows the event with
+ * `bodyError: 'undecodable'` and without `rawBody` and `payload` (with `rawBody` when only SENSORO's
+ * decrypted content is damaged), logged by its ids: one damaged record never fails a page or a batch.
  */
 export function eventOf(item: Item, scopeId: string, deviceId: string, stored: StoredBody | undefined, derive: Deriver): Item {
   const id = String(item[TABLE.sortKey]);
@@ -88,13 +100,29 @@ export function eventOf(item: Item, scopeId: string, deviceId: string, stored: S
     resource: item[ATTR.resource],
     action: undefined,
     receivedOn: iso(receivedMs),
-    sentOn: iso(timeOfId(id)),
+    sentOn: sentOnOf(item, id),
   };
   if (!channel || !stored) return event;
-  const body = decodeBody(channel, stored.body);
-  event.rawBody = body.toString('utf8');
+  const undecodable = (part: 'body' | 'plain', error: unknown) => {
+    // Ids only: never the stored bytes, nor an error message that could quote them.
+    logger.error('stored body not decodable', { scopeId, deviceId, recordId: id, channel, part, cause: causeOf(error) });
+    event.bodyError = UNDECODABLE;
+    return event;
+  };
+  let body: Buffer;
   try {
-    const plaintext = stored.plain ? decodeBody(channel, stored.plain) : undefined;
+    body = decodeBody(channel, stored.body);
+  } catch (error) {
+    return undecodable('body', error);
+  }
+  event.rawBody = body.toString('utf8');
+  let plaintext: Buffer | undefined;
+  try {
+    plaintext = stored.plain ? decodeBody(channel, stored.plain) : undefined;
+  } catch (error) {
+    return undecodable('plain', error);
+  }
+  try {
     const received = { provider: provider!, channel, scopeId, body, receivedOn: new Date(Number(receivedMs)), ...(plaintext ? { plaintext } : {}) };
     // The record's id is its sort key already: no message hash to compute for it.
     const mine = toRecords(received, derive(channel, body, scopeId, plaintext), NO_HASH).events.find((e) => e.deviceId === deviceId);
@@ -107,4 +135,10 @@ export function eventOf(item: Item, scopeId: string, deviceId: string, stored: S
     logger.warn('stored body no longer maps', { channel, id, cause: (error as Error)?.name });
   }
   return event;
+}
+
+/** An error's name or code (zlib's Z_DATA_ERROR, ...), never its message. */
+function causeOf(error: unknown): string {
+  const e = error as { code?: unknown; name?: unknown } | undefined;
+  return typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'unknown';
 }

@@ -77,8 +77,8 @@ export const RECEIPT_PK_PREFIX = 'RC#';
 /** Where the query API writes: a body kept when the event holding it for other devices is deleted. */
 export const KEPT_BODY_PK_PREFIX = 'MB#';
 
-/** The partition-key prefixes the query API may delete in (single events and notifications). */
-export const DELETABLE_PK_PREFIXES = ['EV#', 'NO#'] as const;
+/** The partition-key prefixes the query API may delete in: single events and notifications, and a kept body once no event references it. */
+export const DELETABLE_PK_PREFIXES = ['EV#', 'NO#', KEPT_BODY_PK_PREFIX] as const;
 
 /** Partition-key prefix of the re-registration job's status records: the only items it writes. */
 export const REGISTRATION_PK_PREFIX = 'REG#';

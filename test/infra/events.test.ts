@@ -130,10 +130,12 @@ describe('events out: the bus, the stream and the publisher', () => {
     expect(mine.map(({ actions, resources: r, condition }) => ({ actions, resources: r, condition }))).toEqual([
       { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`\${${logGroupId}.Arn}`], condition: undefined },
       {
-        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
         resources: [`\${${tableId}.StreamArn}`],
         condition: undefined,
       },
+      // ListStreams has no resource type: IAM matches it against "*" only.
+      { actions: ['dynamodb:ListStreams'], resources: ['*'], condition: undefined },
       {
         actions: ['dynamodb:GetItem'],
         resources: [`\${${tableId}.Arn}`],

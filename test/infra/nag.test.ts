@@ -195,8 +195,9 @@ describe('cdk-nag AwsSolutions', () => {
         WEBHOOKS.flatMap((f) => f.routes.map((r) => `${STACK}/Api/${r.method}${r.path.replace(/\//g, '--')}`)).sort(),
       );
       expect(byRule(/^AwsSolutions-L1$/)).toEqual(FUNCTIONS.map((f) => `${STACK}/${f.id}/Function`).sort());
-      // The webhooks' one-segment secret patterns; the table has no index, so no index wildcard anywhere.
-      expect(byRule(/^AwsSolutions-IAM5\[/)).toEqual(WEBHOOKS.map((f) => `${STACK}/${f.id}/Role`).sort());
+      // The webhooks' one-segment secret patterns (suffixed and bare name, two each); the publisher's ListStreams
+      // (no resource type); the table has no index, so no index wildcard anywhere.
+      expect(byRule(/^AwsSolutions-IAM5\[/)).toEqual([...WEBHOOKS.flatMap((f) => [`${STACK}/${f.id}/Role`, `${STACK}/${f.id}/Role`]), `${STACK}/${PUBLISHER_ID}/Role`].sort());
       // The stream mapping's on-failure queue, which cdk-nag does not recognise as a dead-letter queue.
       expect(byRule(/^AwsSolutions-SQS3$/)).toEqual([`${STACK}/${PUBLISHER_ID}/DeadLetters`]);
       expect(acks.filter((a) => !/^AwsSolutions-(APIG4|L1|SQS3|IAM5\[Resource::.+\])$/.test(a.id))).toEqual([]);
@@ -204,11 +205,12 @@ describe('cdk-nag AwsSolutions', () => {
       expect(acks.filter((a) => a.path === '' || a.path === STACK)).toEqual([]);
     });
 
-    test('the IAM5 acknowledgements name the exact wildcard resource, never "*" itself', () => {
-      const resources = acks.filter((a) => a.id.startsWith('AwsSolutions-IAM5')).map((a) => a.id.replace(/^AwsSolutions-IAM5\[Resource::(.*)\]$/, '$1'));
-      expect(resources.sort()).toEqual(
-        WEBHOOKS.map((f) => `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:iot-gateway/${f.secrets[0]}-??????`).sort(),
-      );
+    test('the IAM5 acknowledgements name the exact wildcard resource, "*" itself only for the publisher\'s ListStreams', () => {
+      const named = (a: { id: string }) => a.id.replace(/^AwsSolutions-IAM5\[Resource::(.*)\]$/, '$1');
+      const iam5 = acks.filter((a) => a.id.startsWith('AwsSolutions-IAM5'));
+      const secret = (f: (typeof WEBHOOKS)[number]) => `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:iot-gateway/${f.secrets[0]}`;
+      expect(iam5.filter((a) => named(a) !== '*').map(named).sort()).toEqual(WEBHOOKS.flatMap((f) => [`${secret(f)}-??????`, secret(f)]).sort());
+      expect(iam5.filter((a) => named(a) === '*').map((a) => a.path)).toEqual([`${STACK}/${PUBLISHER_ID}/Role`]);
     });
 
     test('every acknowledgement has a reason a reviewer can check', () => {

@@ -15,6 +15,7 @@ import { factsOf } from '../../shared/query/derive';
 import { storedBodyOf } from '../../shared/query/records';
 import { CallbackStore } from '../../shared/store/callback-store';
 import { ATTR, TABLE } from '../../shared/store/table';
+import { logger } from '../../shared/log';
 
 // The stream publisher on hand-built stream events: records in DynamoDB JSON, as Lambda delivers
 // them, made from the items the real store writes; EventBridge mocked (no local engine exists).
@@ -180,6 +181,57 @@ describe('the stream publisher', () => {
 
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber }]);
     expect(calls().flat().map((e) => e.DetailType)).toEqual(['Operation Notification']);
+  });
+
+  it('publishes an event whose stored body cannot be decoded with bodyError and no payload, and reports no failure for it (a retry can never succeed)', async () => {
+    const marker = 'BODY-BYTES-MUST-NOT-LEAK';
+    const [bad] = itemsOf('diagnostics', diagnostics(6));
+    bad![ATTR.body] = Buffer.concat([Buffer.of(0x7f), Buffer.from(marker)]);
+    // A multi-device callback whose shared body is damaged: both events, and the notifications, still go out.
+    const shared = itemsOf('connectivity', connectivity('req-bad'));
+    shared[0]![ATTR.body] = Buffer.concat([Buffer.of(0x7f), Buffer.from(marker)]);
+    const good = itemsOf('diagnostics', diagnostics(7))[0]!;
+    const records = [bad!, ...shared, good].map((i) => record(i));
+    const spy = jest.spyOn(logger, 'error');
+    let out;
+    let errors: unknown[][];
+    try {
+      out = await publisher()(streamEvent(records));
+    } finally {
+      errors = [...spy.mock.calls];
+      spy.mockRestore();
+    }
+
+    expect(out.batchItemFailures).toEqual([]);
+    const details = calls().flat().map((e) => JSON.parse(e.Detail!));
+    expect(details.map((d) => [d.recordType, d.deviceId, d.bodyError, d.payload !== undefined])).toEqual([
+      ['event', '990013907835001', 'undecodable', false],
+      ['event', '89148000000800139708', 'undecodable', false],
+      ['event', '354403064522046', 'undecodable', false],
+      ['notification', '89148000000800139708', undefined, false],
+      ['notification', '354403064522046', undefined, false],
+      ['event', '990013907835001', undefined, true],
+    ]);
+    for (const detail of details) expect({ detail, problems: validateDetail(detail) ? [] : validateDetail.errors }).toEqual({ detail, problems: [] });
+    // The marker is declared for events only, and excludes a payload.
+    expect(validateDetail({ ...details[5], bodyError: 'undecodable' })).toBe(false);
+    expect(validateDetail({ ...details[3], bodyError: 'undecodable' })).toBe(false);
+    expect(JSON.stringify(details)).not.toContain(marker);
+    // Logged by its ids, never its bytes.
+    const logged = JSON.stringify(errors);
+    expect(errors).toContainEqual(['stored body not decodable', expect.objectContaining({ scopeId: SCOPE, deviceId: '990013907835001', recordId: bad![TABLE.sortKey], channel: 'diagnostics' })]);
+    expect(logged).not.toContain(marker);
+    expect(logged).not.toContain(Buffer.from(marker).toString('base64'));
+  });
+
+  it("publishes a record's sentOn as the provider time kept beside its id (ATTR.sentOn), else the id's own", async () => {
+    const [event, notification] = itemsOf('connectivity', JSON.stringify({ requestId: 'req-future', status: 'Delivered', deviceIds: [{ id: 'dev-f', kind: 'imei' }], smsDelivery: { state: 'x' } }));
+    const later = Date.UTC(2031, 0, 1);
+    const records = [{ ...event!, [ATTR.sentOn]: later }, { ...notification!, [ATTR.sentOn]: later }, ...itemsOf('diagnostics', diagnostics(8))].map((i) => record(i));
+
+    await publisher()(streamEvent(records));
+
+    expect(calls().flat().map((e) => JSON.parse(e.Detail!).sentOn)).toEqual(['2031-01-01T00:00:00.000Z', '2031-01-01T00:00:00.000Z', '2026-11-21T10:08:00.000Z']);
   });
 
   it('resends exactly the failed entries of a partial PutEvents failure', async () => {

@@ -1,6 +1,6 @@
 import { ApiKeyAuthorizer } from '../../shared/apikeys/authorizer';
 import { generateApiKey, hashApiKey, type ApiKeyGrant, type ApiKeyStore } from '../../shared/apikeys/store';
-import { KapuaError, kapuaErrorResponse, toDeviceEvent, toNotification } from '../../shared/query/kapua';
+import { KapuaError, kapuaErrorResponse, toDeviceEvent, toNotification, toOperation } from '../../shared/query/kapua';
 import { listOptions } from '../../shared/query/params';
 
 const SORTS = { sentOn: 'time', createdOn: 'created' } as const;
@@ -94,5 +94,19 @@ describe('Kapua shapes', () => {
     expect(hidden.statusCode).toBe(500);
     expect(hidden.body).not.toContain('secret internals');
     expect(JSON.parse(hidden.body!)).toMatchObject({ type: 'exceptionInfo', httpErrorCode: 500 });
+  });
+});
+
+describe('toOperation', () => {
+  const n = (id: string, status: string, progress: number, sentOn: string) => ({ id, operationId: 'op', scopeId: 's', deviceId: 'd', status, progress, sentOn, createdOn: sentOn, resource: 'r', provider: 'thingspace', channel: 'diagnostics', createdBy: 'thingspace' });
+  const first = n('a', 'RUNNING', 0, '2026-11-21T10:00:00.000Z');
+  it('takes status, progress and endedOn from the terminal notification when the latest is not terminal, the rest from the latest; without one, the latest decides', () => {
+    const latest = n('c', 'RUNNING', 10, '2026-11-21T10:02:00.000Z');
+    const terminal = n('b', 'FAILED', 100, '2026-11-21T10:01:00.000Z');
+    expect(toOperation({ first, latest, terminal })).toMatchObject({ status: 'FAILED', progress: 100, endedOn: '2026-11-21T10:01:00.000Z', lastNotificationId: 'c', lastSentOn: '2026-11-21T10:02:00.000Z', modifiedOn: '2026-11-21T10:02:00.000Z', startedOn: '2026-11-21T10:00:00.000Z' });
+    // A STALE latest does not undo an earlier COMPLETED either.
+    expect(toOperation({ first, latest: n('c', 'STALE', 0, '2026-11-21T10:02:00.000Z'), terminal: n('b', 'COMPLETED', 100, '2026-11-21T10:01:00.000Z') })).toMatchObject({ status: 'COMPLETED', endedOn: '2026-11-21T10:01:00.000Z' });
+    expect(toOperation({ first, latest: n('c', 'RUNNING', 40, '2026-11-21T10:02:00.000Z') })).not.toHaveProperty('endedOn');
+    expect(toOperation({ first, latest: n('c', 'STALE', 40, '2026-11-21T10:02:00.000Z') })).toMatchObject({ status: 'STALE', endedOn: '2026-11-21T10:02:00.000Z' });
   });
 });
