@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { isIP } from 'node:net';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_SIGNATURE_HEADERS, DEFAULT_TOKEN_HEADER, envList } from './config';
 import { rejectionPk, TABLE } from './store/table';
 
 /** What is kept of a rejected webhook: never a header value, a body byte, a secret or a signature. */
@@ -28,15 +30,68 @@ export interface Rejection {
   notRecordedBefore?: number;
 }
 
-/** Header names kept per record, and characters per name: a record stays under 1 KB (one write unit). */
+/**
+ * Header names kept per record, characters per name and bytes of all names together, and bytes of
+ * the reason: a record stays under 1 KB (one write unit) whatever the request carried.
+ */
 export const MAX_HEADER_NAMES = 20;
 export const MAX_HEADER_NAME_CHARS = 40;
+export const MAX_HEADER_NAME_BYTES = 300;
+export const MAX_REASON_BYTES = 160;
 
-/** The header names of a request as a record keeps them: lower case, sorted, bounded in number and length. */
-export function headerNamesOf(headers: Record<string, unknown> | undefined): { headerNames: string[]; moreHeaderNames?: number } {
+/** Header names every channel knows: HTTP's own and what API Gateway adds. */
+export const COMMON_HEADER_NAMES = [
+  'accept',
+  'accept-encoding',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'expect',
+  'host',
+  'transfer-encoding',
+  'user-agent',
+  'x-amzn-trace-id',
+  'x-forwarded-for',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+] as const;
+
+/**
+ * The header names a channel knows, the only ones its rejected-request records name (the others
+ * are counted): the common ones, the accepted ThingSpace signature headers
+ * (THINGSPACE_SIGNATURE_HEADERS) on the HMAC channels, the token header (THINGSPACE_TOKEN_HEADER)
+ * on Diagnostics, SOAPAction on the SOAP route, SENSORO's X-ACCESS-* headers.
+ */
+export function knownHeaderNames(provider: string, channel: string, env: NodeJS.ProcessEnv = process.env): ReadonlySet<string> {
+  const names: string[] = [...COMMON_HEADER_NAMES];
+  if (provider === 'sensoro') names.push('x-access-id', 'x-access-nonce', 'x-access-signature');
+  if (provider === 'thingspace' && ['diagnostics', 'location', 'device-location'].includes(channel)) {
+    names.push(...envList('THINGSPACE_SIGNATURE_HEADERS', DEFAULT_SIGNATURE_HEADERS, env));
+  }
+  if (provider === 'thingspace' && channel === 'diagnostics') names.push((env.THINGSPACE_TOKEN_HEADER?.trim() || DEFAULT_TOKEN_HEADER).toLowerCase());
+  if (provider === 'thingspace' && channel === 'soap') names.push('soapaction');
+  return new Set(names);
+}
+
+/**
+ * The header names of a request as a record keeps them: lower case, sorted, bounded in number and
+ * length. With `known`, only the names in it are kept and the others only counted (a caller must
+ * not choose what an operator's log says); without it, every name (within the bounds).
+ */
+export function headerNamesOf(headers: Record<string, unknown> | undefined, known?: ReadonlySet<string>): { headerNames: string[]; moreHeaderNames?: number } {
   const names = [...new Set(Object.keys(headers ?? {}).map((h) => h.toLowerCase()))].sort();
-  const kept = names.slice(0, MAX_HEADER_NAMES).map((n) => (n.length > MAX_HEADER_NAME_CHARS ? `${n.slice(0, MAX_HEADER_NAME_CHARS - 1)}…` : n));
-  return { headerNames: kept, ...(names.length > MAX_HEADER_NAMES ? { moreHeaderNames: names.length - MAX_HEADER_NAMES } : {}) };
+  const listed = known ? names.filter((n) => known.has(n)) : names;
+  const kept: string[] = [];
+  let bytes = 0;
+  for (const name of listed.slice(0, MAX_HEADER_NAMES)) {
+    const cut = name.length > MAX_HEADER_NAME_CHARS ? `${name.slice(0, MAX_HEADER_NAME_CHARS - 1)}…` : name;
+    bytes += Buffer.byteLength(cut);
+    if (bytes > MAX_HEADER_NAME_BYTES) break;
+    kept.push(cut);
+  }
+  const more = names.length - kept.length;
+  return { headerNames: kept, ...(more > 0 ? { moreHeaderNames: more } : {}) };
 }
 
 export interface RejectionLogOptions {
@@ -47,61 +102,134 @@ export interface RejectionLogOptions {
   ttlHours: number;
   /**
    * Records written per scope per minute by one container (default 10); past it refused requests
-   * are counted, not written, and the next record says how many: a flood of forgeries costs no
-   * write and cannot push an account's genuine records out of its slots.
+   * are counted, not written, and the next record says how many. Repeated refusals (see
+   * RejectionLog) may take at most half of them, so a flood leaves room for the others.
    */
   perScopePerMinute?: number;
   now?: () => number;
 }
 
+/** How long a container remembers a kind of refusal: one seen again within it is a repeat. */
+const REPEAT_WINDOW_MS = 3_600_000;
+/** Kinds of refusal a container remembers at most (scope, source, error code). */
+const MAX_KINDS = 10_000;
+
 /**
  * The short-lived rejected-request log operators read at `GET /v1/{scopeId}/rejections`, e.g. to
  * see which signature header ThingSpace really sends. Each scope's records live in `capPerScope`
- * slots of one partition, a record taking a random slot (overwriting whatever was there), so the
- * log is bounded per scope however many requests are refused, and TTL clears it after `ttlHours`.
+ * slots of one partition, a record taking a random slot, so the log is bounded per scope however
+ * many requests are refused, and TTL clears it after `ttlHours`.
+ *
+ * A flood must not push other records out. Each record has a standing: +2 when it comes from an
+ * address the provider publishes as its own (which a stranger cannot send from), +1 when it is the
+ * first of its kind (scope, source, error code) this container has seen for an hour, 0 for a
+ * repeat. A record replaces the one in its slot only when that slot is empty or expired, holds one
+ * of its own kind, or one of no higher standing; otherwise it is dropped (a conditional write: one
+ * write unit either way, nothing read). So a flood from one source (its every record but the first
+ * a repeat) can only replace its own records and other repeats: the first record of any other
+ * source or error survives it, and a new source's first record replaces anything but a record from
+ * a published address, so the flood locks nobody out. An IPv6 source is its /64 (one host may hold
+ * a whole /64). Many sources, each refused once an hour, still replace one another's records at
+ * random, as before: only their number bounds that.
  */
 export class RejectionLog {
-  // Per scope: the current minute, records written in it, refused requests not written. Bounded.
-  private readonly windows = new Map<string, { minute: number; written: number; skipped: number }>();
+  // Per scope: the current minute, records written in it (repeats among them), refused requests not written. Bounded.
+  private readonly windows = new Map<string, { minute: number; written: number; repeats: number; skipped: number }>();
+  // Per kind of refusal: when this container last saw one. Bounded, least recently seen dropped first.
+  private readonly lastSeen = new Map<string, number>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly options: RejectionLogOptions,
   ) {}
 
-  /** Writes the record unless the scope has had its records this minute; true when written. */
+  /** Writes the record unless the scope has had its records this minute or its slot holds one it may not replace; true when written. */
   async record(rejection: Rejection): Promise<boolean> {
     const now = (this.options.now ?? Date.now)();
     const minute = Math.floor(now / 60_000);
+    const source = sourceOf(rejection.sourceIp);
+    const first = this.firstOfItsKind(`${rejection.scopeId}\u0000${source}\u0000${rejection.errorCode}`, now);
+    const standing = (rejection.fromPublishedSource === true ? 2 : 0) + (first ? 1 : 0);
     let window = this.windows.get(rejection.scopeId);
     if (!window) {
       if (this.windows.size >= 1_000) this.windows.delete(this.windows.keys().next().value!);
-      window = { minute, written: 0, skipped: 0 };
+      window = { minute, written: 0, repeats: 0, skipped: 0 };
       this.windows.set(rejection.scopeId, window);
     }
-    if (window.minute !== minute) Object.assign(window, { minute, written: 0 });
-    if (window.written >= (this.options.perScopePerMinute ?? 10)) {
+    if (window.minute !== minute) Object.assign(window, { minute, written: 0, repeats: 0 });
+    const perMinute = this.options.perScopePerMinute ?? 10;
+    if (window.written >= perMinute || (!first && window.repeats >= Math.ceil(perMinute / 2))) {
       window.skipped++;
       return false;
     }
     window.written++;
+    if (!first) window.repeats++;
     const notRecordedBefore = window.skipped;
     window.skipped = 0;
     const slot = String(randomInt(this.options.capPerScope)).padStart(6, '0');
     const expiresAt = Math.floor(Date.parse(rejection.receivedOn) / 1000) + this.options.ttlHours * 3600;
-    await this.client.send(
-      new PutCommand({
-        TableName: this.options.tableName,
-        Item: {
-          ...rejection,
-          ...(notRecordedBefore > 0 ? { notRecordedBefore } : {}),
-          [TABLE.partitionKey]: rejectionPk(rejection.scopeId),
-          [TABLE.sortKey]: slot,
-          type: 'rejection',
-          [TABLE.ttlAttribute]: expiresAt,
-        },
-      }),
-    );
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...rejection,
+            reason: cut(rejection.reason, MAX_REASON_BYTES),
+            ...(notRecordedBefore > 0 ? { notRecordedBefore } : {}),
+            [TABLE.partitionKey]: rejectionPk(rejection.scopeId),
+            [TABLE.sortKey]: slot,
+            type: 'rejection',
+            source,
+            standing,
+            [TABLE.ttlAttribute]: expiresAt,
+          },
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR #x < :now OR attribute_not_exists(#standing) OR #standing <= :standing OR (#source = :source AND #errorCode = :errorCode)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#x': TABLE.ttlAttribute, '#standing': 'standing', '#source': 'source', '#errorCode': 'errorCode' },
+          ExpressionAttributeValues: { ':now': Math.floor(now / 1000), ':standing': standing, ':source': source, ':errorCode': rejection.errorCode },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      // The slot holds a record this one may not replace: this one is dropped, and counted.
+      window.skipped += notRecordedBefore + 1;
+      return false;
+    }
     return true;
   }
+
+  /** True when this container has not seen a refusal of this kind for REPEAT_WINDOW_MS; notes this one. */
+  private firstOfItsKind(kind: string, now: number): boolean {
+    const last = this.lastSeen.get(kind);
+    this.lastSeen.delete(kind);
+    if (this.lastSeen.size >= MAX_KINDS) this.lastSeen.delete(this.lastSeen.keys().next().value!);
+    this.lastSeen.set(kind, now);
+    return last === undefined || now - last >= REPEAT_WINDOW_MS;
+  }
+}
+
+/** The text cut to at most `bytes` UTF-8 bytes (on a character boundary), marked with … when cut. */
+function cut(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  let out = '';
+  let used = 3; // the mark
+  for (const char of text) {
+    used += Buffer.byteLength(char);
+    if (used > bytes) break;
+    out += char;
+  }
+  return `${out}…`;
+}
+
+/** The source a record is counted under: the address, or for IPv6 its /64. */
+export function sourceOf(sourceIp: string): string {
+  const family = isIP(sourceIp);
+  if (family !== 6) return sourceIp;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(sourceIp);
+  if (mapped) return mapped[1]!;
+  const [head = '', tail = ''] = sourceIp.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = sourceIp.includes('::') && tail ? tail.split(':') : [];
+  const groups = sourceIp.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

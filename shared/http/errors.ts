@@ -49,7 +49,10 @@ export class UnsupportedMediaTypeError extends GatewayError {
   }
 }
 
-/** 429: too many requests for accounts this container does not know; retry later. */
+/**
+ * 429: retry later. Webhooks answer it while their container's budget of secret reads is spent, to
+ * every request that does not verify, whatever its account: its message never names accounts.
+ */
 export class TooManyRequestsError extends GatewayError {
   constructor(
     message: string,

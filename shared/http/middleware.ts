@@ -3,7 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../log';
 import { emit, METRIC } from '../metrics';
-import { headerNamesOf, type RejectionLog } from '../rejections';
+import { headerNamesOf, knownHeaderNames, type RejectionLog } from '../rejections';
 import { GatewayError } from './errors';
 import { toErrorResponse } from './response';
 import { checkSource, fromPublishedSource, sourceAllowList } from './source';
@@ -17,6 +17,7 @@ type Result = APIGatewayProxyStructuredResultV2;
  */
 export function webhookErrors(options: WebhookOptions): MiddlewareObj<Event, Result> {
   const render = options.render ?? toErrorResponse;
+  const known = options.knownHeaderNames ?? knownHeaderNames(options.provider, options.channel);
   return {
     onError: async function webhookErrorsOnError(request) {
       const error = request.error;
@@ -33,38 +34,40 @@ export function webhookErrors(options: WebhookOptions): MiddlewareObj<Event, Res
       else logger.warn('callback rejected', fields);
       emit(METRIC.rejected, { channel: options.channel, reason: fields.errorCode });
       if (fields.errorCode === 'SERVICE_UNAVAILABLE' && /store/i.test(String(fields.reason))) emit(METRIC.storeFailure, { channel: options.channel });
-      if (options.rejections) await recordRejection(options, request.event, response.statusCode ?? 500, fields.errorCode, String(fields.reason ?? ''));
+      if (options.rejections) await recordRejection(options, known, request.event, response.statusCode ?? 500, fields.errorCode, String(fields.reason ?? ''));
       request.response = response;
     },
   };
 }
 
-/** Keeps a short record of a refused request; a failure to keep it is logged and changes no answer. */
-async function recordRejection(options: WebhookOptions, event: Event, statusCode: number, errorCode: string, reason: string): Promise<void> {
+/**
+ * Keeps a short record of a refused request; a failure to keep it is logged and changes no answer.
+ * Header names are those the channel knows, the others counted, unless the request comes from an
+ * address the provider publishes as its own: a stranger cannot send from one, and what such a
+ * request carries is what tells an operator, say, which signature header ThingSpace really sends.
+ */
+async function recordRejection(options: WebhookOptions, known: ReadonlySet<string>, event: Event, statusCode: number, errorCode: string, reason: string): Promise<void> {
   const scope = event.pathParameters?.account ?? event.pathParameters?.appId;
-  const known = scope !== undefined && options.isKnownScope?.(scope) === true;
+  const isKnown = scope !== undefined && options.isKnownScope?.(scope) === true;
+  const sourceIp = event.requestContext?.http?.sourceIp ?? '';
+  const published = fromPublishedSource(options.provider, sourceIp);
   try {
     await options.rejections!.record({
-      scopeId: known ? scope! : '_unknown',
+      scopeId: isKnown ? scope! : '_unknown',
       provider: options.provider,
       channel: options.channel,
       statusCode,
       errorCode,
       reason,
-      sourceIp: event.requestContext?.http?.sourceIp ?? '',
-      ...withPublished(options.provider, event.requestContext?.http?.sourceIp ?? ''),
-      ...headerNamesOf(event.headers),
+      sourceIp,
+      ...(published === undefined ? {} : { fromPublishedSource: published }),
+      ...headerNamesOf(event.headers, published === true ? undefined : known),
       bodyBytes: event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').length : Buffer.byteLength(event.body)) : 0,
       receivedOn: new Date().toISOString(),
     });
   } catch (error) {
     logger.warn('rejection not recorded', { cause: (error as Error)?.name });
   }
-}
-
-function withPublished(provider: string, sourceIp: string): { fromPublishedSource?: boolean } {
-  const published = fromPublishedSource(provider, sourceIp);
-  return published === undefined ? {} : { fromPublishedSource: published };
 }
 
 /** Refuses (403) a request from outside ALLOWED_SOURCE_IPS before anything else runs. */
@@ -87,6 +90,8 @@ export interface WebhookOptions {
   rejections?: RejectionLog;
   /** Whether a scope is known to have a secret (a cache look, no fetch): unknown ones share one capped log. */
   isKnownScope?: (scope: string) => boolean;
+  /** Header names the rejected-request log names (others are counted); default: knownHeaderNames(provider, channel). */
+  knownHeaderNames?: ReadonlySet<string>;
 }
 
 /**

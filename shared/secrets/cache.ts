@@ -86,10 +86,19 @@ export class SecretCache {
   }
 
   private spendUnknownBudget(): void {
+    const spent = this.budgetSpent();
+    if (spent !== undefined) throw new SecretBudgetExhausted(spent);
+    this.budget.used++;
+  }
+
+  /**
+   * When this minute's budget of reads of names not in memory is used up: the seconds until it
+   * renews (for Retry-After); undefined while it lasts. A look that spends nothing.
+   */
+  budgetSpent(): number | undefined {
     const minute = Math.floor(this.now() / 60_000);
     if (this.budget.minute !== minute) this.budget = { minute, used: 0 };
-    if (this.budget.used >= this.unknownNamesPerMinute) throw new SecretBudgetExhausted(60 - Math.floor((this.now() % 60_000) / 1000));
-    this.budget.used++;
+    return this.budget.used >= this.unknownNamesPerMinute ? 60 - Math.floor((this.now() % 60_000) / 1000) : undefined;
   }
 
   /** True when a value of that name is in memory (fresh or not): a look that never fetches. */

@@ -5,11 +5,24 @@ import { parseChannelSecret, validVersions, type ChannelSecret, type SecretVersi
 import { SecretUnavailableError } from './source';
 
 /**
+ * The answer to a request refused while this instance's budget of reads of secret names not in
+ * memory is spent. It names no account and every account gets it under the same condition, so it
+ * does not tell known accounts from unknown ones (the log says which it was).
+ */
+export const THROTTLED_MESSAGE = 'Too many requests; retry later';
+
+/**
  * Runs `verify` against the valid versions of the named channel secret. On a signature mismatch
  * with a cached secret, the secret is fetched again once and verification retried, so a rotated
  * key takes effect at once. A missing, unreadable or malformed secret is a 503: a callback is
  * never accepted unverified, and the provider retries once the operator has fixed it. Returns the
  * versions that verified the message, for channels that need more of the secret (a decryption key).
+ *
+ * While the container's budget of reads of names not in memory is spent (looked at once, before
+ * anything is read), every request that does not verify gets the same 429, whether its account
+ * exists, has its secret in memory, or neither: a name not in memory is then refused without a
+ * read (it cannot be verified), and a refusal that could be told apart from it would say which
+ * accounts exist. A request whose secret is in memory and which verifies is never refused for it.
  */
 export async function verifyWithSecret(
   secrets: SecretCache,
@@ -17,7 +30,24 @@ export async function verifyWithSecret(
   now: Date,
   verify: (versions: SecretVersion[]) => void,
 ): Promise<SecretVersion[]> {
-  const first = await read(() => secrets.get(name));
+  const spent = secrets.budgetSpent();
+  try {
+    return await verifyAgainst(secrets, name, now, verify);
+  } catch (error) {
+    if (spent !== undefined && error instanceof UnauthorizedError) {
+      throw throttled(spent, `${error.logReason ?? error.message}; 429: read budget spent`);
+    }
+    throw error;
+  }
+}
+
+async function verifyAgainst(
+  secrets: SecretCache,
+  name: string,
+  now: Date,
+  verify: (versions: SecretVersion[]) => void,
+): Promise<SecretVersion[]> {
+  const first = await read(name, () => secrets.get(name));
   if (first.value === undefined) {
     // No secret of that name: an account we do not serve. Answered exactly as a message that does
     // not verify (the channel's own check fails on keys nobody holds), so the answer does not say
@@ -36,7 +66,7 @@ export async function verifyWithSecret(
     return versions;
   } catch (error) {
     if (!(error instanceof SignatureMismatchError) || !first.fromCache) throw error;
-    const fresh = await read(() => secrets.refresh(name));
+    const fresh = await read(name, () => secrets.refresh(name));
     if (!fresh) throw error;
     const versions = versionsOf(name, fresh.value, now);
     verify(versions);
@@ -44,7 +74,13 @@ export async function verifyWithSecret(
   }
 }
 
-async function read<T>(fetch: () => Promise<T>): Promise<T> {
+function throttled(retryAfterSeconds: number, logReason: string): TooManyRequestsError {
+  const error = new TooManyRequestsError(THROTTLED_MESSAGE, retryAfterSeconds);
+  error.logReason = logReason;
+  return error;
+}
+
+async function read<T>(name: string, fetch: () => Promise<T>): Promise<T> {
   try {
     return await fetch();
   } catch (error) {
@@ -52,7 +88,7 @@ async function read<T>(fetch: () => Promise<T>): Promise<T> {
       throw new ServiceUnavailableError('Secret store unavailable; retry later', { cause: error });
     }
     if (error instanceof SecretBudgetExhausted) {
-      throw new TooManyRequestsError('Too many requests for accounts not seen recently; retry later', error.retryAfterSeconds);
+      throw throttled(error.retryAfterSeconds, `secret ${name} not in memory, read budget spent: not read`);
     }
     throw error;
   }

@@ -189,6 +189,30 @@ describe('verifyWithSecret', () => {
     await expect(cache.get('a')).resolves.toEqual({ value: '{"current":{"key":"k"}}', fromCache: true });
   });
 
+  it('while the budget is spent, refuses a forged request with the same 429 whether its account exists (secret in memory) or not', async () => {
+    let at = 0;
+    const source = { reads: 0, async get(name: string) { this.reads++; return name === 'known' ? secret('k') : undefined; } };
+    const cache = new SecretCache(source, { ttlMs: 300_000, minRefreshIntervalMs: 1_000, unknownNamesPerMinute: 2, now: () => at });
+    const forged = (name: string) => verifyWithSecret(cache, name, now, verifyKey('a guess')).catch((e: unknown) => e);
+    await verifyWithSecret(cache, 'known', now, verifyKey('k')); // in memory now (one unit of the budget)
+    expect(await forged('unknown-1')).toBeInstanceOf(SignatureMismatchError); // the last unit: read, answered as a bad signature
+    at = 20_000;
+    const known = await forged('known');
+    const unknown = await forged('unknown-2');
+    for (const answer of [known, unknown]) {
+      expect(answer).toBeInstanceOf(TooManyRequestsError);
+      expect((answer as TooManyRequestsError).message).not.toMatch(/account|known|seen|memory/i);
+    }
+    const shape = (e: unknown) => ({ status: (e as TooManyRequestsError).statusCode, code: (e as TooManyRequestsError).errorCode, message: (e as Error).message, retryAfter: (e as TooManyRequestsError).retryAfterSeconds });
+    expect(shape(known)).toEqual(shape(unknown));
+    // Only the log says which was which.
+    expect((known as TooManyRequestsError).logReason).toContain('Signature does not match');
+    expect((unknown as TooManyRequestsError).logReason).toContain('not read');
+    // A genuine callback of the account in memory is never refused.
+    await expect(verifyWithSecret(cache, 'known', now, verifyKey('k'))).resolves.toEqual([{ key: 'k' }]);
+    expect(source.reads).toBe(3); // known, unknown-1, and the one refresh of known on its mismatch
+  });
+
   it('answers 503 when the store cannot be read', async () => {
     const cache = new SecretCache({ get: () => Promise.reject(new SecretUnavailableError('down')) }, { ttlMs: 1_000 });
     await expect(verifyWithSecret(cache, 'n', now, jest.fn())).rejects.toBeInstanceOf(ServiceUnavailableError);
