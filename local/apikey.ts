@@ -9,28 +9,47 @@ import { gatewayUrl } from './running';
 const USAGE = `usage: npm run apikey -- <command>
   create --scope <scopeId> [--scope <scopeId> ...] [--label <text>] [--delete]
                      a new key; printed once, alone on the last line
-  list               every key: id, scopes, delete right, label, created (never the key)
-  revoke <id>        revoke the key with that id
+  list               every key, one a line: id, scopes, right, created, label (right: read, or
+                     delete; never the key itself)
+  revoke <id>        revoke the key with that id (a gateway that accepted it recently keeps accepting
+                     it for up to apiKeyCacheTtlSeconds, API_KEY_CACHE_TTL_SECONDS: 30 s by default)
 Where: DYNAMODB_ENDPOINT when set; with --deployed, the AWS account of your credentials
 (TABLE_NAME = the stack's TableName output); else the engine of a running \`npm start\`
 (found through DATA_DIR/${ENGINE_FILE}) or, when none runs, the data in DATA_DIR (default .local).`;
 
-/** `npm run apikey`: manages the query API's keys, locally or on a deployed table. */
+/** How long the authorizer remembers a key: this environment's API_KEY_CACHE_TTL_SECONDS, else the default (as the stack's). */
+function keyCacheSeconds(): number {
+  const value = Number(process.env.API_KEY_CACHE_TTL_SECONDS);
+  return process.env.API_KEY_CACHE_TTL_SECONDS && Number.isInteger(value) && value >= 0 ? value : 30;
+}
+
+/** `npm run apikey`: manages the query API's keys, locally or on a deployed table. Exit codes: 0 done, 1 failed, 2 a usage error. */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      scope: { type: 'string', multiple: true },
-      label: { type: 'string' },
-      delete: { type: 'boolean', default: false },
-      deployed: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        scope: { type: 'string', multiple: true },
+        label: { type: 'string' },
+        delete: { type: 'boolean', default: false },
+        deployed: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const { values, positionals } = parsed;
   const [command, argument] = positionals;
-  if (values.help || !command || !['create', 'list', 'revoke'].includes(command)) {
-    console.error(USAGE);
-    process.exit(values.help ? 0 : 2);
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!command || !['create', 'list', 'revoke'].includes(command)) {
+    console.error(`${command ? `Unknown command "${command}".` : 'Name a command.'} Commands: create, list, revoke.\n\n${USAGE}`);
+    process.exit(2);
   }
   const { endpoint, tableName, close } = await connectEngine(values.deployed);
   try {
@@ -45,11 +64,20 @@ async function main(): Promise<void> {
     } else if (command === 'list') {
       const grants = await store.list();
       if (grants.length === 0) console.log('No keys.');
-      for (const g of grants) console.log(`${g.id}  ${g.scopes.join(',')}  ${g.canDelete ? 'delete' : 'read'}  ${g.createdOn}  ${g.label}`);
+      else {
+        // The columns the usage names, in its order; two spaces at least between them.
+        const rows = [['ID', 'SCOPES', 'RIGHT', 'CREATED', 'LABEL'], ...grants.map((g) => [g.id, g.scopes.join(','), g.canDelete ? 'delete' : 'read', g.createdOn, g.label])];
+        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+        for (const r of rows) console.log(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+      }
     } else {
       if (!argument) throw new Error('revoke needs the key id (see list)');
       if (!(await store.revoke(argument))) throw new Error(`No key with id ${argument}`);
-      console.log(`Revoked ${argument}.`);
+      const ttl = keyCacheSeconds();
+      console.log(
+        `Revoked ${argument}. It may still work for up to ${ttl} s where a gateway checked it recently: ` +
+          'the authorizer remembers a key for apiKeyCacheTtlSeconds (API_KEY_CACHE_TTL_SECONDS, default 30 s).',
+      );
     }
   } finally {
     await close();

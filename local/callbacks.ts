@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { encryptSensoro } from '../shared/sensoro/crypto';
 import { signSensoro } from '../shared/sensoro/signature';
 import { signHmac } from '../shared/thingspace/hmac';
@@ -6,14 +7,35 @@ import { signHmac } from '../shared/thingspace/hmac';
 export const CHANNELS = ['diagnostics', 'location', 'device-location', 'connectivity', 'soap', 'sensoro'] as const;
 export type SampleChannel = (typeof CHANNELS)[number];
 
+/**
+ * What makes a sample a new message: every send has its own (`fresh`), so the gateway stores it and
+ * publishes its events; `--fixed` sends the same bytes every time (`fixed`), so the second send is
+ * a duplicate (nothing stored twice, nothing published).
+ */
+export interface Uniqueness {
+  /** An id of this send (the operation, report or request id of the sample). */
+  id: string;
+  /** The sample's time, ISO 8601. */
+  time: string;
+  /** The sample's time, epoch ms. */
+  ms: number;
+}
+
+export const fresh = (): Uniqueness => {
+  const now = Date.now();
+  return { id: randomBytes(4).toString('hex'), time: new Date(now).toISOString(), ms: now };
+};
+export const fixed = (): Uniqueness => ({ id: '0001', time: '2026-11-21T10:00:00.000Z', ms: Date.parse('2026-11-21T10:00:00.000Z') });
+
 /** A sample body per channel (SENSORO: the sensor data; SOAP: the Data element's content). */
-export const SAMPLES: Record<SampleChannel, () => string> = {
-  diagnostics: () =>
-    JSON.stringify({ transactionID: 'tx-0001', device: { id: '990013907835573', kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value: '-71', createdOn: new Date().toISOString() }] }),
-  location: () => JSON.stringify({ txid: 'report-0007', status: 'Completed' }),
-  'device-location': () =>
-    JSON.stringify({ txid: 'loc-0042', id: '990013907835573', kind: 'imei', location: { x: '33.45', y: '-84.59', radius: '1000', time: '20261121100500' } }),
-  connectivity: () => JSON.stringify({ requestId: 'req-0001', deviceIds: [{ id: '89148000000800139708', kind: 'iccid' }], carrierService: { state: 'active' } }),
+export const SAMPLES: Record<SampleChannel, (u: Uniqueness) => string> = {
+  // The operation stays tx-0001 (its notifications accumulate); the observation's time makes it new.
+  diagnostics: (u) =>
+    JSON.stringify({ transactionID: 'tx-0001', device: { id: '990013907835573', kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value: '-71', createdOn: u.time }] }),
+  location: (u) => JSON.stringify({ txid: `report-${u.id}`, status: 'Completed' }),
+  'device-location': (u) =>
+    JSON.stringify({ txid: `loc-${u.id}`, id: '990013907835573', kind: 'imei', location: { x: '33.45', y: '-84.59', radius: '1000', time: '20261121100500' } }),
+  connectivity: (u) => JSON.stringify({ requestId: `req-${u.id}`, deviceIds: [{ id: '89148000000800139708', kind: 'iccid' }], carrierService: { state: 'active' } }),
   soap: () => '<CarrierService><StateChange>Active</StateChange></CarrierService>',
   sensoro: () => JSON.stringify({ battery: 90, temperature: 21.5 }),
 };
@@ -29,6 +51,8 @@ export interface CallbackOptions {
   soap12?: boolean;
   safe?: boolean;
   stale?: boolean;
+  /** The same bytes on every send (a duplicate from the second on); default: a new message each time. */
+  fixed?: boolean;
 }
 
 /** The request a provider would send: path, headers and payload, signed (or credentialed, or encrypted) with `secret(name)`. */
@@ -37,7 +61,8 @@ export function buildCallback(
   values: CallbackOptions,
   secret: (name: string) => Record<string, string>,
 ): { path: string; headers: Record<string, string>; payload: string } {
-  const body = values.body ?? SAMPLES[channel]();
+  const u = values.fixed ? fixed() : fresh();
+  const body = values.body ?? SAMPLES[channel](u);
   const wrong = (s: string) => (values.wrong ? `${s}-wrong` : s);
 
   let path: string;
@@ -47,7 +72,7 @@ export function buildCallback(
     const { appKey, appSecret } = secret(`sensoro/${values.app}`);
     path = `/webhooks/sensoro/${values.app}`;
     const data = JSON.parse(body) as Record<string, unknown>;
-    const push = { appId: values.app, sn: '0117C9XXXX', type: 'text', deviceType: 'node', createdTime: Date.now(), msgId: Date.now() };
+    const push = { appId: values.app, sn: '0117C9XXXX', type: 'text', deviceType: 'node', createdTime: u.ms, msgId: u.ms };
     payload = JSON.stringify(values.safe ? { ...push, encryptData: encryptSensoro(appKey!, values.app, JSON.stringify(data)) } : { ...push, data });
     const nonce = String(Date.now() - (values.stale ? 10 * 60_000 : 0));
     const url = `${values.url}${path}`;
@@ -66,7 +91,7 @@ export function buildCallback(
       payload = body.includes('Envelope')
         ? body
         : `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${ns}"><s:Body><CallbackRequest xmlns="http://nphase.com/unifiedwebservice/v2">` +
-          `<Username>${username}</Username><Password>${wrong(password!)}</Password><RequestId>req-soap-${Date.now()}</RequestId>` +
+          `<Username>${username}</Username><Password>${wrong(password!)}</Password><RequestId>req-soap-${u.id}</RequestId>` +
           `<Device><Kind>mdn</Kind><Identifier>8586928930</Identifier></Device><Data>${body}</Data></CallbackRequest></s:Body></s:Envelope>`;
       headers['content-type'] = values.soap12 ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8';
     }

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import dynalite from 'dynalite';
 import { createDynamoClient } from '../shared/aws/clients';
@@ -10,7 +10,7 @@ import { onStoredItems } from '../shared/store/callback-store';
 import { ROUTES } from '../shared/routes';
 import { ensureSecretsFile } from './secrets-file';
 import { createLocalServer } from './server';
-import { AlreadyRunningError, GATEWAY_FILE, runningGateway } from './running';
+import { AlreadyRunningError, GATEWAY_FILE, runningGateway, type RunningRecord } from './running';
 import { ensureTable } from './table';
 
 export interface GatewayOptions {
@@ -67,34 +67,47 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   if (running) throw new AlreadyRunningError(running);
   let engine: Server | undefined;
   const engineFile = join(dataDir, ENGINE_FILE);
-  if (!env.DYNAMODB_ENDPOINT) {
-    engine = await startEmbeddedEngine(join(dataDir, 'dynamodb'));
-    env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
-    // Tells `npm run apikey` where the running engine is (LevelDB allows one process on the data).
-    await writeFile(engineFile, JSON.stringify({ endpoint: env.DYNAMODB_ENDPOINT, tableName }) + '\n');
-  }
-  const dynamoEndpoint = env.DYNAMODB_ENDPOINT;
-
-  const admin = new DynamoDBClient({ endpoint: dynamoEndpoint });
-  await ensureTable(admin, tableName);
-  admin.destroy();
-  const createdSecrets = await ensureSecretsFile(secretsFile);
-  // EVENTS_TARGET_URL: every record a handler stores is published there once durable, through the
-  // publishing code the stack's stream publisher runs (in AWS the table's stream does this).
-  const stopPublishing = env.EVENTS_TARGET_URL
-    ? onStoredItems(localPublisher(env.EVENTS_TARGET_URL, createDynamoClient({ ...env, DYNAMODB_ENDPOINT: dynamoEndpoint }), tableName))
-    : () => undefined;
-
+  let stopPublishing = () => undefined as void;
+  // A start that fails after the engine came up leaves nothing behind: no engine, no engine.json
+  // (a later `npm run apikey` would look for an engine that is gone).
+  const undo = async () => {
+    stopPublishing();
+    if (engine) await closeServer(engine);
+    await rm(engineFile, { force: true });
+  };
   const server = createLocalServer(ROUTES, ROOT);
   const host = options.host ?? '127.0.0.1';
-  const wanted = options.port ?? Number(env.PORT ?? 3000);
+  let dynamoEndpoint: string;
+  let createdSecrets: boolean;
   try {
-    await listen(server, wanted, host);
-  } catch (error) {
-    if (engine) await closeServer(engine);
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`Port ${wanted} is already in use on ${host}. Pick another: PORT=${wanted + 1} npm start`);
+    if (!env.DYNAMODB_ENDPOINT) {
+      engine = await startEmbeddedEngine(join(dataDir, 'dynamodb'));
+      env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+      // Tells `npm run apikey` where the running engine is (LevelDB allows one process on the data).
+      await writeFile(engineFile, JSON.stringify({ endpoint: env.DYNAMODB_ENDPOINT, tableName }) + '\n');
     }
+    dynamoEndpoint = env.DYNAMODB_ENDPOINT;
+
+    const admin = new DynamoDBClient({ endpoint: dynamoEndpoint });
+    await ensureTable(admin, tableName);
+    admin.destroy();
+    createdSecrets = await ensureSecretsFile(secretsFile);
+    // EVENTS_TARGET_URL: every record a handler stores is published there once durable, through the
+    // publishing code the stack's stream publisher runs (in AWS the table's stream does this).
+    if (env.EVENTS_TARGET_URL) {
+      stopPublishing = onStoredItems(localPublisher(env.EVENTS_TARGET_URL, createDynamoClient({ ...env, DYNAMODB_ENDPOINT: dynamoEndpoint }), tableName));
+    }
+    const wanted = options.port ?? Number(env.PORT ?? 3000);
+    try {
+      await listen(server, wanted, host);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`Port ${wanted} is already in use on ${host}. Pick another: PORT=${wanted + 1} npm start`);
+      }
+      throw error;
+    }
+  } catch (error) {
+    await undo();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -106,7 +119,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     env.SENSORO_PUBLIC_BASE_URL_LOCAL = 'true';
   }
   const gatewayFile = join(dataDir, GATEWAY_FILE);
-  await writeFile(gatewayFile, JSON.stringify({ url, pid: process.pid, dataDir, startedOn: new Date().toISOString() }) + '\n');
+  const record: RunningRecord = { url, pid: process.pid, dataDir, startedOn: new Date().toISOString(), ...(env.EVENTS_TARGET_URL ? { eventsTargetUrl: env.EVENTS_TARGET_URL } : {}) };
+  // Owner only, as the secrets file: EVENTS_TARGET_URL may carry a token (`npm run replay` reads it here).
+  await writeFile(gatewayFile, JSON.stringify(record) + '\n', { mode: 0o600 });
+  await chmod(gatewayFile, 0o600);
 
   return {
     url,

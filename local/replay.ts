@@ -8,6 +8,7 @@ import { HttpTargetSink, targetUrl } from '../shared/events/local';
 import { replayStored, type ReplayProgress } from '../shared/events/replay';
 import { connectEngine } from './engine';
 import { ENGINE_FILE } from './gateway';
+import { dataDirOf, GATEWAY_FILE, runningGateway, shownUrl } from './running';
 
 const USAGE = `usage: npm run replay -- --scope <scopeId> [--device <deviceId>] [--from <ISO time>] [--to <ISO time>] [--deployed]
 Publishes stored events and notifications again, marked "replayed": true, through the same
@@ -19,8 +20,9 @@ publisher the table's stream runs; consumers deduplicate on (recordType, scopeId
   --from, --to        sentOn range, inclusive, ISO 8601 (default: everything)
   --deployed          the deployed stack: TABLE_NAME (output TableName) and EVENT_BUS_NAME (output
                       EventBusName) with your AWS credentials
-Locally the events are POSTed to EVENTS_TARGET_URL (required) in EventBridge's envelope, reading the
-engine of the running \`npm start\` (found through DATA_DIR/${ENGINE_FILE}), or the data in DATA_DIR
+Locally the events are POSTed in EventBridge's envelope to EVENTS_TARGET_URL: this command's own when
+set, else the one the running \`npm start\` publishes to (found through DATA_DIR/${GATEWAY_FILE}); the
+records are read from that npm start's engine (DATA_DIR/${ENGINE_FILE}), or the data in DATA_DIR
 (default .local) when none runs, or DYNAMODB_ENDPOINT when set.`;
 
 /** An ISO time option as epoch ms; undefined when absent; throws on anything else. */
@@ -33,16 +35,25 @@ function timeOption(name: string, value: string | undefined): number | undefined
 
 class UsageError extends Error {}
 
-/** Where the events go: the deployed bus, or EVENTS_TARGET_URL. */
-function sinkOf(deployed: boolean): EventSink {
+/** Where the events go, and how the summary names it: the deployed bus, or an EVENTS_TARGET_URL. */
+function sinkOf(deployed: boolean): { sink: EventSink; where: string } {
   if (deployed) {
     const bus = process.env.EVENT_BUS_NAME;
     if (!bus) throw new UsageError('--deployed needs EVENT_BUS_NAME (the stack output EventBusName)');
-    return new EventBridgeSink(createEventBridgeClient(), bus);
+    return { sink: new EventBridgeSink(createEventBridgeClient(), bus), where: `event bus ${bus}` };
   }
-  const url = process.env.EVENTS_TARGET_URL;
-  if (!url) throw new UsageError('Set EVENTS_TARGET_URL to the URL that receives the events (or use --deployed)');
-  return new HttpTargetSink(targetUrl(url));
+  const own = process.env.EVENTS_TARGET_URL;
+  const running = own ? undefined : runningGateway(dataDirOf());
+  const url = own ?? running?.eventsTargetUrl;
+  if (!url) {
+    throw new UsageError(
+      running
+        ? `The npm start running on ${running.dataDir} publishes no events: restart it as EVENTS_TARGET_URL=<url> npm start, or set EVENTS_TARGET_URL=<url> for this command (or use --deployed).`
+        : `No EVENTS_TARGET_URL: set one for this command, or run this while EVENTS_TARGET_URL=<url> npm start runs on ${dataDirOf()} (or use --deployed).`,
+    );
+  }
+  // The path too (several targets may share a host), never the credentials or query (a token).
+  return { sink: new HttpTargetSink(targetUrl(url)), where: `${shownUrl(url)} (${own ? 'EVENTS_TARGET_URL' : 'EVENTS_TARGET_URL of the running npm start'})` };
 }
 
 /** One line of progress on stderr: rewritten in place on a terminal, a line per page otherwise. */
@@ -56,6 +67,7 @@ async function main(): Promise<number> {
   let request;
   let deployed: boolean;
   let sink: EventSink;
+  let where: string;
   try {
     const { values } = parseArgs({
       options: {
@@ -75,7 +87,7 @@ async function main(): Promise<number> {
     request = { scopeId: values.scope, deviceId: values.device, fromMs: timeOption('from', values.from), toMs: timeOption('to', values.to) };
     if (request.fromMs !== undefined && request.toMs !== undefined && request.fromMs > request.toMs) throw new UsageError('--from is after --to');
     deployed = values.deployed;
-    sink = sinkOf(deployed);
+    ({ sink, where } = sinkOf(deployed));
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -85,7 +97,6 @@ async function main(): Promise<number> {
     const client = createDynamoClient({ ...process.env, ...(endpoint ? { DYNAMODB_ENDPOINT: endpoint } : {}) });
     const summary = await replayStored(client, tableName, sink, request, showProgress);
     if (process.stderr.isTTY) process.stderr.write('\n');
-    const where = deployed ? `event bus ${process.env.EVENT_BUS_NAME}` : new URL(process.env.EVENTS_TARGET_URL!).origin;
     console.log(`Replayed ${summary.published} record(s) of ${summary.devices} device(s) of ${request.scopeId} to ${where}${summary.failed > 0 ? `; ${summary.failed} not published (see the log lines)` : ''}.`);
     return summary.failed > 0 ? 1 : 0;
   } finally {

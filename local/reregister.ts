@@ -23,6 +23,9 @@ async function main(): Promise<void> {
     // Nothing configured: both APIs are the local double's (never Verizon's UWS by default from here).
     env.THINGSPACE_BASE_URL = 'http://127.0.0.1:3900';
     env.UWS_BASE_URL ||= 'http://127.0.0.1:3900/api/v2';
+  } else if (!env.UWS_BASE_URL && isLoopback(env.THINGSPACE_BASE_URL)) {
+    // The double on another port (THINGSPACE_DOUBLE_PORT) serves UWS too: not Verizon's UWS beside a local REST.
+    env.UWS_BASE_URL = `${env.THINGSPACE_BASE_URL.replace(/\/+$/, '')}/api/v2`;
   }
   if (!env.PUBLIC_BASE_URL) {
     // Register the webhooks of the running `npm start`, wherever it listens; never a guess.
@@ -61,9 +64,22 @@ async function main(): Promise<void> {
     for (const c of changes) console.log(`  ${c.account}  ${c.service.padEnd(16)} ${c.action}${c.detail ? ` (${c.detail})` : ''}`);
     const changed = changes.filter((c) => c.action === 'registered' || c.action === 'rotated').length;
     console.log(changed === 0 ? 'Nothing changed.' : `${changed} registration(s) changed; secrets written to ${secretsFile}.`);
-    if (changes.some((c) => c.action === 'error')) process.exitCode = 1;
+    const failed = changes.filter((c) => c.action === 'error').length;
+    if (failed > 0) {
+      console.log(`${failed} failed: the error is beside each.`);
+      process.exitCode = 1;
+    }
   } finally {
     await close();
+  }
+}
+
+/** A URL on this machine (the local double), not a ThingSpace deployment. */
+function isLoopback(text: string): boolean {
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(text).hostname);
+  } catch {
+    return false;
   }
 }
 

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
- * Written into DATA_DIR while `npm start` runs: where it answers and which process it is, so the
- * helper commands (`npm run send`, `apikey`, `reregister`) find it whatever port it took, and a
- * second `npm start` on the same data refuses instead of breaking the first.
+ * Written into DATA_DIR while `npm start` runs (readable by its owner only): where it answers,
+ * which process it is and where it publishes events, so the helper commands (`npm run send`,
+ * `url`, `apikey`, `reregister`, `replay`) find it whatever port it took, and a second `npm start`
+ * on the same data refuses instead of breaking the first.
  */
 export const GATEWAY_FILE = 'gateway.json';
 
@@ -13,6 +14,8 @@ export interface RunningRecord {
   pid: number;
   dataDir: string;
   startedOn: string;
+  /** The EVENTS_TARGET_URL it publishes to, when it was started with one (may hold a token: never printed whole). */
+  eventsTargetUrl?: string;
 }
 
 /** The data directory local commands use: DATA_DIR, default `.local`. */
@@ -61,6 +64,21 @@ export function gatewayUrl(given?: string, env: NodeJS.ProcessEnv = process.env)
   if (running) return { url: running.url, from: `the running npm start (${join(running.dataDir, GATEWAY_FILE)})` };
   if (env.PORT) return { url: `http://127.0.0.1:${env.PORT}`, from: 'PORT' };
   return { url: 'http://127.0.0.1:3000', from: `the default: no npm start runs on ${dataDirOf(env)}` };
+}
+
+/** What to tell a user who needs a running gateway on `dataDir` and has none: one sentence. */
+export function noRunningGatewayMessage(dataDir = dataDirOf()): string {
+  return `No npm start runs on ${dataDir}: start it first (\`npm start\` in another terminal${dataDir === resolve('.local') ? '' : `, with DATA_DIR=${process.env.DATA_DIR ?? dataDir}`}).`;
+}
+
+/** A URL as the local commands print it: its origin and path, never its credentials or query (either may hold a token). */
+export function shownUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 /** What to tell a user whose request found no gateway at `url`. */

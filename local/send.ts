@@ -20,6 +20,8 @@ const USAGE = `usage: npm run send -- <channel> [options]
   --soap12                 SOAP 1.2 (application/soap+xml) instead of 1.1
   --safe                   SENSORO safe mode (encrypt the data with the AppKey)
   --stale                  SENSORO nonce 10 minutes old
+  --fixed                  the same sample every time (its second send is a duplicate); by default every
+                           send is a new message (its own id and time), stored and published
   --url <base>             gateway base URL (default: the npm start running on DATA_DIR, else PORT, else 3000)
   --help                   this text`;
 
@@ -37,6 +39,7 @@ async function main(): Promise<number> {
         soap12: { type: 'boolean', default: false },
         safe: { type: 'boolean', default: false },
         stale: { type: 'boolean', default: false },
+        fixed: { type: 'boolean', default: false },
         url: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },

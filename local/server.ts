@@ -52,6 +52,9 @@ export function createLocalServer(routes: readonly BoundRoute[], root: string): 
     return handler;
   };
   const authorizerFn = FUNCTIONS.find((f) => f.id === AUTHORIZER_ID)!;
+  // A mistyped webhook URL is a setup error (the URL registered with a provider): the 404 says
+  // which webhook routes exist, as `npm run send` names its channels. Never the requested path.
+  const webhookRoutes = routes.filter((r) => r.path.startsWith('/webhooks/')).map((r) => `${r.method} ${r.path}`);
 
   return createServer((req, res) => {
     serve(req, res).catch(() => send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) }));
@@ -64,8 +67,9 @@ export function createLocalServer(routes: readonly BoundRoute[], root: string): 
     const hit = onPath.find((x) => x.c.route.method === method);
     if (!hit) {
       req.resume();
-      const status = onPath.length > 0 ? 405 : 404;
-      return send(res, { statusCode: status, body: JSON.stringify({ message: status === 404 ? 'Not Found' : 'Method Not Allowed' }) });
+      if (onPath.length > 0) return send(res, { statusCode: 405, body: JSON.stringify({ message: 'Method Not Allowed' }) });
+      const webhook = url.pathname === '/webhooks' || url.pathname.startsWith('/webhooks/');
+      return send(res, { statusCode: 404, body: JSON.stringify(webhook ? { message: 'Not Found', routes: webhookRoutes } : { message: 'Not Found' }) });
     }
     const body = await readBody(req);
     if (body === undefined) return send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Entity Too Large' }) });

@@ -2,7 +2,7 @@ import './env';
 import { relative } from 'node:path';
 import { DEMO_ACCOUNT } from './secrets-file';
 import { startGateway } from './gateway';
-import { AlreadyRunningError } from './running';
+import { AlreadyRunningError, shownUrl } from './running';
 
 /** `npm start`: the whole gateway on one machine, and a banner that fits on one screen. */
 async function main(): Promise<void> {
@@ -33,16 +33,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-}
-
-/** A URL as the banner shows it: never its credentials or query. */
-function shownUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return '(not a URL)';
-  }
 }
 
 main().catch((error: unknown) => {

@@ -22,8 +22,9 @@ async function main(): Promise<void> {
   console.log('Deliver a callback to a registered listener, signed with the Shared-Key the double issued:');
   console.log(`  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"Diagnostics","payload":"{\\"transactionID\\":\\"tx-1\\",\\"device\\":{\\"id\\":\\"990013907835573\\",\\"kind\\":\\"imei\\"}}"}'`);
   console.log(`UWS (SOAP) services at ${double.url}/api/v2/SessionService.svc and …/CallbackRegistrationService.svc (UWS_BASE_URL=${double.url}/api/v2).`);
-  console.log('A SOAP-registered service gets a CallbackRequest envelope with the username/password it registered:');
-  console.log(`  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"CarrierService","payload":"{\\"requestId\\":\\"req-1\\",\\"device\\":{\\"kind\\":\\"mdn\\",\\"id\\":\\"8586928930\\"},\\"data\\":{\\"CarrierService\\":{\\"Status\\":\\"Success\\"}}}"}'`);
+  console.log('A service is registered through REST or SOAP, not both (as ThingSpace refuses). Through SOAP, then a CallbackRequest envelope:');
+  console.log(`  THINGSPACE_BASE_URL=${double.url} REGISTRATIONS='[{"account":"0212312345-00001","services":["DeviceUsage"],"api":"soap"}]' npm run reregister`);
+  console.log(`  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"DeviceUsage","api":"soap","payload":"{\\"requestId\\":\\"req-1\\",\\"device\\":{\\"kind\\":\\"mdn\\",\\"id\\":\\"8586928930\\"},\\"data\\":{\\"DeviceUsage\\":{\\"Status\\":\\"Success\\"}}}"}'`);
   const stop = () => double.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -23,6 +23,11 @@ import * as z from 'zod';
  * code names the error (`SessionToken.Expired`, `SessionToken.Invalid`, ...; the codes other than
  * the documented `SessionToken.Expired` are the double's own). A SOAP-registered listener gets
  * `CallbackRequest` envelopes from `deliver`, with the username and password it registered.
+ *
+ * A Connectivity service of an account is registered through REST or through UWS, never both:
+ * as ThingSpace does, the double refuses the second (REST: 400 `INVALID_PARAMETER`; UWS: a
+ * `Callback.Conflict` Fault, the double's own code), so `deliver` finds one listener per service
+ * (or the one of the API it is asked for).
  */
 export interface DoubleAccount {
   appKey: string;
@@ -68,10 +73,16 @@ export interface ThingSpaceDouble {
   fail(failure: Omit<Failure, 'times'> & { times?: number }): void;
   /** UWS sessions time out (20 minutes idle): the next call on any open session, and every later one on it, gets `SessionToken.Expired`. */
   expireSessions(): void;
-  /** Sends `body` to the listener registered for (account, service), as ThingSpace would; returns the answer. */
-  deliver(account: string, service: string, body: string): Promise<{ status: number; text: string }>;
+  /**
+   * Sends `body` to the listener registered for (account, service), as ThingSpace would; returns the
+   * answer, or status 0 and why nothing was sent. With `api`, only a registration through that API.
+   */
+  deliver(account: string, service: string, body: string, api?: DeliverApi): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
 }
+
+/** The API a registration was made through, as REGISTRATIONS names it: `rest`, or `soap` (UWS). */
+export type DeliverApi = 'rest' | 'soap';
 
 const CONNECTIVITY_SERVICES = new Set([
   'AlertsService', 'AlertService', 'CarrierService', 'DevicePRLInformation', 'DeviceService', 'DeviceSuspensionStatus', 'DeviceUsage',
@@ -130,8 +141,9 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
       return reply(res, 200, { queued: failure });
     }
     if (method === 'POST' && u.pathname === '/_double/deliver') {
-      const { account, service, payload } = JSON.parse(body) as { account: string; service: string; payload: string };
-      return reply(res, 200, await deliver(account, service, payload));
+      const { account, service, payload, api } = JSON.parse(body) as { account: string; service: string; payload: string; api?: string };
+      if (api !== undefined && api !== 'rest' && api !== 'soap') return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: 'api is "rest" or "soap" (or absent: the one registration of the service)' });
+      return reply(res, 200, await deliver(account, service, payload, api));
     }
     if (method === 'POST' && u.pathname === '/api/ts/v1/oauth2/token') {
       const [appKey, appSecret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
@@ -238,6 +250,10 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     if (!UWS_CALLBACK_SERVICES.has(v.ServiceName!)) return uwsFault(res, 'ServiceName.Invalid', 'Unknown callback service');
     if (!/^https?:\/\/[^\s]+$/.test(v.Url!)) return uwsFault(res, 'Url.Invalid', 'Url must be an http(s) URL');
     if (double.registrations.has(id) && double.duplicatePolicy === 'reject') return uwsFault(res, 'Callback.AlreadyRegistered', 'Service already registered');
+    // ThingSpace keeps a service on one API: registered through REST, it cannot be registered here too.
+    if (double.registrations.has(`connectivity|${account}|${v.ServiceName}`)) {
+      return uwsFault(res, 'Callback.Conflict', `${v.ServiceName} is registered through the REST API for this account: delete it there first`);
+    }
     double.registrations.set(id, { api: 'uws', account, service: v.ServiceName!, url: v.Url!, httpHeaders: {}, username: v.Username, password: v.Password });
     uwsAnswer(res, service, operation, { AccountName: account, ServiceName: v.ServiceName! });
   }
@@ -266,6 +282,10 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     if (double.registrations.has(id) && double.duplicatePolicy === 'reject') {
       return reply(res, 400, { errorCode: 'ALREADY_REGISTERED', errorMessage: 'Service already registered' });
     }
+    // ThingSpace keeps a service on one API: registered through UWS (SOAP), it cannot be registered through REST too.
+    if (registration.api === 'connectivity' && double.registrations.has(`uws|${registration.account}|${registration.service}`)) {
+      return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: `${registration.service} is registered through the UWS (SOAP) service for this account: unregister it there first` });
+    }
     const sharedKey = registration.api === 'connectivity' ? undefined : randomUUID();
     double.registrations.set(id, { ...registration, ...(sharedKey ? { sharedKey } : {}) });
     reply(res, 200, answer, sharedKey ? { 'Shared-Key': sharedKey } : {});
@@ -276,9 +296,15 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     reply(res, 200, answer);
   }
 
-  async function deliver(account: string, service: string, payload: string): Promise<{ status: number; text: string }> {
-    const r = [...double.registrations.values()].find((x) => x.account === account && x.service === service);
-    if (!r) return { status: 0, text: 'not registered' };
+  async function deliver(account: string, service: string, payload: string, api?: DeliverApi): Promise<{ status: number; text: string }> {
+    const registered = [...double.registrations.values()].filter((x) => x.account === account && x.service === service);
+    const through = (x: StoredRegistration): DeliverApi => (x.api === 'uws' ? 'soap' : 'rest');
+    const r = registered.find((x) => !api || through(x) === api);
+    if (!r) {
+      const name = (a: DeliverApi) => (a === 'soap' ? 'SOAP (UWS)' : 'REST');
+      const other = registered[0];
+      return { status: 0, text: `${service} of ${account} is not registered${api ? ` through ${name(api)}` : ''}${other ? `; it is through ${name(through(other))}` : ''}` };
+    }
     let body = payload;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...r.httpHeaders };
     if (r.sharedKey) headers['x-signature'] = createHmac('sha256', r.sharedKey).update(body).digest('hex');

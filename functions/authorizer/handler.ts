@@ -8,7 +8,7 @@ const authorizer = new ApiKeyAuthorizer(createApiKeyStore(), envInt('API_KEY_CAC
 /**
  * API Gateway Lambda authorizer (simple responses) for the /v1 routes. It lets every request
  * through to the query function with what it found: the query function refuses unknown keys
- * with a bare 401 (see ApiKeyAuthorizer). A store failure throws: API Gateway answers 500.
+ * with a 401 {"message":"Unauthorized"} (see ApiKeyAuthorizer). A store failure throws: API Gateway answers 500.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
   const authorization = event.headers?.authorization ?? event.headers?.Authorization;

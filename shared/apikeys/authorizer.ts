@@ -15,8 +15,8 @@ export interface AuthorizerContext {
  * Checks `Authorization: Bearer <key>` against the key store, remembering answers (known and
  * unknown) for `ttlMs` so a burst costs one read; a revoked key stops working within that time.
  * It always authorizes the request at the gateway and says in the context whether the caller is
- * authenticated: the query function then answers 401 with no body, as Kapua does, which API
- * Gateway's own refusal (403 with a body) could not.
+ * authenticated: the query function then answers 401 `{"message":"Unauthorized"}` (API Gateway's own
+ * words for a refused key), which API Gateway's refusal of a simple-response authorizer (403) could not.
  */
 export class ApiKeyAuthorizer {
   private readonly cache = new Map<string, { grant: ApiKeyGrant | undefined; at: number }>();

@@ -8,7 +8,7 @@ import { envelopeOf, withinEntryLimit, type EventSink, type GatewayEvent } from 
 const LOCAL_ACCOUNT = '000000000000';
 
 export interface HttpTargetOptions {
-  /** POSTs per event in all: a failing target is retried this many times minus one. */
+  /** POSTs per event in all, the first one included (default 4: the first and 3 retries), as the log line's `attempts` counts them. */
   attempts?: number;
   /** Wait before the first retry, doubled before each further one. */
   backoffMs?: number;

@@ -65,7 +65,7 @@ const SCOPE_COLLECTIONS = ['/registrations', '/rejections'];
 const SCOPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ID = /^[\x21-\x7e]{1,256}$/;
 
-/** The caller, from the authorizer's context: 401 (no body) unless a known key was presented. */
+/** The caller, from the authorizer's context: 401 `{"message":"Unauthorized"}` unless a known key was presented. */
 function caller(event: Event): { scopes: string[]; canDelete: boolean } {
   const context = event.requestContext.authorizer?.lambda;
   if (!context || (context.authenticated !== true && String(context.authenticated) !== 'true')) throw unauthenticated();

@@ -56,7 +56,9 @@ export function subjectUnauthorized(domain: PermissionDomain, action: 'read' | '
 }
 
 /** 401: no body (Kapua's behaviour for a missing or unknown credential). */
-export const unauthenticated = () => new KapuaError(401, undefined);
+/** What every 401 says: API Gateway's answer to a request it does not authorize. */
+export const UNAUTHORIZED_BODY = Object.freeze({ message: 'Unauthorized' });
+export const unauthenticated = () => new KapuaError(401, UNAUTHORIZED_BODY);
 
 /** The media types the API produces, as Kapua's JAX-RS resources do. */
 export type Media = 'json' | 'xml';
@@ -104,6 +106,8 @@ export function kapuaErrorResponse(error: unknown, media: Media = 'json'): APIGa
     error instanceof KapuaError
       ? error
       : new KapuaError(500, { type: 'exceptionInfo', httpErrorCode: 500, message: 'An internal error occurred.', kapuaErrorCode: 'INTERNAL_ERROR' });
+  // A missing, malformed, unknown or revoked key: API Gateway's own words, in JSON whatever was asked.
+  if (e.body === UNAUTHORIZED_BODY) return { statusCode: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify(UNAUTHORIZED_BODY) };
   return e.body === undefined ? { statusCode: e.statusCode } : kapuaResponse(e.statusCode, e.body, media);
 }
 

@@ -14,7 +14,7 @@ const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
 /** Every answer with a body comes as JSON or as Kapua's XML (Accept, or a `.json` / `.xml` suffix on the path). */
 const json = (body: object) => ({ content: { 'application/json': { schema: body }, 'application/xml': { schema: body } } });
 
-/** The errors every route under a scope can answer (401 has no body, as in Kapua). */
+/** The errors every route under a scope can answer. */
 const ERRORS = { '400': response('BadRequest'), '401': response('Unauthorized'), '403': response('Forbidden'), '406': response('NotAcceptable'), '500': response('InternalError') };
 
 /** Query parameters of a list, with the collection's own sortParam. */
@@ -194,7 +194,7 @@ const DESCRIPTION = `
 Read the callbacks the gateway stored, in the shapes of Eclipse Kapua's device management
 notification API: a device's operations, the notifications of each operation, and the device's
 events (every callback, operation or not). Every route needs \`Authorization: Bearer <api key>\`;
-a missing or unknown key is answered 401 with no body, as Kapua does. A key reads the scopes
+a missing, malformed, unknown or revoked key is answered 401 \`{"message":"Unauthorized"}\`, as API Gateway answers a refused key. A key reads the scopes
 (ThingSpace accounts, SENSORO AppIDs) it was created for; \`_\` as scopeId is the key's own scope
 when it has exactly one (400 otherwise), and another scope is 403.
 
@@ -364,7 +364,10 @@ export const OPENAPI = {
     responses: {
       Deleted: { description: 'Deleted; no body.' },
       BadRequest: { description: 'An illegal argument (path, query parameter or body field).', ...json(schema('IllegalArgumentExceptionInfo')) },
-      Unauthorized: { description: 'No key, or an unknown or revoked one: no body, as in Kapua.' },
+      Unauthorized: {
+        description: 'No key, or a malformed, unknown or revoked one: API Gateway\'s words, in JSON whatever the Accept header asks.',
+        content: { 'application/json': { schema: { type: 'object', required: ['message'], additionalProperties: false, properties: { message: { const: 'Unauthorized' } } } } },
+      },
       NotAcceptable: { description: 'Accept names no type this API produces (it makes application/json and application/xml): no body.' },
       Forbidden: { description: 'The key may not read this scope, or may not delete.', ...json(schema('SubjectUnauthorizedExceptionInfo')) },
       NotFound: { description: 'No such record under this path (entityType `device` on the event routes of a device that has no event, as in Kapua).', ...json(schema('EntityNotFoundExceptionInfo')) },

@@ -251,7 +251,7 @@ describe('events out, locally (EVENTS_TARGET_URL)', () => {
     const run = await replayCommand(['--scope', SCOPE, '--device', DEVICE, '--from', '2026-11-21T10:02:00Z', '--to', '2026-11-21T10:03:00Z']);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/device 1 of 1 \(990013907835001\): 2 published, 0 failed so far/);
-    expect(run.stdout).toMatch(/Replayed 2 record\(s\) of 1 device\(s\) of 0212312345-00001 to http:\/\/127\.0\.0\.1:\d+\./);
+    expect(run.stdout).toMatch(/Replayed 2 record\(s\) of 1 device\(s\) of 0212312345-00001 to http:\/\/127\.0\.0\.1:\d+\/events \(EVENTS_TARGET_URL\)\./);
     expect(run.stdout + run.stderr).not.toContain('token=abc');
 
     const envelopes = target.received.slice(from);

@@ -502,7 +502,7 @@ describe('the routes, as declared', () => {
     await bad({ method: 'GET', path: `${N}/{notificationId}`, params: { scopeId: '-bad', notificationId: 'AQ' } }, 'scopeId');
   });
 
-  it('answers 401 with no body without a known key, and 403 for another scope, on every route', async () => {
+  it('answers 401 {"message":"Unauthorized"} without a known key, and 403 for another scope, on every route', async () => {
     for (const { method, path } of declaredOperations()) {
       const params = { notificationId: 'AQ', eventId: 'AQ' };
       for (const authorization of [undefined, 'Bearer igw_unknown', `Basic ${keys.reader}`, keys.reader]) {

@@ -6,6 +6,9 @@ import { CallbackStore } from '../../shared/store/callback-store';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { hexSignature } from '../support/sign';
 
+/** What every refused key gets: API Gateway's words. */
+const UNAUTHORIZED = '{"message":"Unauthorized"}';
+
 const A = '0212312345-00001';
 const B = '0999999999-00009';
 const KEY_A = 'diag-a';
@@ -261,16 +264,16 @@ describe('access', () => {
     ['GET', `/v1/${A}/devices/${DEVICE}/operations`],
   ] as const;
 
-  it('no key, a malformed header or an unknown key: 401 with no body, on every route', async () => {
+  it('no key, a malformed header or an unknown key: 401 {"message":"Unauthorized"}, on every route', async () => {
     for (const [method, path] of routesOfA()) {
       for (const key of [undefined, 'igw_unknown']) {
         const res = await send(method, path, key);
-        expect({ method, path, status: res.status, text: res.text }).toEqual({ method, path, status: 401, text: '' });
+        expect({ method, path, status: res.status, text: res.text }).toEqual({ method, path, status: 401, text: UNAUTHORIZED });
       }
     }
     const malformed = await fetch(`${t.gateway.url}${notifications()}`, { headers: { authorization: 'Basic abc' } });
     expect(malformed.status).toBe(401);
-    expect(await malformed.text()).toBe('');
+    expect(await malformed.text()).toBe(UNAUTHORIZED);
   });
 
   it('a key of scope B reads nothing of scope A, by any route: 403 subjectUnauthorizedExceptionInfo', async () => {
@@ -295,6 +298,6 @@ describe('access', () => {
     expect((await get(notifications(), key)).status).toBe(200);
     expect(await keys.revoke(grant.id)).toBe(true);
     const res = await get(notifications(), key);
-    expect({ status: res.status, text: res.text }).toEqual({ status: 401, text: '' });
+    expect({ status: res.status, text: res.text }).toEqual({ status: 401, text: UNAUTHORIZED });
   });
 });

@@ -1,6 +1,6 @@
 import { ApiKeyAuthorizer } from '../../shared/apikeys/authorizer';
 import { generateApiKey, hashApiKey, type ApiKeyGrant, type ApiKeyStore } from '../../shared/apikeys/store';
-import { KapuaError, kapuaErrorResponse, toDeviceEvent, toNotification, toOperation } from '../../shared/query/kapua';
+import { KapuaError, kapuaErrorResponse, toDeviceEvent, toNotification, toOperation, unauthenticated } from '../../shared/query/kapua';
 import { listOptions } from '../../shared/query/params';
 
 const SORTS = { sentOn: 'time', createdOn: 'created' } as const;
@@ -88,8 +88,10 @@ describe('Kapua shapes', () => {
     expect(toDeviceEvent(item)).not.toHaveProperty('rawBody');
     expect(toDeviceEvent(item, true)).toMatchObject({ rawBody: '{"a":1}', eventMessage: 'sensoro sensoro text' });
   });
-  it('answer 401 with no body and hide unknown errors behind exceptionInfo', () => {
-    expect(kapuaErrorResponse(new KapuaError(401, undefined))).toEqual({ statusCode: 401 });
+  it('answer 401 {"message":"Unauthorized"} in JSON whatever was asked, and hide unknown errors behind exceptionInfo', () => {
+    for (const media of ['json', 'xml'] as const) {
+      expect(kapuaErrorResponse(unauthenticated(), media)).toEqual({ statusCode: 401, headers: { 'content-type': 'application/json' }, body: '{"message":"Unauthorized"}' });
+    }
     const hidden = kapuaErrorResponse(new Error('secret internals'));
     expect(hidden.statusCode).toBe(500);
     expect(hidden.body).not.toContain('secret internals');
