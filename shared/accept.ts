@@ -28,10 +28,16 @@ export async function acceptCallback(
   let stored: number;
   try {
     if (mapped.timeless) {
-      // No provider time: the records' ids take the first delivery's receive time, so that a
-      // redelivery maps to the same keys (one receipt write, see CallbackStore).
+      // No provider time (or one far ahead): the records' ids take the first delivery's receive
+      // time, so that a redelivery maps to the same keys (one receipt write, see CallbackStore).
       const first = await store.firstReceivedOn(received, mapped.events[0]!.deviceId, mapped.hash);
       if (first.getTime() !== received.receivedOn.getTime()) mapped = toRecords({ ...received, receivedOn: first }, facts, mapped.hash);
+    } else if (facts.sentOn !== undefined && facts.sentOn.getTime() > received.receivedOn.getTime()) {
+      // A provider time ahead of now, by less than MAX_FUTURE_SKEW_MS: an earlier delivery, when the
+      // gap was larger, may have been keyed by a receipt. Its redelivery must find the same keys (one
+      // read, only for clocks ahead of ours; honest provider times lie in the past).
+      const first = await store.receiptOf(received, mapped.events[0]!.deviceId, mapped.hash);
+      if (first) mapped = toRecords({ ...received, receivedOn: first }, facts, mapped.hash);
     }
     ({ stored } = await store.save(mapped, received.receivedOn));
   } catch (error) {

@@ -1,22 +1,20 @@
-import { isUtf8 } from 'node:buffer';
 import { parseTree } from 'jsonc-parser';
-import { BadRequestError } from './errors';
 
 /**
  * The exact bytes of a JSON object with the values of some top-level members blanked in place:
  * each such value (every occurrence, also of a key written with escapes such as `"pass\u0077ord"`)
  * becomes `""`, and no other byte changes: numbers keep their digits (`12345678901234567891`,
- * `1.50`), spacing, key order and escapes stay as sent. A JSON parser that keeps source offsets
- * (jsonc-parser) finds the values; a round trip through `JSON.parse`/`JSON.stringify` would
- * rewrite the whole body.
+ * `1.50`), spacing, key order, escapes and every other byte stay as sent. A JSON parser that keeps
+ * source offsets (jsonc-parser) finds the values; a round trip through `JSON.parse`/`JSON.stringify`
+ * would rewrite the whole body.
  *
- * The body must already have passed `parseJsonObject` (strict JSON, within the limits). It must be
- * UTF-8 (RFC 8259), or the offsets would not map back to bytes: anything else is a 400.
+ * The bytes are read as Latin-1, one character per byte, so the parser's offsets are byte offsets
+ * whatever the body holds (UTF-8, or a stray byte that is not): JSON's own syntax and the names
+ * looked for are ASCII, which Latin-1 reads as itself. The body must already have passed
+ * `parseJsonObject` (strict JSON, within the limits).
  */
 export function blankTopLevelValues(body: Buffer, names: ReadonlySet<string>): Buffer {
-  if (!isUtf8(body)) throw new BadRequestError('Body is not valid UTF-8');
-  const text = body.toString('utf8');
-  const root = parseTree(text);
+  const root = parseTree(body.toString('latin1'));
   const spans: { start: number; end: number }[] = [];
   for (const member of root?.type === 'object' ? (root.children ?? []) : []) {
     const [key, value] = member.children ?? [];
@@ -26,14 +24,11 @@ export function blankTopLevelValues(body: Buffer, names: ReadonlySet<string>): B
   const parts: Buffer[] = [];
   let at = 0;
   for (const { start, end } of spans) {
-    parts.push(body.subarray(at, byteOffset(text, start)), EMPTY);
-    at = byteOffset(text, end);
+    parts.push(body.subarray(at, start), EMPTY);
+    at = end;
   }
   parts.push(body.subarray(at));
   return Buffer.concat(parts);
 }
 
 const EMPTY = Buffer.from('""');
-
-/** The UTF-8 byte offset of a UTF-16 offset into `text`. */
-const byteOffset = (text: string, offset: number) => Buffer.byteLength(text.slice(0, offset), 'utf8');

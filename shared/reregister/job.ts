@@ -21,7 +21,11 @@ export const registrationsSchema = z
       api: z.enum(['rest', 'soap']).optional(),
     }),
   )
-  .max(100);
+  .max(100)
+  // One entry per account: its services share one connectivity secret, and a rotation finishes only
+  // when every service of the entry carries the new pair. Two entries of one account would each
+  // finish it for their own services and drop the pair the other's still use.
+  .refine((list) => new Set(list.map((r) => r.account)).size === list.length, { message: 'each account at most once' });
 export type RegistrationsConfig = z.infer<typeof registrationsSchema>;
 
 export interface JobConfig {

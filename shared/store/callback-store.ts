@@ -96,7 +96,7 @@ export class CallbackStore {
    * delivery's when it is the first, else the first delivery's (read back from its receipt).
    */
   async firstReceivedOn(received: ReceivedCallback, firstDevice: string, hash = messageHashOf(received)): Promise<Date> {
-    const key = { [TABLE.partitionKey]: receiptPk(received.scopeId, firstDevice), [TABLE.sortKey]: hash.subarray(0, 9).toString('base64url') };
+    const key = receiptKey(received, firstDevice, hash);
     const at = received.receivedOn.getTime();
     try {
       await this.client.send(this.putIfNewOrMine({ ...key, [ATTR.receivedOn]: at, ...this.ttl(at, this.receiptDays()) }, at));
@@ -104,10 +104,23 @@ export class CallbackStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw new StoreUnavailableError({ cause: error });
     }
+    return (await this.receiptTime(key)) ?? received.receivedOn;
+  }
+
+  /**
+   * The first receive time a receipt holds for this callback, without writing one: for a callback
+   * whose provider time is ahead of its receive time, though by less than MAX_FUTURE_SKEW_MS, an
+   * earlier delivery (when the gap was larger) may have been keyed by a receipt.
+   */
+  async receiptOf(received: ReceivedCallback, firstDevice: string, hash = messageHashOf(received)): Promise<Date | undefined> {
+    return this.receiptTime(receiptKey(received, firstDevice, hash));
+  }
+
+  private async receiptTime(key: Record<string, string>): Promise<Date | undefined> {
     try {
       const out = await this.client.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
       const first = out.Item?.[ATTR.receivedOn];
-      return typeof first === 'number' ? new Date(first) : received.receivedOn;
+      return typeof first === 'number' ? new Date(first) : undefined;
     } catch (error) {
       throw new StoreUnavailableError({ cause: error });
     }
@@ -239,6 +252,11 @@ export class CallbackStore {
       ExpressionAttributeValues: { ':delivered': delivered },
     });
   }
+}
+
+/** A receipt's key: the callback's first device, and the first 9 bytes of its hash. */
+function receiptKey(received: ReceivedCallback, firstDevice: string, hash: Buffer): Record<string, string> {
+  return { [TABLE.partitionKey]: receiptPk(received.scopeId, firstDevice), [TABLE.sortKey]: hash.subarray(0, 9).toString('base64url') };
 }
 
 function isConditionFailure(error: unknown): boolean {

@@ -1,5 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { MAX_FUTURE_SKEW_MS } from '../../shared/mapping';
+import { acceptCallback } from '../../shared/accept';
+import { MAX_FUTURE_SKEW_MS, type CallbackFacts } from '../../shared/mapping';
+import { CallbackStore } from '../../shared/store/callback-store';
 import { timeOfId } from '../../shared/store/ids';
 import { ATTR, eventPk, notificationPk, TABLE } from '../../shared/store/table';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -74,5 +76,32 @@ describe('a provider time far ahead of the receive time', () => {
     expect(timeOfId(answer.messageId)).toBe(ahead.getTime());
     const [event] = await items(eventPk(ACCOUNT, 'dev-near'));
     expect(event?.[ATTR.sentOn]).toBeUndefined();
+  });
+});
+
+describe('a redelivery of a message keyed by its receipt, once the gap has shrunk under the allowed skew', () => {
+  const facts = (sentOn: Date): CallbackFacts => ({
+    devices: [{ id: 'dev-gap', kind: 'imei' }],
+    resource: 'diagnostics',
+    action: 'observation',
+    sentOn,
+    payload: () => ({}),
+    operation: { id: 'op-gap', status: 'RUNNING', progress: 0 },
+  });
+  const received = (receivedOn: Date) => ({ provider: 'thingspace' as const, channel: 'diagnostics' as const, scopeId: ACCOUNT, body: Buffer.from('{"gap":1}'), receivedOn });
+
+  it('finds the first delivery’s keys (a duplicate, not a second record), before the provider time and after the first receive', async () => {
+    const store = new CallbackStore(t.db, { tableName: t.tableName, retentionDays: 30 });
+    const first = new Date('2026-11-21T12:00:00.000Z');
+    const sentOn = new Date(first.getTime() + 2 * MAX_FUTURE_SKEW_MS); // 10 minutes ahead at the first delivery
+    const stored = await acceptCallback(store, received(first), facts(sentOn), Date.now());
+    expect(stored.status).toBe('stored');
+    for (const later of [MAX_FUTURE_SKEW_MS + 60_000, 2 * MAX_FUTURE_SKEW_MS - 1]) {
+      // 4 minutes, then 1 ms, ahead: no longer "far ahead", but the receipt is there.
+      const again = await acceptCallback(store, received(new Date(first.getTime() + later)), facts(sentOn), Date.now());
+      expect(again).toMatchObject({ status: 'duplicate', messageId: stored.messageId });
+    }
+    expect(await items(eventPk(ACCOUNT, 'dev-gap'))).toHaveLength(1);
+    expect(await items(notificationPk(ACCOUNT, 'dev-gap'))).toHaveLength(1);
   });
 });

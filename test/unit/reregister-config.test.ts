@@ -20,6 +20,8 @@ describe('jobConfig', () => {
     [{ REGISTRATIONS: 'not json' }, /must be JSON/],
     [{ REGISTRATIONS: '[{"account":"../x","services":["Diagnostics"]}]' }, /REGISTRATIONS must be/],
     [{ REGISTRATIONS: '[{"account":"a","services":[]}]' }, /REGISTRATIONS must be/],
+    // One account twice would rotate its one connectivity secret for each entry's services alone.
+    [{ REGISTRATIONS: '[{"account":"a","services":["CarrierService"]},{"account":"a","services":["DeviceUsage"],"api":"soap"}]' }, /each account at most once/],
     [{ PUBLIC_BASE_URL: '' }, /PUBLIC_BASE_URL/],
     [{ PUBLIC_BASE_URL: 'ftp://x' }, /PUBLIC_BASE_URL must be an http/],
     [{ THINGSPACE_BASE_URL: 'nope' }, /THINGSPACE_BASE_URL/],
