@@ -1,9 +1,10 @@
 // Four projects, one per layer of tests (see README "Tests"). swc strips types only: `npm run build`
-// (tsc) is the type check. middy ships ESM, so it is transformed too.
+// (tsc) is the type check. middy ships ESM, so it is transformed too, and so is jsonc-parser's ESM build
+// (shared/http/json-blank.ts imports it: its UMD main cannot be bundled).
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest'] };
 const common = {
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|jsonc-parser)/)'],
   testEnvironment: 'node',
   // Each test file starts from a quiet environment (no SDK Node-version warning, no log or metric
   // lines); a test that needs logs or metrics turns them on for itself.

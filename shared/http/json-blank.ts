@@ -1,4 +1,6 @@
-import { parseTree } from 'jsonc-parser';
+// The package's ESM build: its `main` is a UMD wrapper whose `require` calls esbuild cannot follow
+// (the Lambda bundle then fails at load with "Cannot find module './impl/format'").
+import { parseTree } from 'jsonc-parser/lib/esm/main';
 
 /**
  * The exact bytes of a JSON object with the values of some top-level members blanked in place:
