@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { parseJsonObject } from '../http/json';
-import { blankTopLevelValues } from '../http/json-blank';
+import { blankSpans, topLevelValueSpans } from '../http/json-blank';
 import { requireJsonMediaType } from '../http/request';
 import { json } from '../http/response';
 import type { CallbackFacts } from '../mapping';
@@ -35,7 +35,8 @@ export interface ConnectivityRead {
 const CREDENTIALS = new Set(['username', 'password']);
 // NIDD counts its deliveries (`callbackCount` of `maxCallbackThreshold`): a redelivery differs
 // there and only there, so those two are left out of the message's identity.
-const DELIVERY_COUNTERS = new Set(['callbackCount', 'maxCallbackThreshold']);
+const DELIVERY_COUNTERS = ['callbackCount', 'maxCallbackThreshold'];
+const IN_PLACE = new Set([...CREDENTIALS, ...DELIVERY_COUNTERS]);
 
 /**
  * Parses a Connectivity REST callback. The credentials live in the body, so the body is parsed
@@ -50,8 +51,9 @@ export function readConnectivity(body: Buffer): ConnectivityRead {
     ...(typeof password === 'string' ? { password } : {}),
   };
   const message = parseWith(connectivitySchema, rest, 'Connectivity callback');
-  const storedBody = blankTopLevelValues(body, CREDENTIALS);
-  return { credentials, message, storedBody, identity: blankTopLevelValues(storedBody, DELIVERY_COUNTERS) };
+  // One pass finds both: the credentials (blanked in what is stored) and NIDD's counters (blanked too in the identity).
+  const spans = topLevelValueSpans(body, IN_PLACE);
+  return { credentials, message, storedBody: blankSpans(body, spans.filter((s) => CREDENTIALS.has(s.name))), identity: blankSpans(body, spans) };
 }
 
 /**

@@ -29,6 +29,12 @@ describe('blanking top-level values in place', () => {
     expect(blankTopLevelValues(Buffer.from(sent), CREDENTIALS).toString('utf8')).toBe('{"d":{"password":"nested"},"pass\\u0077ord":"","n":1.50}');
   });
 
+  it('blanks a value of any type whole: an object, an array, a number, null', () => {
+    const sent = '{"username":{"a":[1,{"b":"}"}]},"k":[{"password":"nested"}],"password":[1,[2]],"n":{"username":"deep"},"z":null}';
+    expect(blankTopLevelValues(Buffer.from(sent), CREDENTIALS).toString('utf8')).toBe('{"username":"","k":[{"password":"nested"}],"password":"","n":{"username":"deep"},"z":null}');
+    expect(blankTopLevelValues(Buffer.from('{"password":12.50,"username":null}'), CREDENTIALS).toString('utf8')).toBe('{"password":"","username":""}');
+  });
+
   it('returns the very bytes when nothing is named', () => {
     const sent = Buffer.from('{"a":12345678901234567891}');
     expect(blankTopLevelValues(sent, CREDENTIALS)).toBe(sent);
