@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { XMLValidator } from 'fast-xml-parser';
 import { join } from 'node:path';
 import { DEFAULT_SIGNATURE_HEADERS, DEFAULT_TOKEN_HEADER } from '../shared/config';
-import { toRecords } from '../shared/mapping';
+import { messageIdOf, toRecords } from '../shared/mapping';
 import type { Channel } from '../shared/channels';
-import { messageHashOf, messageIdOf, type ReceivedCallback } from '../shared/model';
+import { messageHashOf, type ReceivedCallback } from '../shared/model';
 import { parseChannelSecret, validVersions } from '../shared/secrets/channel-secret';
 import { decryptSensoro, encryptSensoro } from '../shared/sensoro/crypto';
 import { mapPush, parsePush, withDecrypted } from '../shared/sensoro/push';
@@ -340,7 +340,7 @@ export async function runHotPath(): Promise<GroupResult> {
     `Highest ratio: ${worst.name} ${ratio(worst.ratio)}.`,
     `Probe of a record literal (toRecords' event shape): \`{ ...common, id, deviceId, … }\`, a leading spread then more properties, ${us(probe.spreadNs)} µs; the same fields written out, ${us(probe.listedNs)} µs (on some V8 versions every property added after a leading spread takes the slow path).`,
     `soap parse (shared/thingspace/soap.ts readSoap) is two passes of fast-xml-parser: XMLValidator.validate alone takes ${us(soapValidateNs)} µs, XMLParser.parse most of the rest; a JS XML parser against a native JSON.parse floor.`,
-    `SHA-256 message id (shared/model.ts messageIdOf, the diagnostics body): ${us(messageIdNs)} µs per message. SENSORO safe mode's decryptSensoro alone (one AES-256-CBC decipher): ${us(decryptNs)} µs, about one floor; its decrypt step adds withDecrypted (a second JSON parse).`,
+    `SHA-256 message id (shared/mapping.ts messageIdOf, the diagnostics body): ${us(messageIdNs)} µs per message. SENSORO safe mode's decryptSensoro alone (one AES-256-CBC decipher): ${us(decryptNs)} µs, about one floor; its decrypt step adds withDecrypted (a second JSON parse).`,
     `Not in the hot path: parsing a channel secret (parseChannelSecret, JSON.parse + zod) takes ${us(secretNs)} µs, per request wherever a cached secret is parsed again.`,
   ];
   return {

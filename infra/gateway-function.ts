@@ -8,9 +8,11 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CHANNELS } from '../shared/channels';
 import { sourceAllowList as parseSourceAllowList } from '../shared/http/source';
 import type { RegistrationsConfig } from '../shared/reregister/job';
 import { BODY_PK_PREFIXES } from '../shared/events/contract';
+import { thingspaceApiSecretName } from '../shared/secrets/names';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
 import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, RECEIPT_PK_PREFIX, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';
 
@@ -320,14 +322,14 @@ export function registrationSecretStatements(
   if (definition.table !== 'write-registrations' || settings.registrations.length === 0) return [];
   const accounts = [...new Set(settings.registrations.map((r) => r.account))];
   const channelSecrets = [
-    ...new Set(settings.registrations.flatMap((r) => r.services.map((service) => `thingspace/${r.account}/${channelOfService(service)}`))),
+    ...new Set(settings.registrations.flatMap((r) => r.services.map((service) => CHANNELS[channelOfService(service)].secretName(r.account)))),
   ];
   // Bounded statements: the CDK moves whole statements into overflow managed policies (6,144 characters
   // each) once the role's inline policy is full, so no single statement may outgrow one of them.
   const arns = (names: string[]) => chunks(names.map((name) => secretArn(scope, settings.secretPrefix, name)), SECRETS_PER_STATEMENT);
   return [
     // The account's API credentials, to log in: read only, the job never changes them.
-    ...arns(accounts.map((a) => `thingspace/${a}/api`)).map(
+    ...arns(accounts.map(thingspaceApiSecretName)).map(
       (resources) => new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources }),
     ),
     // The channels of the configured services only: it rotates their credentials and creates a missing secret.

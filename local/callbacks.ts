@@ -1,25 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import type { SampleUniqueness } from '../shared/channel-definition';
+import { CHANNELS as REGISTRY, CHANNEL_NAMES, perChannel, routePathOf, type Channel } from '../shared/channels';
 import { encryptSensoro } from '../shared/sensoro/crypto';
 import { signSensoro } from '../shared/sensoro/signature';
 import { signHmac } from '../shared/thingspace/hmac';
 
-/** The channels a sample callback can be built for. */
-export const CHANNELS = ['diagnostics', 'location', 'device-location', 'connectivity', 'soap', 'sensoro'] as const;
-export type SampleChannel = (typeof CHANNELS)[number];
+/** The channels a sample callback can be built for: every channel of the registry (shared/channels.ts). */
+export const CHANNELS: readonly Channel[] = CHANNEL_NAMES;
+export type SampleChannel = Channel;
 
 /**
  * What makes a sample a new message: every send has its own (`fresh`), so the gateway stores it and
  * publishes its events; `--fixed` sends the same bytes every time (`fixed`), so the second send is
  * a duplicate (nothing stored twice, nothing published).
  */
-export interface Uniqueness {
-  /** An id of this send (the operation, report or request id of the sample). */
-  id: string;
-  /** The sample's time, ISO 8601. */
-  time: string;
-  /** The sample's time, epoch ms. */
-  ms: number;
-}
+export type Uniqueness = SampleUniqueness;
 
 export const fresh = (): Uniqueness => {
   const now = Date.now();
@@ -27,18 +22,8 @@ export const fresh = (): Uniqueness => {
 };
 export const fixed = (): Uniqueness => ({ id: '0001', time: '2026-11-21T10:00:00.000Z', ms: Date.parse('2026-11-21T10:00:00.000Z') });
 
-/** A sample body per channel (SENSORO: the sensor data; SOAP: the Data element's content). */
-export const SAMPLES: Record<SampleChannel, (u: Uniqueness) => string> = {
-  // The operation stays tx-0001 (its notifications accumulate); the observation's time makes it new.
-  diagnostics: (u) =>
-    JSON.stringify({ transactionID: 'tx-0001', device: { id: '990013907835573', kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value: '-71', createdOn: u.time }] }),
-  location: (u) => JSON.stringify({ txid: `report-${u.id}`, status: 'Completed' }),
-  'device-location': (u) =>
-    JSON.stringify({ txid: `loc-${u.id}`, id: '990013907835573', kind: 'imei', location: { x: '33.45', y: '-84.59', radius: '1000', time: '20261121100500' } }),
-  connectivity: (u) => JSON.stringify({ requestId: `req-${u.id}`, deviceIds: [{ id: '89148000000800139708', kind: 'iccid' }], carrierService: { state: 'active' } }),
-  soap: () => '<CarrierService><StateChange>Active</StateChange></CarrierService>',
-  sensoro: () => JSON.stringify({ battery: 90, temperature: 21.5 }),
-};
+/** A sample body per channel, from its definition (SENSORO: the sensor data; SOAP: the Data element's content). */
+export const SAMPLES: Readonly<Record<SampleChannel, (u: Uniqueness) => string>> = perChannel((definition) => definition.sample);
 
 export interface CallbackOptions {
   /** The gateway's base URL (SENSORO signs the full URL). */
@@ -63,14 +48,16 @@ export function buildCallback(
 ): { path: string; headers: Record<string, string>; payload: string } {
   const u = values.fixed ? fixed() : fresh();
   const body = values.body ?? SAMPLES[channel](u);
+  const definition = REGISTRY[channel];
+  const scope = definition.scopeParam === 'appId' ? values.app : values.account;
+  const path = routePathOf(channel, scope);
+  const credentials = () => secret(definition.secretName(scope));
   const wrong = (s: string) => (values.wrong ? `${s}-wrong` : s);
 
-  let path: string;
   let payload: string;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (channel === 'sensoro') {
-    const { appKey, appSecret } = secret(`sensoro/${values.app}`);
-    path = `/webhooks/sensoro/${values.app}`;
+    const { appKey, appSecret } = credentials();
     const data = JSON.parse(body) as Record<string, unknown>;
     const push = { appId: values.app, sn: '0117C9XXXX', type: 'text', deviceType: 'node', createdTime: u.ms, msgId: u.ms };
     payload = JSON.stringify(values.safe ? { ...push, encryptData: encryptSensoro(appKey!, values.app, JSON.stringify(data)) } : { ...push, data });
@@ -82,8 +69,7 @@ export function buildCallback(
       'x-access-signature': signSensoro(wrong(appSecret!), nonce, 'POST', url, payload).toString('base64'),
     });
   } else if (channel === 'connectivity' || channel === 'soap') {
-    const { username, password } = secret(`thingspace/${values.account}/connectivity`);
-    path = `/webhooks/thingspace/${values.account}/${channel}`;
+    const { username, password } = credentials();
     if (channel === 'connectivity') {
       payload = JSON.stringify({ ...JSON.parse(body), username, password: wrong(password!) });
     } else {
@@ -96,8 +82,7 @@ export function buildCallback(
       headers['content-type'] = values.soap12 ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8';
     }
   } else {
-    const { key, token } = secret(`thingspace/${values.account}/${channel}`);
-    path = `/webhooks/thingspace/${values.account}/${channel}`;
+    const { key, token } = credentials();
     payload = body;
     headers['x-signature'] = signHmac(wrong(key!), payload).toString('hex');
     if (token) headers['x-callback-token'] = token;

@@ -1,7 +1,6 @@
 import {
   kapuaDate,
   messageHashOf,
-  messageIdOf,
   type DeviceEvent,
   type DeviceRef,
   type MappedCallback,
@@ -9,6 +8,7 @@ import {
   type OperationStatus,
   type ReceivedCallback,
 } from './model';
+import { recordId } from './store/ids';
 
 /** What a provider module says about one callback; `toRecords` turns it into stored records. */
 export interface CallbackFacts {
@@ -29,6 +29,12 @@ export interface CallbackFacts {
     message?: string;
   };
 }
+
+/**
+ * The id of a callback's records: 16 characters, its `sentOn` then 48 bits of its hash, sorting
+ * as its time (shared/store/ids.ts, a leaf module). The same callback sent at the same time always has the same id.
+ */
+export const messageIdOf = (sentOnMs: number, hash: Buffer): string => recordId(sentOnMs, hash);
 
 const OPERATION_ID = /^[\x21-\x7e]{1,256}$/;
 

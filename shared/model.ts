@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Provider } from './channel-definition';
 import type { Channel } from './channels';
-import { recordId } from './store/ids';
+
+export type { Provider };
 
 /** Kapua's operation statuses. */
 export type OperationStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'STALE';
-
-export type Provider = 'thingspace' | 'sensoro';
 
 /** One device named by a callback, with the identifier exactly as the provider gave it. */
 export interface DeviceRef {
@@ -102,12 +102,6 @@ export function messageHashOf(callback: ReceivedCallback): Buffer {
     .update(callback.identity ?? callback.body)
     .digest();
 }
-
-/**
- * The id of a callback's records: 16 characters, its `sentOn` then 48 bits of its hash, sorting
- * as its time (shared/store/ids.ts). The same callback sent at the same time always has the same id.
- */
-export const messageIdOf = (sentOnMs: number, hash: Buffer): string => recordId(sentOnMs, hash);
 
 /** Kapua's date format: `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC. */
 export function kapuaDate(date: Date): string {

@@ -1,3 +1,7 @@
+import type { ChannelDefinition } from './channel-definition';
+import { CHANNELS } from './channels';
+import type { Provider } from './model';
+
 /**
  * Every function and HTTP route of the gateway, once: the CDK stack makes one Lambda of each
  * function and one API route of each of its routes, and the local server serves the same table
@@ -24,7 +28,7 @@ export interface FunctionDefinition {
   /** Handler module relative to the repository root; it exports `handler`. */
   entry: string;
   /** For webhooks: whose callbacks it receives, which decides the provider settings it gets. */
-  provider?: 'thingspace' | 'sensoro';
+  provider?: Provider;
   /** Secret names (after the prefix) the function may read, `*` standing for one path segment. */
   secrets: string[];
   table: TableAccess;
@@ -38,14 +42,14 @@ export interface FunctionDefinition {
   stream?: boolean;
 }
 
-/** A ThingSpace webhook; `secret` is the channel whose secret verifies it (SOAP shares Connectivity's). */
-const thingspace = (channel: string, secret = channel): FunctionDefinition => ({
-  id: `thingspace-${channel}`,
-  entry: `functions/thingspace-${channel}/handler.ts`,
-  provider: 'thingspace',
-  secrets: [`thingspace/*/${secret}`],
+/** A channel's webhook function (shared/channels.ts): its route, and the secrets of any scope of it. */
+const webhook = (channel: ChannelDefinition): FunctionDefinition => ({
+  id: channel.functionId,
+  entry: `functions/${channel.functionId}/handler.ts`,
+  provider: channel.provider,
+  secrets: [channel.secretName('*')],
   table: 'write-callbacks',
-  routes: [{ method: 'POST', path: `/webhooks/thingspace/{account}/${channel}` }],
+  routes: [{ method: 'POST', path: channel.route }],
   authorized: false,
 });
 
@@ -88,20 +92,7 @@ export function channelOfService(service: string): 'diagnostics' | 'location' | 
 }
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
-  thingspace('diagnostics'),
-  thingspace('location'),
-  thingspace('device-location'),
-  thingspace('connectivity'),
-  thingspace('soap', 'connectivity'),
-  {
-    id: 'sensoro',
-    entry: 'functions/sensoro/handler.ts',
-    provider: 'sensoro',
-    secrets: ['sensoro/*'],
-    table: 'write-callbacks',
-    routes: [{ method: 'POST', path: '/webhooks/sensoro/{appId}' }],
-    authorized: false,
-  },
+  ...Object.values(CHANNELS).map(webhook),
   {
     id: 'query',
     entry: 'functions/query/handler.ts',

@@ -1,3 +1,4 @@
+import { channelOptions } from '../../shared/http/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
 import { createSensoroWebhook, sensoroConfig } from '../../shared/sensoro/webhook';
@@ -5,9 +6,4 @@ import { createSensoroWebhook, sensoroConfig } from '../../shared/sensoro/webhoo
 const runtime = createRuntime();
 
 /** POST /webhooks/sensoro/{appId} */
-export const handler = webhookHandler(createSensoroWebhook(runtime, sensoroConfig()), {
-  provider: 'sensoro',
-  channel: 'sensoro',
-  rejections: runtime.rejections,
-  isKnownScope: (appId) => runtime.secrets.knows(`sensoro/${appId}`),
-});
+export const handler = webhookHandler(createSensoroWebhook(runtime, sensoroConfig()), channelOptions('sensoro', runtime));

@@ -1,3 +1,4 @@
+import { channelOptions } from '../../shared/http/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
 import { connectivityChannel } from '../../shared/thingspace/connectivity';
@@ -6,9 +7,4 @@ import { createCredentialWebhook } from '../../shared/thingspace/credential-webh
 const runtime = createRuntime();
 
 /** POST /webhooks/thingspace/{account}/connectivity */
-export const handler = webhookHandler(createCredentialWebhook(connectivityChannel, runtime), {
-  provider: 'thingspace',
-  channel: 'connectivity',
-  rejections: runtime.rejections,
-  isKnownScope: (account) => runtime.secrets.knows(`thingspace/${account}/connectivity`),
-});
+export const handler = webhookHandler(createCredentialWebhook(connectivityChannel, runtime), channelOptions('connectivity', runtime));

@@ -1,3 +1,4 @@
+import { channelOptions } from '../../shared/http/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
 import { createHmacWebhook, hmacWebhookConfig } from '../../shared/thingspace/hmac-webhook';
@@ -6,9 +7,4 @@ import { locationChannel } from '../../shared/thingspace/location';
 const runtime = createRuntime();
 
 /** POST /webhooks/thingspace/{account}/location */
-export const handler = webhookHandler(createHmacWebhook(locationChannel, runtime, hmacWebhookConfig()), {
-  provider: 'thingspace',
-  channel: 'location',
-  rejections: runtime.rejections,
-  isKnownScope: (account) => runtime.secrets.knows(`thingspace/${account}/location`),
-});
+export const handler = webhookHandler(createHmacWebhook(locationChannel, runtime, hmacWebhookConfig()), channelOptions('location', runtime));

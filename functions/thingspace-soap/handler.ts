@@ -1,3 +1,4 @@
+import { channelOptions } from '../../shared/http/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
 import { createRuntime } from '../../shared/runtime';
 import { createCredentialWebhook } from '../../shared/thingspace/credential-webhook';
@@ -5,11 +6,5 @@ import { renderSoapError, soapChannel } from '../../shared/thingspace/soap';
 
 const runtime = createRuntime();
 
-/** POST /webhooks/thingspace/{account}/soap */
-export const handler = webhookHandler(createCredentialWebhook(soapChannel, runtime), {
-  provider: 'thingspace',
-  channel: 'soap',
-  render: renderSoapError,
-  rejections: runtime.rejections,
-  isKnownScope: (account) => runtime.secrets.knows(`thingspace/${account}/connectivity`),
-});
+/** POST /webhooks/thingspace/{account}/soap (its secret is Connectivity's) */
+export const handler = webhookHandler(createCredentialWebhook(soapChannel, runtime), channelOptions('soap', runtime, { render: renderSoapError }));

@@ -1,4 +1,4 @@
-import type { Channel } from '../channels';
+import { perChannel, type Channel } from '../channels';
 import type { OperationStatus, Provider } from '../model';
 import { KEPT_BODY_PK_PREFIX } from '../store/table';
 
@@ -11,15 +11,8 @@ import { KEPT_BODY_PK_PREFIX } from '../store/table';
 /** `source` of every event. */
 export const EVENT_SOURCE = 'iot-callback-gateway';
 
-/** `detail-type` of a device event, per channel (SENSORO task results have their own, below). */
-export const EVENT_DETAIL_TYPES: Readonly<Record<Channel, string>> = {
-  diagnostics: 'ThingSpace Diagnostics Observation',
-  location: 'ThingSpace Location Report',
-  'device-location': 'ThingSpace Device Location Result',
-  connectivity: 'ThingSpace Connectivity Callback',
-  soap: 'ThingSpace SOAP Callback',
-  sensoro: 'SENSORO Sensor Data',
-};
+/** `detail-type` of a device event, per channel: each channel's own (shared/channels.ts); SENSORO task results have their own, below. */
+export const EVENT_DETAIL_TYPES: Readonly<Record<Channel, string>> = perChannel((definition) => definition.detailType);
 
 /** `detail-type` of the event of a SENSORO task result (resource `task`). */
 export const SENSORO_TASK_DETAIL_TYPE = 'SENSORO Task Result';

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../log';
+import type { Provider } from '../model';
 import { emit, METRIC } from '../metrics';
 import { headerNamesOf, knownHeaderNames, type RejectionLog } from '../rejections';
 import { GatewayError } from './errors';
@@ -83,7 +84,7 @@ export function sourceAllowed(allowList = sourceAllowList(process.env.ALLOWED_SO
 export type ErrorRenderer = (error: unknown, event: Event) => Result;
 
 export interface WebhookOptions {
-  provider: 'thingspace' | 'sensoro';
+  provider: Provider;
   channel: string;
   render?: ErrorRenderer;
   /** Where refused requests are recorded (the rejected-request log). */

@@ -1,10 +1,27 @@
 import type { Channel } from '../channels';
 import type { CallbackFacts } from '../mapping';
-import { mapPush, parsePush, withDecrypted } from '../sensoro/push';
-import { mapConnectivity, readConnectivity } from '../thingspace/connectivity';
-import { mapDiagnostics, parseDiagnostics } from '../thingspace/diagnostics';
-import { mapLocation, parseLocation } from '../thingspace/location';
-import { mapSoap, readSoap } from '../thingspace/soap';
+import { sensoroReader } from '../sensoro/push';
+import { connectivityReader } from '../thingspace/connectivity';
+import { diagnosticsReader } from '../thingspace/diagnostics';
+import { deviceLocationReader, locationReader } from '../thingspace/location';
+import { soapReader } from '../thingspace/soap';
+
+/** Reads a stored body back into what it says: the channel's own parser and mapper. */
+export type StoredBodyReader = (body: Buffer, scopeId: string, plaintext?: Buffer) => CallbackFacts;
+
+/**
+ * Each channel's reader, exported by its provider module beside its parser: the compiler refuses
+ * a channel of the registry (shared/channels.ts) without one. Only the readers of stored bodies
+ * (the query API, the event publisher) import this; a webhook bundles its own channel's parser only.
+ */
+export const READERS = {
+  diagnostics: diagnosticsReader,
+  location: locationReader,
+  'device-location': deviceLocationReader,
+  connectivity: connectivityReader,
+  soap: soapReader,
+  sensoro: sensoroReader,
+} as const satisfies Record<Channel, StoredBodyReader>;
 
 /**
  * What a stored body says, read again with its channel's own parser and mapper: the query API
@@ -14,20 +31,5 @@ import { mapSoap, readSoap } from '../thingspace/soap';
  * one makes of it).
  */
 export function factsOf(channel: Channel, body: Buffer, scopeId: string, plaintext?: Buffer): CallbackFacts {
-  switch (channel) {
-    case 'diagnostics':
-      return mapDiagnostics(parseDiagnostics(body), scopeId);
-    case 'location':
-    case 'device-location':
-      return mapLocation(parseLocation(body), scopeId, channel);
-    case 'connectivity':
-      return mapConnectivity(readConnectivity(body).message, scopeId);
-    case 'soap':
-      // The stored envelope is the received one with its credentials blanked; its version does not change the mapping.
-      return mapSoap(readSoap(body, 'text/xml').message, scopeId);
-    case 'sensoro': {
-      const push = parsePush(body);
-      return mapPush(plaintext !== undefined && push.encryptData !== undefined ? withDecrypted(push, plaintext.toString('utf8')) : push, scopeId);
-    }
-  }
+  return READERS[channel](body, scopeId, plaintext);
 }

@@ -6,6 +6,7 @@ import { ThingSpaceApiError, ThingSpaceClient, type CallbackApi, type Registrati
 import type { UwsClient } from '../thingspace/uws-client';
 import { DEFAULT_UWS_BASE_URL, UwsFault, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-contract';
 import { channelOfService } from '../routes';
+import { thingspaceApiSecretName, thingspaceSecretName } from '../secrets/names';
 import { allMoved, beginRotation, completeRotation, holdsKey, holdsPair, parseStoredSecret, planConnectivity, withMoved, type Pair, type StoredSecret } from './rotation';
 import type { RegistrationStatus, RegistrationStatusStore } from './status';
 
@@ -125,10 +126,10 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     const restServices = services.filter((service) => !soapServices.includes(service));
 
     // UWS has no OAuth: an account registered through SOAP alone needs only the username and password.
-    const { appKey, appSecret, username, password } = (await readSecret(`thingspace/${account}/api`))?.current ?? {};
+    const { appKey, appSecret, username, password } = (await readSecret(thingspaceApiSecretName(account)))?.current ?? {};
     const needsOAuth = restServices.length > 0;
     if (!username || !password || (needsOAuth && (!appKey || !appSecret))) {
-      await failAll(`secret thingspace/${account}/api is missing or lacks ${needsOAuth ? 'appKey, appSecret, ' : ''}username or password`);
+      await failAll(`secret ${thingspaceApiSecretName(account)} is missing or lacks ${needsOAuth ? 'appKey, appSecret, ' : ''}username or password`);
       return out;
     }
 
@@ -136,7 +137,7 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     const login = await deps.status.get(account, LOGIN);
     const failures = login?.consecutiveFailures ?? 0;
     if (failures >= config.loginFailureLimit) {
-      await failAll(`login suspended after ${failures} failed logins in a row: fix thingspace/${account}/api, then reset the ${LOGIN} status`);
+      await failAll(`login suspended after ${failures} failed logins in a row: fix ${thingspaceApiSecretName(account)}, then reset the ${LOGIN} status`);
       return out;
     }
     if (login?.lastFailureOn && now().getTime() - Date.parse(login.lastFailureOn) < config.loginBackoffMs) {
@@ -223,7 +224,7 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
     fail: Fail,
   ): Promise<void> {
     const { api, channel } = channelOf(service);
-    const name = `thingspace/${account}/${channel}`;
+    const name = thingspaceSecretName(account, channel);
     const url = endpointOf(account, channel);
     const diagnostics = service === 'Diagnostics';
     let secret: StoredSecret | undefined;
@@ -281,7 +282,7 @@ export async function runReregistration(config: JobConfig, deps: JobDependencies
    * until every service carries it.
    */
   async function connectivity(registrar: ConnectivityRegistrar, account: string, services: string[], listed: Registration[], out: Change[], fail: Fail): Promise<void> {
-    const name = `thingspace/${account}/${CONNECTIVITY}`;
+    const name = thingspaceSecretName(account, CONNECTIVITY);
     const url = endpointOf(account, registrar.channel);
     let secret: StoredSecret | undefined;
     try {

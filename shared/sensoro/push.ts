@@ -73,3 +73,9 @@ export function mapPush(push: SensoroPush, appId: string): CallbackFacts {
     payload: () => ({ ...(push.deviceType ? { deviceType: push.deviceType } : {}), data: push.data }),
   };
 }
+
+/** Reads a stored push back (shared/query/derive.ts), safe mode with the plaintext kept beside it. */
+export function sensoroReader(body: Buffer, appId: string, plaintext?: Buffer): CallbackFacts {
+  const push = parsePush(body);
+  return mapPush(plaintext !== undefined && push.encryptData !== undefined ? withDecrypted(push, plaintext.toString('utf8')) : push, appId);
+}

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptCallback } from '../accept';
+import { CHANNELS } from '../channels';
 import { DEFAULT_MAX_BODY_BYTES, envInt } from '../config';
 import { BadRequestError, SignatureMismatchError, UnauthorizedError } from '../http/errors';
 import { parseJsonObject } from '../http/json';
@@ -88,7 +89,7 @@ export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, no
     // What is stored and deduplicated on is exactly what verified: the raw bytes, or (fallback on)
     // the compact string SENSORO's sample signs.
     let signed = body;
-    const versions = await verifyWithSecret(runtime.secrets, `sensoro/${appId}`, now(), (candidates) => {
+    const versions = await verifyWithSecret(runtime.secrets, CHANNELS.sensoro.secretName(appId), now(), (candidates) => {
       const secrets = candidates.map((v) => v.appSecret).filter((s): s is string => !!s);
       if (secrets.length === 0) throw new BadSecretShape('appSecret');
       if (verifySensoroSignature(signature, secrets, nonce, method, url, [body])) return;

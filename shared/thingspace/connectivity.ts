@@ -100,3 +100,6 @@ export const connectivityChannel: CredentialChannel<ConnectivityRead> = {
   map: (read, account) => mapConnectivity(read.message, account),
   respond: (_read, acceptance) => json(200, acceptance),
 };
+
+/** Reads a stored Connectivity body (credentials blanked) back (shared/query/derive.ts). */
+export const connectivityReader = (body: Buffer, account: string): CallbackFacts => mapConnectivity(readConnectivity(body).message, account);

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptCallback, type Acceptance } from '../accept';
+import { CHANNELS } from '../channels';
 import { DEFAULT_MAX_BODY_BYTES, envInt } from '../config';
 import { rawBody, scopeParam } from '../http/request';
 import { logger } from '../log';
@@ -49,13 +50,15 @@ export function createCredentialWebhook<R extends CredentialRead>(
     const body = rawBody(event, Math.min(maxBodyBytes, channel.maxBodyBytes ?? maxBodyBytes));
     const account = scopeParam(event);
     logger.appendKeys({ account });
+    // SOAP's secret is Connectivity's (shared/thingspace/channels.ts).
+    const secret = CHANNELS[channel.channel].secretName(account);
     const early = channel.precheck?.(body);
     if (early) {
       // A forged body with a wrong password costs what a forged JSON body costs: no XML parse.
-      await verifyWithSecret(runtime.secrets, `thingspace/${account}/connectivity`, now(), (versions) => verifyCredentials(early, versions));
+      await verifyWithSecret(runtime.secrets, secret, now(), (versions) => verifyCredentials(early, versions));
     }
     const read = channel.read(event, body);
-    await verifyWithSecret(runtime.secrets, `thingspace/${account}/connectivity`, now(), (versions) =>
+    await verifyWithSecret(runtime.secrets, secret, now(), (versions) =>
       verifyCredentials(read.credentials, versions),
     );
     const acceptance = await acceptCallback(

@@ -65,3 +65,6 @@ export const diagnosticsChannel = {
   parse: parseDiagnostics,
   map: mapDiagnostics,
 } as const;
+
+/** Reads a stored Diagnostics body back (shared/query/derive.ts). */
+export const diagnosticsReader = (body: Buffer, account: string): CallbackFacts => mapDiagnostics(parseDiagnostics(body), account);

@@ -8,6 +8,7 @@ import {
 } from '../config';
 import { rawBody, requireJsonMediaType, scopeParam } from '../http/request';
 import { acceptCallback } from '../accept';
+import { CHANNELS } from '../channels';
 import { json } from '../http/response';
 import { logger } from '../log';
 import type { CallbackFacts } from '../mapping';
@@ -61,7 +62,7 @@ export function createHmacWebhook<M>(
     const account = scopeParam(event);
     logger.appendKeys({ account });
 
-    await verifyWithSecret(runtime.secrets, `thingspace/${account}/${channel.channel}`, now(), (versions) =>
+    await verifyWithSecret(runtime.secrets, CHANNELS[channel.channel].secretName(account), now(), (versions) =>
       verifyHmacCallback(event.headers, body, versions, {
         signatureHeaders: config.signatureHeaders,
         tokenHeader: channel.checksToken ? config.tokenHeader : undefined,

@@ -98,3 +98,9 @@ export const deviceLocationChannel = {
   parse: parseLocation,
   map: (message: LocationMessage, account: string) => mapLocation(message, account, 'device-location'),
 } as const;
+
+/** Reads a stored Location body back (shared/query/derive.ts). */
+export const locationReader = (body: Buffer, account: string): CallbackFacts => mapLocation(parseLocation(body), account, 'location');
+
+/** Reads a stored DeviceLocation body back (shared/query/derive.ts). */
+export const deviceLocationReader = (body: Buffer, account: string): CallbackFacts => mapLocation(parseLocation(body), account, 'device-location');

@@ -222,3 +222,9 @@ export function renderSoapError(error: unknown, event: APIGatewayProxyEventV2): 
   const fault = soapFault(version, plain.statusCode ?? 500, message);
   return { statusCode: plain.statusCode, headers: { 'content-type': fault.contentType }, body: fault.body };
 }
+
+/**
+ * Reads a stored SOAP envelope back (shared/query/derive.ts): the received one with its
+ * credentials blanked; its version does not change the mapping.
+ */
+export const soapReader = (body: Buffer, account: string): CallbackFacts => mapSoap(readSoap(body, 'text/xml').message, account);
