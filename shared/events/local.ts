@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableClient } from '../store/client';
 import { logger } from '../log';
 import type { BodyReader } from './build';
 import { envelopeOf, withinEntryLimit, type EventSink, type GatewayEvent } from './contract';
@@ -97,7 +97,7 @@ const inFlight = new Set<Promise<void>>();
  * parser) is loaded on the first publication, as the query API loads it: a webhook's cold start
  * does not pay for it.
  */
-export function localPublisher(url: string, client: DynamoDBDocumentClient, tableName: string, options: HttpTargetOptions = {}): (items: Record<string, unknown>[]) => void {
+export function localPublisher(url: string, client: TableClient, tableName: string, options: HttpTargetOptions = {}): (items: Record<string, unknown>[]) => void {
   const sink = new HttpTargetSink(targetUrl(url), undefined, options);
   let readBody: BodyReader | undefined;
   const publish = async (items: Record<string, unknown>[]) => {
