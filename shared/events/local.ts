@@ -90,7 +90,7 @@ export class HttpTargetSink implements EventSink {
 const inFlight = new Set<Promise<void>>();
 
 /**
- * The CallbackStore `onStored` hook of local mode: the items just made durable are published to
+ * The store listener of local mode (onStoredItems, shared/store/callback-store.ts): the items just made durable are published to
  * EVENTS_TARGET_URL through the same path the stream publisher takes (publishItems). It returns at
  * once: the webhook answers without waiting, and a failing target never changes the answer. The
  * promise is kept (see settleLocalPublications), never left floating. The builder (every channel's

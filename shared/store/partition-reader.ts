@@ -86,7 +86,7 @@ const TERMINAL_CODES: readonly string[] = [STATUS_CODES.COMPLETED, STATUS_CODES.
 const TERMINAL_SEARCH_PAGES = [10, 100];
 
 /**
- * Reads callback records for the query API. The table has no index, so every read is a Query or
+ * Reads the items of one partition for CallbackRecords (./callback-records.ts). The table has no index, so every read is a Query or
  * GetItem on one partition, in the order of its sort key:
  * - in key order (the `sentOn` order of events and notifications) a page reads the items it
  *   returns plus one, to know whether more exist; an offset is skipped with a COUNT query (the
@@ -96,9 +96,10 @@ const TERMINAL_SEARCH_PAGES = [10, 100];
  *   (the offset's skip included); a request that reaches the bound answers what it found with
  *   `limitExceeded` and a cursor from where it stopped (carrying what is left of the offset).
  * - in any other order (receive time, last checked, ...) the whole partition (or operation) is
- *   read and sorted in memory, up to `sortLimit` records: past that the order is refused with a
- *   400 naming `sortParam`. That keeps the write path free of any index, at a cost paid only by
- *   the rare queries that ask for another order.
+ *   read and sorted in memory, up to `sortLimit` records: past that the order is refused
+ *   (TooManyToSortError, which the query API answers with a 400 naming `sortParam`). That keeps
+ *   the write path free of any index, at a cost paid only by the rare queries that ask for
+ *   another order.
  * - a device's operations are the distinct operation prefixes of its notification partition,
  *   found by skipping from one operation to the next (two one-item queries per operation); for
  *   an operation of the page whose latest notification is not terminal, one more descending query
