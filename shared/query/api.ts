@@ -5,7 +5,7 @@ import { logger } from '../log';
 import type { CallbackRecords, LoadDeriver } from '../store/callback-records';
 import { RECORD_ID } from '../store/ids';
 import type { Deriver } from '../store/records';
-import { collections, type Collection, type Path } from './collections';
+import { collections, type Collection, type CollectionName, type Path } from './collections';
 import { kapuaErrorOf } from './errors';
 import { entityNotFound, illegalArgument, kapuaErrorResponse, kapuaResponse, loadXmlBuilder, negotiate, subjectUnauthorized, toOperation, unauthenticated, type Media, type PermissionDomain } from './kapua';
 import { OPENAPI } from './openapi';
@@ -74,6 +74,13 @@ const loadParsers = (): Promise<Deriver> => (parsers ??= import('./derive').then
 /** A device's operations: key order is the operation id; the other two are sorted at query time. */
 const OPERATION_SORTS: SortParams = { operationId: 'key', startedOn: 'startedOn', lastSentOn: 'lastSentOn' };
 
+/** What every answer reads through: the store, the collections on it, and the largest page. */
+interface Api {
+  records: CallbackRecords;
+  collections: Readonly<Record<CollectionName, Collection>>;
+  maxLimit: number;
+}
+
 /** One request being answered: who asks, in which media, and how to answer. */
 interface Ask {
   event: Event;
@@ -91,15 +98,15 @@ interface Ask {
  */
 export function createQueryApi(records: CallbackRecords, maxLimit = envInt('QUERY_MAX_LIMIT', 500, { min: 1, max: 10_000 }), derive?: Deriver) {
   const load: LoadDeriver = derive ? async () => derive : loadParsers;
-  const COLLECTIONS = collections(records, load);
-  const ROUTE_TABLE = queryRouteTable(COLLECTIONS);
+  const api: Api = { records, collections: collections(records, load), maxLimit };
+  const routeTable = queryRouteTable(api.collections);
   return async function query(event: Event): Promise<Result> {
     const suffix = suffixOf(event);
     const media = negotiate(event.headers?.accept ?? event.headers?.Accept, suffix);
     // Nothing we make is acceptable: 406, with no body (there is no type to write one in).
     if (!media) return { statusCode: 406 };
     if (media === 'xml') await loadXmlBuilder();
-    const target = ROUTE_TABLE.get(event.routeKey);
+    const target = routeTable.get(event.routeKey);
     if (!target) {
       logger.error('route not served by the query API', { routeKey: event.routeKey });
       return kapuaErrorResponse(new Error('unknown route'), media);
@@ -107,111 +114,99 @@ export function createQueryApi(records: CallbackRecords, maxLimit = envInt('QUER
     try {
       const who = caller(event);
       const respond = (statusCode: number, body: Record<string, unknown>, rootName?: string) => kapuaResponse(statusCode, body, media, rootName);
-      return await answer(target, { event, media, suffix, who, respond });
+      return await answer(api, target, { event, media, suffix, who, respond });
     } catch (error) {
       return kapuaErrorResponse(kapuaErrorOf(error), media);
     }
   };
+}
 
-  function answer(target: RouteTarget, ask: Ask): Promise<Result> | Result {
-    switch (target.kind) {
-      case 'openapi':
-        return ask.media === 'json' ? kapuaResponse(200, OPENAPI, 'json') : { statusCode: 406 };
-      case 'operations':
-        return operations(ask, pathOf(ask.event, ask.who.scopes, 'device_management'));
-      case 'list': {
-        const collection = COLLECTIONS[target.collection];
-        const source = target.from === 'body' ? jsonBody(ask.event) : (ask.event.queryStringParameters ?? {});
-        return list(collection, at(collection, ask), ask, source);
-      }
-      case 'count': {
-        const collection = COLLECTIONS[target.collection];
-        return count(collection, at(collection, ask), ask);
-      }
-      case 'get':
-      case 'delete': {
-        const collection = COLLECTIONS[target.collection];
-        return one(collection, at(collection, ask), ask, target.kind, target.idParam);
-      }
-    }
+function answer(api: Api, target: RouteTarget, ask: Ask): Promise<Result> | Result {
+  if (target.kind === 'openapi') return ask.media === 'json' ? kapuaResponse(200, OPENAPI, 'json') : { statusCode: 406 };
+  if (target.kind === 'operations') return operations(api, ask, pathOf(ask.event, ask.who.scopes, 'device_management'));
+  const collection = api.collections[target.collection];
+  const path = pathOf(ask.event, ask.who.scopes, collection.domain, collection.scopeOnly);
+  switch (target.kind) {
+    case 'list':
+      return list(api, collection, path, ask, target.from === 'body' ? jsonBody(ask.event) : (ask.event.queryStringParameters ?? {}));
+    case 'count':
+      return count(api, collection, path, ask);
+    case 'get':
+    case 'delete':
+      return one(api, collection, path, ask, target.kind, target.idParam);
   }
+}
 
-  function at(collection: Collection, ask: Ask): Path {
-    return pathOf(ask.event, ask.who.scopes, collection.domain, collection.scopeOnly);
-  }
+/**
+ * Kapua answers every verb on the events of a device it does not know with 404 `device`; here a
+ * device is known once it has an event (one one-item query, only when the answer is empty).
+ */
+async function deviceOrEmpty<T>(api: Api, collection: Collection, path: Path, empty: boolean, value: T): Promise<T> {
+  if (empty && collection.deviceMustExist && !(await api.records.hasEvents(path.scopeId, path.deviceId))) throw entityNotFound('device', path.deviceId);
+  return value;
+}
 
-  /**
-   * Kapua answers every verb on the events of a device it does not know with 404 `device`; here a
-   * device is known once it has an event (one one-item query, only when the answer is empty).
-   */
-  async function deviceOrEmpty<T>(collection: Collection, path: Path, empty: boolean, value: T): Promise<T> {
-    if (empty && collection.deviceMustExist && !(await records.hasEvents(path.scopeId, path.deviceId))) throw entityNotFound('device', path.deviceId);
-    return value;
+async function list(api: Api, collection: Collection, path: Path, ask: Ask, source: Record<string, unknown>): Promise<Result> {
+  const options = listOptions(source, collection.sortParams, collection.defaultSort, api.maxLimit, collection.defaults);
+  const nothing = (limitExceeded: boolean) => ({ type: collection.listType, limitExceeded, size: 0, items: [] });
+  // Kapua's answer to limit=0: no items, and more past them.
+  if (options.limit === 0) return ask.respond(200, await deviceOrEmpty(api, collection, path, true, nothing(true)));
+  // An empty range: nothing to read.
+  if (options.startDate !== undefined && options.endDate !== undefined && options.startDate > options.endDate) {
+    return ask.respond(200, await deviceOrEmpty(api, collection, path, true, nothing(false)));
   }
+  const page = await collection.list(path, options);
+  const listed = {
+    type: collection.listType,
+    limitExceeded: page.limitExceeded,
+    size: page.items.length,
+    items: page.items,
+    ...(page.totalCount !== undefined ? { totalCount: page.totalCount } : {}),
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+  };
+  return ask.respond(200, await deviceOrEmpty(api, collection, path, page.items.length === 0, listed));
+}
 
-  async function list(collection: Collection, path: Path, ask: Ask, source: Record<string, unknown>): Promise<Result> {
-    const options = listOptions(source, collection.sortParams, collection.defaultSort, maxLimit, collection.defaults);
-    if (options.limit === 0) {
-      // Kapua's answer to limit=0: no items, and more past them.
-      return ask.respond(200, await deviceOrEmpty(collection, path, true, { type: collection.listType, limitExceeded: true, size: 0, items: [] }));
-    }
-    if (options.startDate !== undefined && options.endDate !== undefined && options.startDate > options.endDate) {
-      // An empty range: nothing to read.
-      return ask.respond(200, await deviceOrEmpty(collection, path, true, { type: collection.listType, limitExceeded: false, size: 0, items: [] }));
-    }
-    const page = await collection.list(path, options);
-    const listed = {
-      type: collection.listType,
-      limitExceeded: page.limitExceeded,
-      size: page.items.length,
-      items: page.items,
-      ...(page.totalCount !== undefined ? { totalCount: page.totalCount } : {}),
-      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-    };
-    return ask.respond(200, await deviceOrEmpty(collection, path, page.items.length === 0, listed));
-  }
+/**
+ * As in Kapua, a count ignores paging and order in its body; the resource filter and (device
+ * events) the startDate / endDate range count, as they filter `_query`.
+ */
+async function count(api: Api, collection: Collection, path: Path, ask: Ask): Promise<Result> {
+  const body = jsonBody(ask.event);
+  const options = listOptions({ resource: body.resource, startDate: body.startDate, endDate: body.endDate }, collection.sortParams, collection.defaultSort, api.maxLimit, collection.defaults);
+  const empty = options.startDate !== undefined && options.endDate !== undefined && options.startDate > options.endDate;
+  const n = empty ? 0 : await collection.count!(path, options);
+  // Kapua's JSON count is `{"count": n}`; its XML root is `countResult`.
+  return ask.respond(200, await deviceOrEmpty(api, collection, path, n === 0, { count: n }), 'countResult');
+}
 
-  /**
-   * As in Kapua, a count ignores paging and order in its body; the resource filter and (device
-   * events) the startDate / endDate range count, as they filter `_query`.
-   */
-  async function count(collection: Collection, path: Path, ask: Ask): Promise<Result> {
-    const body = jsonBody(ask.event);
-    const options = listOptions({ resource: body.resource, startDate: body.startDate, endDate: body.endDate }, collection.sortParams, collection.defaultSort, maxLimit, collection.defaults);
-    const empty = options.startDate !== undefined && options.endDate !== undefined && options.startDate > options.endDate;
-    const n = empty ? 0 : await collection.count!(path, options);
-    // Kapua's JSON count is `{"count": n}`; its XML root is `countResult`.
-    return ask.respond(200, await deviceOrEmpty(collection, path, n === 0, { count: n }), 'countResult');
+/** GET or DELETE of one record by its id (a `.json` / `.xml` suffix on it chooses the media). */
+async function one(api: Api, collection: Collection, path: Path, ask: Ask, verb: 'get' | 'delete', idParam: string): Promise<Result> {
+  let id = ask.event.pathParameters?.[idParam] ?? '';
+  if (ask.suffix) id = id.slice(0, -(ask.suffix.length + 1));
+  const notFound = async () => deviceOrEmpty(api, collection, path, true, entityNotFound(collection.entityType, id));
+  if (!RECORD_ID.test(id)) throw await notFound();
+  if (verb === 'delete') {
+    if (!ask.who.canDelete) throw subjectUnauthorized(collection.domain, 'delete', path.scopeId);
+    if (!(await collection.delete!(path, id))) throw await notFound();
+    return { statusCode: 204 };
   }
+  const record = await collection.get!(path, id);
+  if (!record) throw await notFound();
+  return ask.respond(200, record);
+}
 
-  /** GET or DELETE of one record by its id (a `.json` / `.xml` suffix on it chooses the media). */
-  async function one(collection: Collection, path: Path, ask: Ask, verb: 'get' | 'delete', idParam: string): Promise<Result> {
-    let id = ask.event.pathParameters?.[idParam] ?? '';
-    if (ask.suffix) id = id.slice(0, -(ask.suffix.length + 1));
-    const notFound = async () => deviceOrEmpty(collection, path, true, entityNotFound(collection.entityType, id));
-    if (!RECORD_ID.test(id)) throw await notFound();
-    if (verb === 'delete') {
-      if (!ask.who.canDelete) throw subjectUnauthorized(collection.domain, 'delete', path.scopeId);
-      if (!(await collection.delete!(path, id))) throw await notFound();
-      return { statusCode: 204 };
-    }
-    const record = await collection.get!(path, id);
-    if (!record) throw await notFound();
-    return ask.respond(200, record);
-  }
-
-  async function operations(ask: Ask, path: Path): Promise<Result> {
-    const options = listOptions(ask.event.queryStringParameters ?? {}, OPERATION_SORTS, 'operationId', maxLimit);
-    if (options.resource !== undefined) throw illegalArgument('resource', options.resource, 'Operations are not filtered by resource.');
-    if (options.limit === 0) return ask.respond(200, { type: 'deviceManagementOperationListResult', limitExceeded: true, size: 0, items: [] });
-    const page = await records.deviceOperations(path.scopeId, path.deviceId, options);
-    return ask.respond(200, {
-      type: 'deviceManagementOperationListResult',
-      limitExceeded: page.limitExceeded,
-      size: page.items.length,
-      items: page.items.map(toOperation),
-      ...(page.totalCount !== undefined ? { totalCount: page.totalCount } : {}),
-      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-    });
-  }
+async function operations(api: Api, ask: Ask, path: Path): Promise<Result> {
+  const options = listOptions(ask.event.queryStringParameters ?? {}, OPERATION_SORTS, 'operationId', api.maxLimit);
+  if (options.resource !== undefined) throw illegalArgument('resource', options.resource, 'Operations are not filtered by resource.');
+  if (options.limit === 0) return ask.respond(200, { type: 'deviceManagementOperationListResult', limitExceeded: true, size: 0, items: [] });
+  const page = await api.records.deviceOperations(path.scopeId, path.deviceId, options);
+  return ask.respond(200, {
+    type: 'deviceManagementOperationListResult',
+    limitExceeded: page.limitExceeded,
+    size: page.items.length,
+    items: page.items.map(toOperation),
+    ...(page.totalCount !== undefined ? { totalCount: page.totalCount } : {}),
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+  });
 }
