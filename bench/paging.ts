@@ -7,7 +7,7 @@ import { ensureTable } from '../local/table';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../shared/aws/clients';
 import { toRecords } from '../shared/mapping';
-import { CallbackReader, type ListOptions, type Scope } from '../shared/query/reader';
+import { PartitionReader, type ListOptions, type Scope } from '../shared/store/partition-reader';
 import { CallbackStore } from '../shared/store/callback-store';
 import { notificationPk, operationPrefix } from '../shared/store/table';
 import { diagnosticsChannel } from '../shared/thingspace/diagnostics';
@@ -65,7 +65,7 @@ interface Walk {
 const options = (o: Partial<ListOptions>): ListOptions => ({ offset: 0, limit: LIMIT, askTotalCount: false, order: 'key', descending: false, ...o });
 
 /** Every page in order, by cursor or by offset; counts what the reader read from the table. */
-async function walk(reader: CallbackReader, pk: Scope, by: 'cursor' | 'offset'): Promise<Walk & { cursors: (string | undefined)[] }> {
+async function walk(reader: PartitionReader, pk: Scope, by: 'cursor' | 'offset'): Promise<Walk & { cursors: (string | undefined)[] }> {
   const ids = new Set<string>();
   const cursors: (string | undefined)[] = [undefined];
   const before = reader.itemsRead;
@@ -85,7 +85,7 @@ async function walk(reader: CallbackReader, pk: Scope, by: 'cursor' | 'offset'):
 }
 
 /** Median ms of reading each page REPEAT times, the pages taking turns (so a burst of load elsewhere hits all alike). */
-async function pageMs(reader: CallbackReader, pk: Scope, pages: ListOptions[]): Promise<number[]> {
+async function pageMs(reader: PartitionReader, pk: Scope, pages: ListOptions[]): Promise<number[]> {
   const samples = pages.map(() => [] as number[]);
   for (let i = 0; i < REPEAT; i++) {
     for (const [j, o] of pages.entries()) {
@@ -115,7 +115,7 @@ export async function runPaging(): Promise<GroupResult> {
     await seed(new CallbackStore(client, { tableName, retentionDays: 365 }));
     const seedMs = performance.now() - seedStarted;
 
-    const reader = new CallbackReader(client, tableName);
+    const reader = new PartitionReader(client, tableName);
     const pk: Scope = { pk: notificationPk(ACCOUNT, DEVICE), prefix: operationPrefix(OPERATION) };
     const byCursor = await walk(reader, pk, 'cursor');
     const byOffset = await walk(reader, pk, 'offset');

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_SIGNATURE_HEADERS, DEFAULT_TOKEN_HEADER, envList } from './config';
-import { rejectionPk, TABLE } from './store/table';
+import type { TableClient } from './store/client';
+import { RejectionRecords } from './store/rejection-records';
 
 /** What is kept of a rejected webhook: never a header value, a body byte, a secret or a signature. */
 export interface Rejection {
@@ -137,11 +137,14 @@ export class RejectionLog {
   private readonly windows = new Map<string, { minute: number; written: number; repeats: number; skipped: number }>();
   // Per kind of refusal: when this container last saw one. Bounded, least recently seen dropped first.
   private readonly lastSeen = new Map<string, number>();
+  private readonly records: RejectionRecords;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    client: TableClient,
     private readonly options: RejectionLogOptions,
-  ) {}
+  ) {
+    this.records = new RejectionRecords(client, options.tableName);
+  }
 
   /** Writes the record unless the scope has had its records this minute or its slot holds one it may not replace; true when written. */
   async record(rejection: Rejection): Promise<boolean> {
@@ -168,34 +171,13 @@ export class RejectionLog {
     window.skipped = 0;
     const slot = String(randomInt(this.options.capPerScope)).padStart(6, '0');
     const expiresAt = Math.floor(Date.parse(rejection.receivedOn) / 1000) + this.options.ttlHours * 3600;
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.options.tableName,
-          Item: {
-            ...rejection,
-            reason: cut(rejection.reason, MAX_REASON_BYTES),
-            ...(notRecordedBefore > 0 ? { notRecordedBefore } : {}),
-            [TABLE.partitionKey]: rejectionPk(rejection.scopeId),
-            [TABLE.sortKey]: slot,
-            type: 'rejection',
-            source,
-            standing,
-            [TABLE.ttlAttribute]: expiresAt,
-          },
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR #x < :now OR attribute_not_exists(#standing) OR #standing <= :standing OR (#source = :source AND #errorCode = :errorCode)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#x': TABLE.ttlAttribute, '#standing': 'standing', '#source': 'source', '#errorCode': 'errorCode' },
-          ExpressionAttributeValues: { ':now': Math.floor(now / 1000), ':standing': standing, ':source': source, ':errorCode': rejection.errorCode },
-        }),
-      );
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      // The slot holds a record this one may not replace: this one is dropped, and counted.
-      window.skipped += notRecordedBefore + 1;
-      return false;
-    }
-    return true;
+    const written = await this.records.put(
+      { ...rejection, reason: cut(rejection.reason, MAX_REASON_BYTES), ...(notRecordedBefore > 0 ? { notRecordedBefore } : {}) },
+      { slot, source, standing, expiresAt, nowSeconds: Math.floor(now / 1000) },
+    );
+    // The slot holds a record this one may not replace: this one is dropped, and counted.
+    if (!written) window.skipped += notRecordedBefore + 1;
+    return written;
   }
 
   /** True when this container has not seen a refusal of this kind for REPEAT_WINDOW_MS; notes this one. */

@@ -14,11 +14,13 @@ export interface RouteDefinition {
 }
 
 /**
- * What a function may do with the table: webhooks write callbacks (Put/Update); the query API
- * reads callbacks (Query/GetItem on the table and its indexes) and deletes single ones; the
- * authorizer reads API keys (GetItem on the key partition only); the re-registration job reads
- * and writes its status records (GetItem/PutItem on the `REG#` partitions only); the event
- * publisher reads the table's stream, and a shared body (GetItem on `EV#`/`MB#` partitions only).
+ * What a function may do with the table (the table has no index): webhooks write callbacks and
+ * rejection records (conditional PutItem) and read receipts back (GetItem on `RC#`); the query
+ * API reads callbacks (Query/GetItem), deletes single ones and keeps a deleted holder's shared
+ * body (PutItem on `MB#`); the authorizer reads API keys (GetItem on the key partition only); the re-registration
+ * job reads and writes its status records (GetItem/PutItem on the `REG#` partitions only); the
+ * event publisher reads the table's stream, and a shared body (GetItem on `EV#`/`MB#` partitions
+ * only). shared/store/ holds every key and command; infra/ grants these.
  */
 export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys' | 'write-registrations' | 'publish-events';
 

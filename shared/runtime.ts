@@ -6,7 +6,7 @@ import { SecretsManagerSource } from './secrets/secrets-manager-source';
 import type { SecretStore } from './secrets/source';
 import { RegistrationStatusStore } from './reregister/status';
 import { ApiKeyStore } from './apikeys/store';
-import { CallbackReader } from './query/reader';
+import { CallbackRecords } from './store/callback-records';
 import { RejectionLog } from './rejections';
 import { CallbackStore } from './store/callback-store';
 
@@ -24,9 +24,9 @@ export interface Runtime {
 /** The table every function works on: TABLE_NAME, required. */
 export const tableName = (env: NodeJS.ProcessEnv = process.env) => requireEnv('TABLE_NAME', env);
 
-/** The query API's reader, on TABLE_NAME. */
-export function createReader(env: NodeJS.ProcessEnv = process.env): CallbackReader {
-  return new CallbackReader(createDynamoClient(env), tableName(env));
+/** The query API's reader of callback records, on TABLE_NAME. */
+export function createReader(env: NodeJS.ProcessEnv = process.env): CallbackRecords {
+  return new CallbackRecords(createDynamoClient(env), tableName(env));
 }
 
 /** The API key store, on TABLE_NAME. */

@@ -1,6 +1,5 @@
 import { perChannel, type Channel } from '../channels';
 import type { OperationStatus, Provider } from '../model';
-import { KEPT_BODY_PK_PREFIX } from '../store/table';
 
 /**
  * The events the gateway publishes, one per stored device event and one per stored operation
@@ -20,11 +19,8 @@ export const SENSORO_TASK_DETAIL_TYPE = 'SENSORO Task Result';
 /** `detail-type` of every operation notification, whatever its channel. */
 export const NOTIFICATION_DETAIL_TYPE = 'Operation Notification';
 
-/** The partition-key prefixes of the records that are published (events and notifications), and nothing else. */
-export const PUBLISHED_PK_PREFIXES = ['EV#', 'NO#'] as const;
-
-/** The partitions a shared body may have to be read from: the first device's event, or a kept body. */
-export const BODY_PK_PREFIXES = [PUBLISHED_PK_PREFIXES[0], KEPT_BODY_PK_PREFIX] as const;
+/** The partitions published (events and notifications), and those a shared body is read from: the store's (shared/store/table.ts). */
+export { BODY_PK_PREFIXES, PUBLISHED_PK_PREFIXES } from '../store/table';
 
 /**
  * EventBridge's limit on one PutEvents entry (and on one request): source, detail-type, detail

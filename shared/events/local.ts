@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableClient } from '../store/client';
 import { logger } from '../log';
 import type { BodyReader } from './build';
 import { envelopeOf, withinEntryLimit, type EventSink, type GatewayEvent } from './contract';
@@ -90,14 +90,14 @@ export class HttpTargetSink implements EventSink {
 const inFlight = new Set<Promise<void>>();
 
 /**
- * The CallbackStore `onStored` hook of local mode: the items just made durable are published to
+ * The store listener of local mode (onStoredItems, shared/store/callback-store.ts): the items just made durable are published to
  * EVENTS_TARGET_URL through the same path the stream publisher takes (publishItems). It returns at
  * once: the webhook answers without waiting, and a failing target never changes the answer. The
  * promise is kept (see settleLocalPublications), never left floating. The builder (every channel's
  * parser) is loaded on the first publication, as the query API loads it: a webhook's cold start
  * does not pay for it.
  */
-export function localPublisher(url: string, client: DynamoDBDocumentClient, tableName: string, options: HttpTargetOptions = {}): (items: Record<string, unknown>[]) => void {
+export function localPublisher(url: string, client: TableClient, tableName: string, options: HttpTargetOptions = {}): (items: Record<string, unknown>[]) => void {
   const sink = new HttpTargetSink(targetUrl(url), undefined, options);
   let readBody: BodyReader | undefined;
   const publish = async (items: Record<string, unknown>[]) => {

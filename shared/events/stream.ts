@@ -1,37 +1,11 @@
-import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../log';
-import { TABLE } from '../store/table';
+import { insertedItem } from '../store/published';
+import type { StoredItem } from '../store/records';
 import { publishItems, type BodyReader } from './build';
-import { PUBLISHED_PK_PREFIXES, type EventSink } from './contract';
+import type { EventSink } from './contract';
 
-type Item = Record<string, unknown>;
-
-/**
- * A stream record's NewImage as the item the store wrote. Lambda hands the image over in DynamoDB
- * JSON with binary values in base64 (the SDK's unmarshall expects bytes there), and callback
- * records hold strings, numbers and binaries only: anything else is not a record of ours.
- */
-export function itemOfImage(image: Record<string, AttributeValue>): Item {
-  const item: Item = {};
-  for (const [name, value] of Object.entries(image)) {
-    if (value.S !== undefined) item[name] = value.S;
-    else if (value.N !== undefined) item[name] = Number(value.N);
-    else if (value.B !== undefined) item[name] = Buffer.from(value.B, 'base64');
-    else throw new Error(`Attribute ${name} has a type no callback record uses`);
-  }
-  return item;
-}
-
-/**
- * The event or notification a record inserted; undefined for any other change or item. The
- * mapping's filter lets only those through already: this holds without it too.
- */
-function insertedItem(record: DynamoDBRecord): Item | undefined {
-  const pk = record.dynamodb?.Keys?.[TABLE.partitionKey]?.S;
-  const image = record.dynamodb?.NewImage;
-  const published = pk !== undefined && PUBLISHED_PK_PREFIXES.some((prefix) => pk.startsWith(prefix));
-  return record.eventName === 'INSERT' && published && image ? itemOfImage(image) : undefined;
-}
+type Item = StoredItem;
 
 /**
  * The stream publisher: every record of the batch that inserted an event or a notification is

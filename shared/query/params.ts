@@ -1,5 +1,5 @@
 import { illegalArgument } from './kapua';
-import type { ListOptions } from './reader';
+import type { ListOptions } from '../store/partition-reader';
 
 /** Kapua's default page size. */
 export const DEFAULT_LIMIT = 50;

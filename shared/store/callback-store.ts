@@ -46,14 +46,6 @@ export interface CallbackStoreOptions {
    * within hours; a receipt kept for the whole retention would be paid for the whole retention.
    */
   receiptDays?: number;
-  /**
-   * Called with exactly the items this save wrote (not those already there), once every write of
-   * the callback has settled, so all of them are durable; also when another write failed (those
-   * are durable, and the provider's retry will find them already there). Local mode publishes
-   * them through it (shared/events/local.ts); in AWS the table's stream does. It must return at
-   * once and never throw: the webhook's answer does not wait for it.
-   */
-  onStored?: (items: Record<string, unknown>[]) => void;
 }
 
 export const STATUS_CODES: Readonly<Record<OperationStatus, string>> = { RUNNING: 'R', COMPLETED: 'C', FAILED: 'F', STALE: 'S' };
@@ -62,9 +54,12 @@ type StoredListener = (items: Record<string, unknown>[]) => void;
 const listeners = new Set<StoredListener>();
 
 /**
- * Listens to the items every CallbackStore of this process writes (as `onStored`). Local mode's
- * publisher registers here (local/gateway.ts), so no Lambda bundle carries it: in AWS the table's
- * stream publishes. Returns the function that stops listening.
+ * Listens to the items every CallbackStore of this process writes: exactly the items a save wrote
+ * (not those already there), once every write of the callback has settled, so all of them are
+ * durable; also when another write failed (those are durable, and the provider's retry will find
+ * them already there). Local mode's publisher registers here (local/gateway.ts), so no Lambda
+ * bundle carries it: in AWS the table's stream publishes. A listener must return at once and never
+ * throw: the webhook's answer does not wait for it. Returns the function that stops listening.
  */
 export function onStoredItems(listener: StoredListener): () => void {
   listeners.add(listener);
@@ -151,10 +146,7 @@ export class CallbackStore {
       const result = results[i];
       return result?.status === 'fulfilled' && result.value;
     });
-    if (written.length > 0) {
-      this.options.onStored?.(written);
-      for (const listener of listeners) listener(written);
-    }
+    if (written.length > 0) for (const listener of listeners) listener(written);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw new StoreUnavailableError({ cause: failed.reason });
     return { stored: written.length, duplicates: items.length - written.length };

@@ -80,6 +80,12 @@ export const KEPT_BODY_PK_PREFIX = 'MB#';
 /** The partition-key prefixes the query API may delete in: single events and notifications, and a kept body once no event references it. */
 export const DELETABLE_PK_PREFIXES = ['EV#', 'NO#', KEPT_BODY_PK_PREFIX] as const;
 
+/** The partition-key prefixes of the records that are published (events and notifications), and nothing else. */
+export const PUBLISHED_PK_PREFIXES = ['EV#', 'NO#'] as const;
+
+/** The partitions a shared body may have to be read from: the first device's event, or a kept body. */
+export const BODY_PK_PREFIXES = [PUBLISHED_PK_PREFIXES[0], KEPT_BODY_PK_PREFIX] as const;
+
 /** Partition-key prefix of the re-registration job's status records: the only items it writes. */
 export const REGISTRATION_PK_PREFIX = 'REG#';
 

@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyStore } from '../../shared/apikeys/store';
 import { CHANNEL_CODES } from '../../shared/channels';
 import type { OperationStatus } from '../../shared/model';
-import { CallbackReader } from '../../shared/query/reader';
+import { PartitionReader } from '../../shared/store/partition-reader';
 import { STATUS_CODES } from '../../shared/store/callback-store';
 import { recordId } from '../../shared/store/ids';
 import { ATTR, notificationPk, notificationSk, TABLE } from '../../shared/store/table';
@@ -104,7 +104,7 @@ describe('the operation summary rule', () => {
 
   it('reads only the notifications between the latest and the latest terminal one, and nothing more when the latest is terminal', async () => {
     {
-      const reader = new CallbackReader(t.db, t.tableName);
+      const reader = new PartitionReader(t.db, t.tableName);
       const pk = notificationPk(SCOPE, DEVICE);
       const options = { offset: 0, limit: 1, askTotalCount: false, order: 'key', descending: false };
       // Items read for a page of one operation: its first and latest notifications (2), the next
@@ -127,7 +127,7 @@ describe('the operation summary rule', () => {
 });
 
 /** The cursor of a page that ends just before `op` (the operation ids here sort as strings). */
-async function cursorJustBefore(reader: CallbackReader, pk: string, op: string): Promise<string | undefined> {
+async function cursorJustBefore(reader: PartitionReader, pk: string, op: string): Promise<string | undefined> {
   let cursor: string | undefined;
   for (;;) {
     const page = await reader.operations(pk, { offset: 0, limit: 1, askTotalCount: false, order: 'key', descending: false, ...(cursor ? { cursor } : {}) });

@@ -4,7 +4,7 @@ import { ApiKeyStore } from '../../shared/apikeys/store';
 import { toRecords } from '../../shared/mapping';
 import { factsOf } from '../../shared/query/derive';
 import { OPENAPI } from '../../shared/query/openapi';
-import { CallbackReader, type ListOptions } from '../../shared/query/reader';
+import { PartitionReader, type ListOptions } from '../../shared/store/partition-reader';
 import { CallbackStore } from '../../shared/store/callback-store';
 import { ATTR, eventPk, TABLE } from '../../shared/store/table';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -60,7 +60,7 @@ const DEFAULT_BOUND = 10;
 function countingReader(bound = DEFAULT_BOUND) {
   const counter = { calls: 0 };
   const client = { send: (command: never) => (counter.calls++, t.db.send(command)) } as unknown as DynamoDBDocumentClient;
-  return { reader: new CallbackReader(client, t.tableName, 2_000, bound), counter };
+  return { reader: new PartitionReader(client, t.tableName, 2_000, bound), counter };
 }
 
 const options = (o: Partial<ListOptions>): ListOptions => ({ offset: 0, limit: 1, askTotalCount: false, order: 'key', descending: false, resource: 'location', ...o });

@@ -3,7 +3,7 @@ import { ApiKeyStore } from '../../shared/apikeys/store';
 import { toRecords } from '../../shared/mapping';
 import { createQueryApi } from '../../shared/query/api';
 import { factsOf } from '../../shared/query/derive';
-import { CallbackReader } from '../../shared/query/reader';
+import { CallbackRecords } from '../../shared/store/callback-records';
 import { CallbackStore } from '../../shared/store/callback-store';
 import { bodyPk, eventPk, TABLE } from '../../shared/store/table';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -106,7 +106,7 @@ describe('the kept body of a multi-device callback', () => {
         return t.db.send(command as never);
       },
     } as unknown as DynamoDBDocumentClient;
-    const query = createQueryApi(new CallbackReader(client, t.tableName), 500, factsOf);
+    const query = createQueryApi(new CallbackRecords(client, t.tableName), 500, factsOf);
     const del = async (device: string, id: string) => {
       log.length = 0;
       const res = await query({

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { factsOf } from '../../shared/query/derive';
-import { eventOf, notificationOf, sharedBodyOf, storedBodyOf } from '../../shared/query/records';
+import { eventOf, notificationOf, sharedBodyOf, storedBodyOf } from '../../shared/store/records';
 import { ATTR, eventPk, notificationPk, operationPrefix, TABLE } from '../../shared/store/table';
 
 type Item = Record<string, unknown>;

@@ -1,16 +1,69 @@
 import { channelOfCode, providerOf, type Channel } from '../channels';
 import { logger } from '../log';
 import { toRecords, type CallbackFacts } from '../mapping';
-import { kapuaDate, type OperationStatus } from '../model';
-import { decodeBody } from '../store/body';
-import { STATUS_CODES } from '../store/callback-store';
-import { timeOfId } from '../store/ids';
-import { ATTR, bodyPk, eventPk, operationOfSk, OPERATION_SEPARATOR, TABLE } from '../store/table';
+import { kapuaDate, type OperationStatus, type Provider } from '../model';
+import { decodeBody } from './body';
+import { STATUS_CODES } from './callback-store';
+import { timeOfId } from './ids';
+import { ATTR, bodyPk, eventPk, operationOfSk, OPERATION_SEPARATOR, TABLE } from './table';
 
-type Item = Record<string, unknown>;
+/**
+ * The record codec: stored items (their keys and one-letter attributes, ./table.ts) read back as
+ * the logical records the query API shows and the publisher publishes. Nothing outside
+ * shared/store/ sees an item's keys or attribute names.
+ */
 
-/** Reads a stored body again into the facts its channel's mapper makes of it (shared/query/derive.ts). */
+/** A stored item, as DynamoDB returns it: opaque outside shared/store/. */
+export type StoredItem = Record<string, unknown>;
+type Item = StoredItem;
+
+/**
+ * Reads a stored body again into the facts its channel's mapper makes of it: the port through
+ * which the store derives an event's payload (the query API and the publisher pass the channels'
+ * parsers, shared/query/derive.ts).
+ */
 export type Deriver = (channel: Channel, body: Buffer, scopeId: string, plaintext?: Buffer) => CallbackFacts;
+
+/** One operation notification, as the query API shows it and the publisher publishes it. */
+export type OperationNotificationRecord = {
+  id: string;
+  messageId: string;
+  scopeId: string;
+  deviceId: string;
+  operationId: string;
+  provider: Provider | undefined;
+  channel: Channel | undefined;
+  status: OperationStatus;
+  progress: number | undefined;
+  resource: string | undefined;
+  /** Kapua dates (ISO 8601, milliseconds). */
+  sentOn: string | undefined;
+  createdOn: string | undefined;
+  createdBy: Provider | undefined;
+  message: string | undefined;
+};
+
+/** One device event: its stored fields, plus what its body says (derived again from the stored body). */
+export type DeviceEventRecord = {
+  id: string;
+  messageId: string;
+  scopeId: string;
+  deviceId: string;
+  deviceKind: string | undefined;
+  provider: Provider | undefined;
+  channel: Channel | undefined;
+  resource: string | undefined;
+  action: string | undefined;
+  /** Kapua dates (ISO 8601, milliseconds). */
+  receivedOn: string | undefined;
+  sentOn: string | undefined;
+  /** The body as received (UTF-8), when its stored form decodes. */
+  rawBody?: string;
+  payload?: Record<string, unknown>;
+  operationId?: string;
+  /** `undecodable` when the stored body (or SENSORO's decrypted content) cannot be decoded. */
+  bodyError?: typeof UNDECODABLE;
+};
 
 const STATUS_OF_CODE = new Map(Object.entries(STATUS_CODES).map(([status, code]) => [code, status as OperationStatus]));
 
@@ -50,7 +103,7 @@ export async function sharedBodyOf(scopeId: string, holderDevice: string, sk: st
 }
 
 /** A notification item as the logical record the Kapua renderers show (everything it needs is on the item). */
-export function notificationOf(item: Item, scopeId: string, deviceId: string): Item {
+export function notificationOf(item: Item, scopeId: string, deviceId: string): OperationNotificationRecord {
   const sk = String(item[TABLE.sortKey]);
   const id = sk.slice(sk.lastIndexOf(OPERATION_SEPARATOR) + 1);
   const channel = channelOfCode(item[ATTR.channel]);
@@ -64,12 +117,12 @@ export function notificationOf(item: Item, scopeId: string, deviceId: string): I
     provider,
     channel,
     status: STATUS_OF_CODE.get(String(item[ATTR.status])) ?? 'RUNNING',
-    progress: item[ATTR.progress],
-    resource: item[ATTR.resource],
+    progress: item[ATTR.progress] as number | undefined,
+    resource: item[ATTR.resource] as string | undefined,
     sentOn: sentOnOf(item, id),
     createdOn: iso(item[ATTR.receivedOn]),
     createdBy: provider,
-    message: item[ATTR.message],
+    message: item[ATTR.message] as string | undefined,
   };
 }
 
@@ -84,20 +137,20 @@ export const UNDECODABLE = 'undecodable';
  * `bodyError: 'undecodable'` and without `rawBody` and `payload` (with `rawBody` when only SENSORO's
  * decrypted content is damaged), logged by its ids: one damaged record never fails a page or a batch.
  */
-export function eventOf(item: Item, scopeId: string, deviceId: string, stored: StoredBody | undefined, derive: Deriver): Item {
+export function eventOf(item: Item, scopeId: string, deviceId: string, stored: StoredBody | undefined, derive: Deriver): DeviceEventRecord {
   const id = String(item[TABLE.sortKey]);
   const channel = channelOfCode(item[ATTR.channel]);
   const provider = channel ? providerOf(channel) : undefined;
   const receivedMs = item[ATTR.receivedOn];
-  const event: Item = {
+  const event: DeviceEventRecord = {
     id,
     messageId: id,
     scopeId,
     deviceId,
-    deviceKind: item[ATTR.kind],
+    deviceKind: item[ATTR.kind] as string | undefined,
     provider,
     channel,
-    resource: item[ATTR.resource],
+    resource: item[ATTR.resource] as string | undefined,
     action: undefined,
     receivedOn: iso(receivedMs),
     sentOn: sentOnOf(item, id),

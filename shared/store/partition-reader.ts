@@ -8,9 +8,9 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { envInt } from '../config';
-import { STATUS_CODES } from '../store/callback-store';
-import { ATTR, operationOfSk, OPERATION_SEPARATOR, TABLE } from '../store/table';
-import { illegalArgument } from './kapua';
+import { STATUS_CODES } from './callback-store';
+import { InvalidCursorError, OffsetTooDeepError, TooManyToCountError, TooManyToSortError } from './errors';
+import { ATTR, operationOfSk, OPERATION_SEPARATOR, TABLE } from './table';
 
 type Key = Record<string, unknown>;
 
@@ -75,7 +75,7 @@ export interface OperationNotifications {
  */
 const FILTER_PAGE = 100;
 
-/** Status codes of terminal notifications (shared/store/callback-store.ts). */
+/** Status codes of terminal notifications (./callback-store.ts). */
 const TERMINAL_CODES: readonly string[] = [STATUS_CODES.COMPLETED, STATUS_CODES.FAILED];
 
 /**
@@ -86,7 +86,7 @@ const TERMINAL_CODES: readonly string[] = [STATUS_CODES.COMPLETED, STATUS_CODES.
 const TERMINAL_SEARCH_PAGES = [10, 100];
 
 /**
- * Reads callback records for the query API. The table has no index, so every read is a Query or
+ * Reads the items of one partition for CallbackRecords (./callback-records.ts). The table has no index, so every read is a Query or
  * GetItem on one partition, in the order of its sort key:
  * - in key order (the `sentOn` order of events and notifications) a page reads the items it
  *   returns plus one, to know whether more exist; an offset is skipped with a COUNT query (the
@@ -96,15 +96,16 @@ const TERMINAL_SEARCH_PAGES = [10, 100];
  *   (the offset's skip included); a request that reaches the bound answers what it found with
  *   `limitExceeded` and a cursor from where it stopped (carrying what is left of the offset).
  * - in any other order (receive time, last checked, ...) the whole partition (or operation) is
- *   read and sorted in memory, up to `sortLimit` records: past that the order is refused with a
- *   400 naming `sortParam`. That keeps the write path free of any index, at a cost paid only by
- *   the rare queries that ask for another order.
+ *   read and sorted in memory, up to `sortLimit` records: past that the order is refused
+ *   (TooManyToSortError, which the query API answers with a 400 naming `sortParam`). That keeps
+ *   the write path free of any index, at a cost paid only by the rare queries that ask for
+ *   another order.
  * - a device's operations are the distinct operation prefixes of its notification partition,
  *   found by skipping from one operation to the next (two one-item queries per operation); for
  *   an operation of the page whose latest notification is not terminal, one more descending query
  *   filtered on the status finds its latest terminal one (it reads the notifications in between).
  */
-export class CallbackReader {
+export class PartitionReader {
   /** Items read from DynamoDB since construction (for benchmarks: items read per item returned). */
   itemsRead = 0;
 
@@ -232,10 +233,10 @@ export class CallbackReader {
     let after: string | undefined;
     if (options.cursor !== undefined) {
       after = decodeSimpleCursor(options.cursor, fingerprintOf)[1];
-      if (!OPERATION_ID.test(after)) throw illegalArgument('cursor', options.cursor, 'The cursor does not belong to this query.');
+      if (!OPERATION_ID.test(after)) throw new InvalidCursorError(options.cursor);
     } else {
       // Each skipped operation is a query of its own: deep offsets are refused, the cursor pages any depth.
-      if (options.offset > this.sortLimit) throw illegalArgument('offset', options.offset, `Operations are skipped one query each, up to ${this.sortLimit}: page with the cursor instead.`);
+      if (options.offset > this.sortLimit) throw new OffsetTooDeepError(options.offset, this.sortLimit);
       for (let skip = options.offset; skip > 0; skip--) {
         const next = await this.nextOperationId(pk, after, options.descending);
         if (next === undefined) return { items: [], limitExceeded: false, ...(options.askTotalCount ? { totalCount: await this.countOperations(pk) } : {}) };
@@ -264,7 +265,7 @@ export class CallbackReader {
   async countOperations(pk: string): Promise<number> {
     let count = 0;
     for (let after = await this.nextOperationId(pk, undefined, false); after !== undefined; after = await this.nextOperationId(pk, after, false)) {
-      if (++count > this.sortLimit) throw illegalArgument('askTotalCount', 'true', `Operations are counted one query each, up to ${this.sortLimit}; this device has more.`);
+      if (++count > this.sortLimit) throw new TooManyToCountError(this.sortLimit);
     }
     return count;
   }
@@ -452,7 +453,7 @@ export class CallbackReader {
 }
 
 function tooManyToSort(order: string, limit: number) {
-  return illegalArgument('sortParam', order, `This order is sorted at query time, for up to ${limit} records; this collection has more: sort by the default order (sentOn), which pages any size.`);
+  return new TooManyToSortError(order, limit);
 }
 
 type SortValue = string | number | undefined;
@@ -539,7 +540,7 @@ function decodeCursor(cursor: string, query: QueryCommandInput): { key: Key; ski
   } catch {
     // fall through
   }
-  throw illegalArgument('cursor', cursor, 'The cursor does not belong to this query.');
+  throw new InvalidCursorError(cursor);
 }
 
 function encodeSimpleCursor(position: [SortValue, string], print: string): string {
@@ -563,5 +564,5 @@ function decodeSimpleCursor(cursor: string, print: string): [SortValue, string] 
   } catch {
     // fall through
   }
-  throw illegalArgument('cursor', cursor, 'The cursor does not belong to this query.');
+  throw new InvalidCursorError(cursor);
 }

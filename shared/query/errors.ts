@@ -1,0 +1,21 @@
+import { InvalidCursorError, OffsetTooDeepError, TooManyToCountError, TooManyToSortError } from '../store/errors';
+import { illegalArgument } from './kapua';
+
+/**
+ * The store's refusals (shared/store/errors.ts) in Kapua's words: each is a 400 naming the
+ * argument the caller can change. Any other error is returned as it is (a KapuaError keeps its
+ * shape, anything else answers 500).
+ */
+export function kapuaErrorOf(error: unknown): unknown {
+  if (error instanceof InvalidCursorError) return illegalArgument('cursor', error.cursor, 'The cursor does not belong to this query.');
+  if (error instanceof TooManyToSortError) {
+    return illegalArgument(
+      'sortParam',
+      error.order,
+      `This order is sorted at query time, for up to ${error.limit} records; this collection has more: sort by the default order (sentOn), which pages any size.`,
+    );
+  }
+  if (error instanceof OffsetTooDeepError) return illegalArgument('offset', error.offset, `Operations are skipped one query each, up to ${error.limit}: page with the cursor instead.`);
+  if (error instanceof TooManyToCountError) return illegalArgument('askTotalCount', 'true', `Operations are counted one query each, up to ${error.limit}; this device has more.`);
+  return error;
+}

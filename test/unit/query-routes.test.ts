@@ -1,0 +1,46 @@
+import { createQueryApi } from '../../shared/query/api';
+import { collections } from '../../shared/query/collections';
+import { queryRouteTable, QUERY_FUNCTION_ID } from '../../shared/query/route-table';
+import { logger } from '../../shared/log';
+import { FUNCTIONS } from '../../shared/routes';
+import type { CallbackRecords } from '../../shared/store/callback-records';
+
+// The query API's dispatch: a table of the query function's route keys (shared/routes.ts). A
+// store that answers every read with an empty page: a route served by mistake would answer 200.
+
+const routes = FUNCTIONS.find((f) => f.id === QUERY_FUNCTION_ID)!.routes;
+const nothing = new Proxy({}, { get: () => () => Promise.resolve({ items: [], limitExceeded: false }) }) as unknown as CallbackRecords;
+
+describe('the query route table', () => {
+  it('answers every query route of shared/routes.ts, and only those', () => {
+    const table = queryRouteTable(collections(nothing, async () => (() => undefined) as never));
+    expect([...table.keys()].sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+    expect(table.get('GET /v1/{scopeId}/rejections')).toEqual({ kind: 'list', collection: 'rejections', from: 'query' });
+    expect(table.get('POST /v1/{scopeId}/devices/{deviceId}/events/_count.xml')).toEqual({ kind: 'count', collection: 'events' });
+    expect(table.get('DELETE /v1/{scopeId}/devices/{deviceId}/operations/{operationId}/notifications/{notificationId}')).toEqual({
+      kind: 'delete',
+      collection: 'notifications',
+      idParam: 'notificationId',
+    });
+    expect(table.get('GET /v1/{scopeId}/devices/{deviceId}/operations.json')).toEqual({ kind: 'operations' });
+  });
+
+  it('serves an unknown route key as an error, logged, never as another collection', async () => {
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    try {
+      const query = createQueryApi(nothing, 500);
+      const res = await query({
+        routeKey: 'GET /v1/{scopeId}/devices/{deviceId}/other',
+        rawPath: '/v1/A/devices/d/other',
+        pathParameters: { scopeId: 'A', deviceId: 'd' },
+        headers: {},
+        requestContext: { authorizer: { lambda: { authenticated: true, scopes: 'A', canDelete: false } } },
+      } as never);
+      expect(res.statusCode).toBe(500);
+      expect(JSON.parse(String(res.body))).toMatchObject({ kapuaErrorCode: 'INTERNAL_ERROR' });
+      expect(logged).toHaveBeenCalledWith('route not served by the query API', { routeKey: 'GET /v1/{scopeId}/devices/{deviceId}/other' });
+    } finally {
+      logged.mockRestore();
+    }
+  });
+});
