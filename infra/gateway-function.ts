@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { sourceAllowList as parseSourceAllowList } from '../shared/http/source';
-import type { RegistrationsConfig } from '../shared/reregister/job';
+import type { RegistrationsConfig } from '../shared/reregister/config';
 import { BODY_PK_PREFIXES } from '../shared/events/contract';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
 import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, RECEIPT_PK_PREFIX, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';

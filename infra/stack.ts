@@ -17,8 +17,7 @@ import {
   DEFAULT_TOKEN_HEADER,
 } from '../shared/config';
 import { PUBLISHED_PK_PREFIXES } from '../shared/events/contract';
-import { DEFAULT_THINGSPACE_BASE_URL } from '../shared/reregister/config';
-import { registrationsSchema, type RegistrationsConfig } from '../shared/reregister/job';
+import { DEFAULT_THINGSPACE_BASE_URL, registrationsSchema, type RegistrationsConfig } from '../shared/reregister/config';
 import { AUTHORIZER_ID, FUNCTIONS, type FunctionDefinition } from '../shared/routes';
 import { TABLE } from '../shared/store/table';
 import { allowedSourceIps, GatewayFunction, type GatewayFunctionSettings, webhookChannel } from './gateway-function';
