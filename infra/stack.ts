@@ -404,7 +404,7 @@ export function settingsFromContext(node: Node): GatewaySettings {
       1_000,
     ),
     sourceAllowList: sourceAllowListContext(get('sourceAllowList')),
-    // The limits the functions' own configuration (shared/runtime.ts) accepts.
+    // The limits the functions' own configuration (shared/wiring/webhook.ts) accepts.
     rejectionLogCap: intContext('rejectionLogCap', get('rejectionLogCap'), DEFAULT_SETTINGS.rejectionLogCap, 1, 100_000),
     rejectionLogTtlHours: intContext('rejectionLogTtlHours', get('rejectionLogTtlHours'), DEFAULT_SETTINGS.rejectionLogTtlHours, 1, 720),
     webhookThrottle: throttleContext('webhookThrottle', get('webhookThrottle'), DEFAULT_SETTINGS.webhookThrottle),

@@ -1,9 +1,9 @@
 import { webhookHandler } from '../../shared/http/middleware';
-import { createRuntime } from '../../shared/runtime';
+import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { connectivityChannel } from '../../shared/thingspace/connectivity';
 import { createCredentialWebhook } from '../../shared/thingspace/credential-webhook';
 
-const runtime = createRuntime();
+const runtime = createWebhookPorts();
 
 /** POST /webhooks/thingspace/{account}/connectivity */
 export const handler = webhookHandler(createCredentialWebhook(connectivityChannel, runtime), {

@@ -1,9 +1,9 @@
 import { webhookHandler } from '../../shared/http/middleware';
-import { createRuntime } from '../../shared/runtime';
+import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { createHmacWebhook, hmacWebhookConfig } from '../../shared/thingspace/hmac-webhook';
 import { diagnosticsChannel } from '../../shared/thingspace/diagnostics';
 
-const runtime = createRuntime();
+const runtime = createWebhookPorts();
 
 /** POST /webhooks/thingspace/{account}/diagnostics */
 export const handler = webhookHandler(createHmacWebhook(diagnosticsChannel, runtime, hmacWebhookConfig()), {

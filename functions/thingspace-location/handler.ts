@@ -1,9 +1,9 @@
 import { webhookHandler } from '../../shared/http/middleware';
-import { createRuntime } from '../../shared/runtime';
+import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { createHmacWebhook, hmacWebhookConfig } from '../../shared/thingspace/hmac-webhook';
 import { locationChannel } from '../../shared/thingspace/location';
 
-const runtime = createRuntime();
+const runtime = createWebhookPorts();
 
 /** POST /webhooks/thingspace/{account}/location */
 export const handler = webhookHandler(createHmacWebhook(locationChannel, runtime, hmacWebhookConfig()), {

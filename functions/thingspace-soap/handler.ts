@@ -1,9 +1,9 @@
 import { webhookHandler } from '../../shared/http/middleware';
-import { createRuntime } from '../../shared/runtime';
+import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { createCredentialWebhook } from '../../shared/thingspace/credential-webhook';
 import { renderSoapError, soapChannel } from '../../shared/thingspace/soap';
 
-const runtime = createRuntime();
+const runtime = createWebhookPorts();
 
 /** POST /webhooks/thingspace/{account}/soap */
 export const handler = webhookHandler(createCredentialWebhook(soapChannel, runtime), {
