@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -61,74 +61,13 @@ export class GatewayFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     if (definition.stream && !eventBus) throw new Error(`Function "${definition.id}" runs on the table's stream and needs the event bus`);
-    if (definition.scheduled || definition.stream) {
-      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        // The longest SQS keeps a message: time to notice a failed run and look at its event.
-        retentionPeriod: Duration.days(14),
-      });
-    }
-    if (definition.stream) {
-      Validations.of(this.deadLetterQueue!).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This queue is a dead-letter queue: the on-failure destination of the publisher\'s stream event source mapping, which ' +
-          'cdk-nag does not recognise (it looks for redrive policies and function DeadLetterConfig only). It receives the description ' +
-          'of stream batches that failed after their retries; a queue behind it would add nothing.',
-      });
-    }
+    this.deadLetterQueue = deadLetterQueueOf(this, definition);
+    this.function = new NodejsFunction(this, 'Function', functionProps({ definition, table, settings, eventBus }, this.role, this.logGroup, this.deadLetterQueue));
+    this.grant({ definition, table, settings, eventBus });
+  }
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(REPO_ROOT, definition.entry),
-      handler: 'handler',
-      // NodejsFunction's default runtime lags behind; pin the one the bundle targets.
-      runtime: lambda.Runtime.NODEJS_22_X,
-      // Graviton: cheaper per GB-second, and the code has no native modules.
-      architecture: lambda.Architecture.ARM_64,
-      // HMAC and JSON parsing are CPU-bound; 512 MB buys CPU for a low-latency answer.
-      memorySize: 512,
-      // Far under API Gateway's 30 s integration limit, so the function, not the gateway, answers on a stall.
-      // A scheduled job is behind no gateway: 5 minutes covers logins, listings and registrations of
-      // every configured account, each ThingSpace and AWS call bounded by its own client timeout.
-      // The publisher neither: a minute covers a batch's PutEvents calls with their resends.
-      timeout: definition.scheduled ? Duration.minutes(5) : definition.stream ? Duration.minutes(1) : Duration.seconds(10),
-      // A cap and a guarantee per function, so a burst on one channel cannot exhaust the account (see the helper).
-      reservedConcurrentExecutions: reservedConcurrency(definition, settings),
-      // The narrow role above, instead of the CDK's default one with the AWS managed execution policy.
-      role: this.role,
-      // Scheduled runs are async invocations: two retries of a crash, then the dead-letter queue.
-      ...(definition.scheduled ? { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue } : {}),
-      logGroup: this.logGroup,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      bundling: {
-        minify: true,
-        // With NODE_OPTIONS=--enable-source-maps, stack traces point at the TypeScript sources.
-        sourceMap: true,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // Run the SDK version the tests ran (package-lock), not whatever the runtime ships.
-        bundleAwsSDK: true,
-        // Bundle with the locally installed esbuild: no Docker on build machines.
-        forceDockerBundling: false,
-        // Problems only: a synth should not print every bundle's size (esbuild's default).
-        logLevel: LogLevel.WARNING,
-      },
-      environment: {
-        TABLE_NAME: table.tableName,
-        SECRET_PREFIX: settings.secretPrefix,
-        ...requestEnvironment(definition, settings),
-        ...providerEnvironment(definition, settings),
-        ...accessEnvironment(definition, settings),
-        ...webhookEnvironment(definition, settings),
-        ...(definition.stream ? { EVENT_BUS_NAME: eventBus!.eventBusName } : {}),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-    });
-
+  /** The function's IAM: its own secrets, the job's account secrets, its table access, and its bus. */
+  private grant({ definition, table, settings, eventBus }: GatewayFunctionProps): void {
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -137,7 +76,6 @@ export class GatewayFunction extends Construct {
     });
 
     grantChannelSecrets(this, this.function, this.role, definition, settings);
-
     for (const statement of registrationSecretStatements(this, definition, settings)) this.function.addToRolePolicy(statement);
     for (const statement of tableStatements(definition, table)) this.function.addToRolePolicy(statement);
     if (definition.stream) {
@@ -153,9 +91,81 @@ export class GatewayFunction extends Construct {
   }
 }
 
+/** Scheduled and stream functions: a dead-letter queue `DeadLetters` for what still fails after the retries. */
+function deadLetterQueueOf(scope: Construct, definition: FunctionDefinition): sqs.Queue | undefined {
+  if (!definition.scheduled && !definition.stream) return undefined;
+  const queue = new sqs.Queue(scope, 'DeadLetters', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    // The longest SQS keeps a message: time to notice a failed run and look at its event.
+    retentionPeriod: Duration.days(14),
+  });
+  if (definition.stream) {
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is a dead-letter queue: the on-failure destination of the publisher\'s stream event source mapping, which ' +
+        'cdk-nag does not recognise (it looks for redrive policies and function DeadLetterConfig only). It receives the description ' +
+        'of stream batches that failed after their retries; a queue behind it would add nothing.',
+    });
+  }
+  return queue;
+}
 
-
-
-
-
-
+/** The Lambda of a definition: runtime, limits, bundling and environment (only its own settings). */
+function functionProps(
+  { definition, table, settings, eventBus }: GatewayFunctionProps,
+  role: iam.IRole,
+  logGroup: logs.ILogGroup,
+  deadLetterQueue: sqs.IQueue | undefined,
+): NodejsFunctionProps {
+  return {
+    entry: path.join(REPO_ROOT, definition.entry),
+    handler: 'handler',
+    // NodejsFunction's default runtime lags behind; pin the one the bundle targets.
+    runtime: lambda.Runtime.NODEJS_22_X,
+    // Graviton: cheaper per GB-second, and the code has no native modules.
+    architecture: lambda.Architecture.ARM_64,
+    // HMAC and JSON parsing are CPU-bound; 512 MB buys CPU for a low-latency answer.
+    memorySize: 512,
+    // Far under API Gateway's 30 s integration limit, so the function, not the gateway, answers on a stall.
+    // A scheduled job is behind no gateway: 5 minutes covers logins, listings and registrations of
+    // every configured account, each ThingSpace and AWS call bounded by its own client timeout.
+    // The publisher neither: a minute covers a batch's PutEvents calls with their resends.
+    timeout: definition.scheduled ? Duration.minutes(5) : definition.stream ? Duration.minutes(1) : Duration.seconds(10),
+    // A cap and a guarantee per function, so a burst on one channel cannot exhaust the account (see the helper).
+    reservedConcurrentExecutions: reservedConcurrency(definition, settings),
+    // The narrow role above, instead of the CDK's default one with the AWS managed execution policy.
+    role,
+    // Scheduled runs are async invocations: two retries of a crash, then the dead-letter queue.
+    ...(definition.scheduled ? { retryAttempts: 2, deadLetterQueue } : {}),
+    logGroup,
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+    bundling: {
+      minify: true,
+      // With NODE_OPTIONS=--enable-source-maps, stack traces point at the TypeScript sources.
+      sourceMap: true,
+      target: 'node22',
+      format: OutputFormat.CJS,
+      // Run the SDK version the tests ran (package-lock), not whatever the runtime ships.
+      bundleAwsSDK: true,
+      // Bundle with the locally installed esbuild: no Docker on build machines.
+      forceDockerBundling: false,
+      // Problems only: a synth should not print every bundle's size (esbuild's default).
+      logLevel: LogLevel.WARNING,
+    },
+    environment: {
+      TABLE_NAME: table.tableName,
+      SECRET_PREFIX: settings.secretPrefix,
+      ...requestEnvironment(definition, settings),
+      ...providerEnvironment(definition, settings),
+      ...accessEnvironment(definition, settings),
+      ...webhookEnvironment(definition, settings),
+      ...(definition.stream ? { EVENT_BUS_NAME: eventBus!.eventBusName } : {}),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+  };
+}
