@@ -109,95 +109,120 @@ function chunks<T>(items: T[], size: number): T[][] {
 export function tableStatements(definition: FunctionDefinition, table: dynamodb.ITable): iam.PolicyStatement[] {
   switch (definition.table) {
     case 'write-callbacks':
-      return [
-        // Exactly what a webhook does: conditional puts of its callback records, shared bodies, receipts and
-        // rejection records, and reading a receipt back, in those partitions only (never an API key or the job's
-        // status), and never asking for old values back.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:PutItem'],
-          resources: [table.tableArn],
-          conditions: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': WEBHOOK_PK_PREFIXES.map((prefix) => `${prefix}*`) },
-            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-          },
-        }),
-        // Its one read: a receipt (a redelivery's first receive time), never a stored callback.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem'],
-          resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECEIPT_PK_PREFIX}*`] } },
-        }),
-      ];
+      return webhookTableStatements(table);
     case 'read-callbacks':
-      return [
-        // Callback (and registration status) partitions only: the query API can never read or delete the API keys.
-        // The table has no index, so the table itself is the only resource.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:Query', 'dynamodb:GetItem'],
-          resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((prefix) => `${prefix}*`) } },
-        }),
-        // DELETE of one event or notification. Never in the job's status partitions: it reads them, and
-        // deleting `_login` would reset the login lockout.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:DeleteItem'],
-          resources: [table.tableArn],
-          conditions: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': DELETABLE_PK_PREFIXES.map((prefix) => `${prefix}*`) },
-            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-          },
-        }),
-        // Its one write: deleting the event that holds a body other devices share keeps that body first,
-        // in a kept-body partition; never a callback record, an API key or a status record.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:PutItem'],
-          resources: [table.tableArn],
-          conditions: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${KEPT_BODY_PK_PREFIX}*`] },
-            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-          },
-        }),
-      ];
+      return queryTableStatements(table);
     case 'read-apikeys':
-      return [
-        // One GetItem by key hash in the API key partition: no Query (no listing keys), no callbacks.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem'],
-          resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [API_KEY_PK] } },
-        }),
-      ];
+      return authorizerTableStatements(table);
     case 'publish-events':
-      if (!table.tableStreamArn) throw new Error(`Function "${definition.id}" reads the table's stream: the table needs one`);
-      return [
-        // The event source mapping reads this table's one stream (the actions AWS documents for a Lambda
-        // stream consumer), on its exact ARN: no other table's stream, no `*`.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
-          resources: [table.tableStreamArn],
-        }),
-        // ListStreams has no resource type: IAM only ever matches it against `*` (a stream ARN here never
-        // matches). It lists stream ARNs and reads nothing.
-        new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
-        // The body a further device's event shares, from the first device's event or a kept body: GetItem
-        // in those partitions only (never a notification, a receipt, an API key or a status record).
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem'],
-          resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': BODY_PK_PREFIXES.map((prefix) => `${prefix}*`) } },
-        }),
-      ];
+      return publisherTableStatements(definition, table);
     case 'write-registrations':
-      return [
-        // Exactly what RegistrationStatusStore does (get and put one status record), in `REG#` partitions only:
-        // the job can neither read nor overwrite a callback or an API key.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-          resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${REGISTRATION_PK_PREFIX}*`] } },
-        }),
-      ];
+      return jobTableStatements(table);
   }
+}
+
+/** A webhook's table access. */
+function webhookTableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
+  return [
+    // Exactly what a webhook does: conditional puts of its callback records, shared bodies, receipts and
+    // rejection records, and reading a receipt back, in those partitions only (never an API key or the job's
+    // status), and never asking for old values back.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': WEBHOOK_PK_PREFIXES.map((prefix) => `${prefix}*`) },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    }),
+    // Its one read: a receipt (a redelivery's first receive time), never a stored callback.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECEIPT_PK_PREFIX}*`] } },
+    }),
+  ];
+}
+
+/** The query API's table access. */
+function queryTableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
+  return [
+    // Callback (and registration status) partitions only: the query API can never read or delete the API keys.
+    // The table has no index, so the table itself is the only resource.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CALLBACK_PK_PREFIXES.map((prefix) => `${prefix}*`) } },
+    }),
+    // DELETE of one event or notification. Never in the job's status partitions: it reads them, and
+    // deleting `_login` would reset the login lockout.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:DeleteItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': DELETABLE_PK_PREFIXES.map((prefix) => `${prefix}*`) },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    }),
+    // Its one write: deleting the event that holds a body other devices share keeps that body first,
+    // in a kept-body partition; never a callback record, an API key or a status record.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${KEPT_BODY_PK_PREFIX}*`] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    }),
+  ];
+}
+
+/** The authorizer's table access. */
+function authorizerTableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
+  return [
+    // One GetItem by key hash in the API key partition: no Query (no listing keys), no callbacks.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [API_KEY_PK] } },
+    }),
+  ];
+}
+
+/** The publisher's table access: the stream and shared bodies. */
+function publisherTableStatements(definition: FunctionDefinition, table: dynamodb.ITable): iam.PolicyStatement[] {
+  if (!table.tableStreamArn) throw new Error(`Function "${definition.id}" reads the table's stream: the table needs one`);
+  return [
+    // The event source mapping reads this table's one stream (the actions AWS documents for a Lambda
+    // stream consumer), on its exact ARN: no other table's stream, no `*`.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      resources: [table.tableStreamArn],
+    }),
+    // ListStreams has no resource type: IAM only ever matches it against `*` (a stream ARN here never
+    // matches). It lists stream ARNs and reads nothing.
+    new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
+    // The body a further device's event shares, from the first device's event or a kept body: GetItem
+    // in those partitions only (never a notification, a receipt, an API key or a status record).
+    new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': BODY_PK_PREFIXES.map((prefix) => `${prefix}*`) } },
+    }),
+  ];
+}
+
+/** The re-registration job's table access. */
+function jobTableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
+  return [
+    // Exactly what RegistrationStatusStore does (get and put one status record), in `REG#` partitions only:
+    // the job can neither read nor overwrite a callback or an API key.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${REGISTRATION_PK_PREFIX}*`] } },
+    }),
+  ];
 }
 
 /** The ARN of a secret by its bare name, as Secrets Manager authorizes a request for a secret that does not exist yet. */
