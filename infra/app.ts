@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { addSecurityChecks } from './checks';
-import { IotCallbackGatewayStack, settingsFromContext } from './stack';
+import { settingsFromContext } from './context';
+import { IotCallbackGatewayStack } from './stack';
 
 // Settings come from cdk.json context or `-c key=value` (see README "Configure").
 const app = new App();

@@ -57,37 +57,21 @@ export class GatewayMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: GatewayMonitoringProps) {
     super(scope, id);
-    const { api, functions } = props;
-    const scheduled = functions.filter((f) => f.definition.scheduled);
-    const withDeadLetters = functions.filter((f) => f.gateway.deadLetterQueue);
-    const jobRate = Duration.minutes(props.reregisterRateMinutes);
-
     if (props.alarmEmail) this.topic = alarmTopic(this, props.alarmEmail);
+    this.apiAlarms(props);
+    this.jobAlarms(props);
+    this.functionAlarms(props.functions);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(24),
+      widgets: dashboardRows(props, this.alarms),
+    });
+  }
 
-    const alarm = (alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison: cloudwatch.ComparisonOperator) => {
-      const created = new cloudwatch.Alarm(this, alarmId, {
-        alarmDescription: description,
-        metric,
-        threshold,
-        comparisonOperator: comparison,
-        evaluationPeriods: 1,
-        // No data means no traffic (or no run): nothing failed.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      if (this.topic) {
-        created.addAlarmAction(new SnsAction(this.topic));
-        // The all-clear too, so a mailbox shows when the problem ended.
-        created.addOkAction(new SnsAction(this.topic));
-      }
-      this.alarms.push(created);
-      return created;
-    };
-    const above = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
-    const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-
+  /** The API's 5xx rate and the callbacks refused, all channels and reasons. */
+  private apiAlarms({ api, rejectionAlarmThreshold }: GatewayMonitoringProps): void {
     const requests = api.metricCount({ statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES });
     const serverErrors = api.metricServerError({ statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES });
-    alarm(
+    this.alarm(
       'ApiServerErrorRate',
       `More than ${SERVER_ERROR_RATE_PERCENT} % of API requests answered 5xx in 5 minutes (periods with at least ${SERVER_ERROR_MIN_REQUESTS} requests)`,
       new cloudwatch.MathExpression({
@@ -97,70 +81,96 @@ export class GatewayMonitoring extends Construct {
         label: '5xx rate (%)',
       }),
       SERVER_ERROR_RATE_PERCENT,
-      above,
+      ABOVE,
     );
 
     // A Metrics Insights query sums every (channel, reason) series, present and future; CloudWatch
     // alarms cannot watch a SEARCH expression, even wrapped in SUM().
-    alarm(
+    this.alarm(
       'CallbackRejections',
-      `More than ${props.rejectionAlarmThreshold} callbacks refused in 5 minutes, all channels and reasons (forged, misconfigured or flooding senders)`,
+      `More than ${rejectionAlarmThreshold} callbacks refused in 5 minutes, all channels and reasons (forged, misconfigured or flooding senders)`,
       new cloudwatch.MathExpression({
         expression: insightsSum(METRIC.rejected, DIMENSIONS.rejected),
         usingMetrics: {},
         period: FIVE_MINUTES,
         label: 'Callbacks rejected',
       }),
-      props.rejectionAlarmThreshold,
-      above,
+      rejectionAlarmThreshold,
+      ABOVE,
     );
+  }
 
+  /** The job's failed registrations, and every dead-letter queue that holds a message. */
+  private jobAlarms({ functions, reregisterRateMinutes }: GatewayMonitoringProps): void {
+    const scheduled = functions.filter((f) => f.definition.scheduled);
+    const withDeadLetters = functions.filter((f) => f.gateway.deadLetterQueue);
+    const jobRate = Duration.minutes(reregisterRateMinutes);
     if (scheduled.length > 0) {
-      alarm(
+      this.alarm(
         'RegistrationFailures',
         'The re-registration job failed to keep at least one ThingSpace callback registration or credential up to date',
         // One period per scheduled run: each run's count is judged, and the next good run clears it.
         registrationMetric(METRIC.registrationFailures, jobRate),
         1,
-        atLeast,
+        AT_LEAST,
       );
     }
     for (const { definition, gateway } of withDeadLetters) {
-      alarm(
+      this.alarm(
         `${pascalCase(definition.id)}DeadLetters`,
         definition.stream
           ? `Stored records ${definition.id} could not publish after its retries: their stream batches are described in its dead-letter queue (publish them again with npm run replay)`
           : `Runs of ${definition.id} failed after their retries (or were never delivered): their events wait in its dead-letter queue`,
         gateway.deadLetterQueue!.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES }),
         1,
-        atLeast,
+        AT_LEAST,
       );
     }
+  }
 
+  /** Every function's crashes, timeouts and throttles. */
+  private functionAlarms(functions: GatewayMonitoringProps['functions']): void {
     for (const { definition, gateway } of functions) {
       // Handled refusals are answers, not errors: Errors counts crashes and timeouts only.
-      alarm(
+      this.alarm(
         `${pascalCase(definition.id)}Errors`,
         `The ${definition.id} function crashed or timed out`,
         gateway.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES }),
         1,
-        atLeast,
+        AT_LEAST,
       );
-      alarm(
+      this.alarm(
         `${pascalCase(definition.id)}Throttles`,
         `The ${definition.id} function was throttled (reserved or account concurrency exhausted): callers got errors`,
         gateway.function.metricThrottles({ statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES }),
         1,
-        atLeast,
+        AT_LEAST,
       );
     }
+  }
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.hours(24),
-      widgets: dashboardRows(props, this.alarms),
+  private alarm(alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison: cloudwatch.ComparisonOperator): cloudwatch.Alarm {
+    const created = new cloudwatch.Alarm(this, alarmId, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      comparisonOperator: comparison,
+      evaluationPeriods: 1,
+      // No data means no traffic (or no run): nothing failed.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (this.topic) {
+      created.addAlarmAction(new SnsAction(this.topic));
+      // The all-clear too, so a mailbox shows when the problem ended.
+      created.addOkAction(new SnsAction(this.topic));
+    }
+    this.alarms.push(created);
+    return created;
   }
 }
+
+const ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
+const AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 
 /** The SNS topic alarms notify: TLS only, encrypted with a key CloudWatch may use. */
 function alarmTopic(scope: Construct, email: string): sns.Topic {

@@ -1,7 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { ApiKeyAuthorizer, type AuthorizerContext } from '../../shared/apikeys/authorizer';
 import { envInt } from '../../shared/config';
-import { createApiKeyStore } from '../../shared/runtime';
+import { createApiKeyStore } from '../../shared/wiring/authorizer';
 
 const authorizer = new ApiKeyAuthorizer(createApiKeyStore(), envInt('API_KEY_CACHE_TTL_SECONDS', 30, { min: 0, max: 3_600 }) * 1000);
 

@@ -4,11 +4,10 @@ import { logger } from '../../shared/log';
 import { emit, METRIC } from '../../shared/metrics';
 import { jobConfig } from '../../shared/reregister/config';
 import { runReregistration } from '../../shared/reregister/job';
-import { createSecretStore, createStatusStore } from '../../shared/runtime';
-import { ThingSpaceClient } from '../../shared/thingspace/api-client';
+import { createJobDependencies } from '../../shared/wiring/job';
 
 const config = jobConfig();
-const deps = { secrets: createSecretStore(), status: createStatusStore(), client: () => new ThingSpaceClient(config.thingspaceBaseUrl) };
+const deps = createJobDependencies(config);
 
 /**
  * The scheduled re-registration run. Failures of an account or service are reported (log lines,

@@ -1,9 +1,9 @@
 import { channelOptions } from '../../shared/http/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
-import { createRuntime } from '../../shared/runtime';
+import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { createSensoroWebhook, sensoroConfig } from '../../shared/sensoro/webhook';
 
-const runtime = createRuntime();
+const runtime = createWebhookPorts();
 
 /** POST /webhooks/sensoro/{appId} */
 export const handler = webhookHandler(createSensoroWebhook(runtime, sensoroConfig()), channelOptions('sensoro', runtime));

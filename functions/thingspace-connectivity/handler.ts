@@ -1,10 +1,10 @@
 import { channelOptions } from '../../shared/http/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
-import { createRuntime } from '../../shared/runtime';
+import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { connectivityChannel } from '../../shared/thingspace/connectivity';
 import { createCredentialWebhook } from '../../shared/thingspace/credential-webhook';
 
-const runtime = createRuntime();
+const runtime = createWebhookPorts();
 
 /** POST /webhooks/thingspace/{account}/connectivity */
 export const handler = webhookHandler(createCredentialWebhook(connectivityChannel, runtime), channelOptions('connectivity', runtime));

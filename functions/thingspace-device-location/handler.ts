@@ -1,10 +1,10 @@
 import { channelOptions } from '../../shared/http/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
-import { createRuntime } from '../../shared/runtime';
+import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { createHmacWebhook, hmacWebhookConfig } from '../../shared/thingspace/hmac-webhook';
 import { deviceLocationChannel } from '../../shared/thingspace/location';
 
-const runtime = createRuntime();
+const runtime = createWebhookPorts();
 
 /** POST /webhooks/thingspace/{account}/device-location */
 export const handler = webhookHandler(createHmacWebhook(deviceLocationChannel, runtime, hmacWebhookConfig()), channelOptions('device-location', runtime));

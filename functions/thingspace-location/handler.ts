@@ -1,10 +1,10 @@
 import { channelOptions } from '../../shared/http/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
-import { createRuntime } from '../../shared/runtime';
+import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { createHmacWebhook, hmacWebhookConfig } from '../../shared/thingspace/hmac-webhook';
 import { locationChannel } from '../../shared/thingspace/location';
 
-const runtime = createRuntime();
+const runtime = createWebhookPorts();
 
 /** POST /webhooks/thingspace/{account}/location */
 export const handler = webhookHandler(createHmacWebhook(locationChannel, runtime, hmacWebhookConfig()), channelOptions('location', runtime));

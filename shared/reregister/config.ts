@@ -1,6 +1,45 @@
+import * as z from 'zod';
 import { DEFAULT_TOKEN_HEADER, envInt, requireEnv } from '../config';
 import { DEFAULT_UWS_BASE_URL, DEFAULT_UWS_SOAP_ACTION, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-contract';
-import { registrationsSchema, type JobConfig } from './job';
+
+/**
+ * Which services of which account to keep registered (REGISTRATIONS), and through which API the
+ * account's Connectivity services are registered: REST (the default) or the legacy UWS SOAP service.
+ */
+export const registrationsSchema = z
+  .array(
+    z.object({
+      account: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+      services: z.array(z.string().min(1).max(64)).min(1),
+      api: z.enum(['rest', 'soap']).optional(),
+    }),
+  )
+  .max(100)
+  // One entry per account: its services share one connectivity secret, and a rotation finishes only
+  // when every service of the entry carries the new pair. Two entries of one account would each
+  // finish it for their own services and drop the pair the other's still use.
+  .refine((list) => new Set(list.map((r) => r.account)).size === list.length, { message: 'each account at most once' });
+export type RegistrationsConfig = z.infer<typeof registrationsSchema>;
+
+export interface JobConfig {
+  registrations: RegistrationsConfig;
+  /** Where ThingSpace's APIs are (a test double in tests). */
+  thingspaceBaseUrl: string;
+  /** The base the webhook routes hang under: `{base}/webhooks/thingspace/{account}/{channel}`. */
+  publicBaseUrl: string;
+  /** How long a replaced credential keeps verifying (callbacks in flight). */
+  graceMs: number;
+  /** Credentials older than this are rotated even when nothing drifted. */
+  maxAgeMs: number;
+  /** The header ThingSpace is asked to add to Diagnostics callbacks (the receiver checks it). */
+  tokenHeader: string;
+  /** After this many failed logins in a row the account is left alone until an operator acts. */
+  loginFailureLimit: number;
+  /** A failed login is not tried again for this long (the next scheduled run, not a retry). */
+  loginBackoffMs: number;
+  /** Where the UWS SOAP services are, for accounts with `api: "soap"` (the unpublished defaults when absent). */
+  uws?: UwsEndpoints;
+}
 
 /** ThingSpace's production API host. */
 export const DEFAULT_THINGSPACE_BASE_URL = 'https://thingspace.verizon.com';

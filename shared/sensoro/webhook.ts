@@ -7,7 +7,7 @@ import { parseJsonObject } from '../http/json';
 import { header, rawBody, requireJsonMediaType, scopeParam } from '../http/request';
 import { json } from '../http/response';
 import { logger } from '../log';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../ports';
 import type { SecretVersion } from '../secrets/channel-secret';
 import { verifyWithSecret } from '../secrets/verify-with-secret';
 import { BadSecretShape } from '../secrets/verify-with-secret';

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_BODY_BYTES, envInt } from '../config';
 import { rawBody, scopeParam } from '../http/request';
 import { logger } from '../log';
 import type { CallbackFacts } from '../mapping';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../ports';
 import { verifyWithSecret } from '../secrets/verify-with-secret';
 import { verifyCredentials, type EchoedCredentials } from './credentials';
 

@@ -13,7 +13,7 @@ import { json } from '../http/response';
 import { logger } from '../log';
 import type { CallbackFacts } from '../mapping';
 import type { ReceivedCallback } from '../model';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../ports';
 import { verifyWithSecret } from '../secrets/verify-with-secret';
 import { verifyHmacCallback } from './verify';
 
