@@ -82,7 +82,15 @@ function capacityMiddleware(next: Next, context: { commandName?: string }) {
 }
 
 function addCapacity(entry: CapacityEntry, consumed: unknown): void {
-  const c = consumed as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>; LocalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> } | undefined;
+  const c = consumed as
+    | {
+        ReadCapacityUnits?: number;
+        WriteCapacityUnits?: number;
+        CapacityUnits?: number;
+        GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+        LocalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+      }
+    | undefined;
   if (!c) return;
   const reads = entry.command === 'GetItemCommand' || entry.command === 'QueryCommand' || entry.command === 'ScanCommand';
   const units = c.CapacityUnits ?? (reads ? c.ReadCapacityUnits : c.WriteCapacityUnits) ?? 0;

@@ -116,20 +116,24 @@ async function rounds(tasks: Task[]): Promise<void> {
   }
 }
 
-const loadTask = (b: Bundle): Task => async (keep) => {
-  const { ns, cpuNs } = await loadNs(b.file, b.env);
-  if (keep) {
-    b.samples.push(ns);
-    b.cpuSamples.push(cpuNs);
-  }
-};
+const loadTask =
+  (b: Bundle): Task =>
+  async (keep) => {
+    const { ns, cpuNs } = await loadNs(b.file, b.env);
+    if (keep) {
+      b.samples.push(ns);
+      b.cpuSamples.push(cpuNs);
+    }
+  };
 
 /** Runs `script` in a fresh process; it prints numbers (ns) separated by spaces, one list per run. */
-const scriptTask = (script: string, env: NodeJS.ProcessEnv, samples: number[][]): Task => async (keep) => {
-  const { stdout } = await run(process.execPath, ['-e', script], { env, timeout: 20_000 });
-  const values = stdout.trim().split('\n').pop()!.split(' ').map(Number);
-  if (keep) values.forEach((ns, i) => samples[i]!.push(ns));
-};
+const scriptTask =
+  (script: string, env: NodeJS.ProcessEnv, samples: number[][]): Task =>
+  async (keep) => {
+    const { stdout } = await run(process.execPath, ['-e', script], { env, timeout: 20_000 });
+    const values = stdout.trim().split('\n').pop()!.split(' ').map(Number);
+    if (keep) values.forEach((ns, i) => samples[i]!.push(ns));
+  };
 
 const APP = 'app';
 const SDK = 'AWS SDK';
@@ -179,9 +183,12 @@ export async function runColdStart(): Promise<GroupResult> {
     const sdkOnly = new Map<boolean, Bundle>();
     for (const sm of [false, true]) {
       const name = sm ? 'sdk: dynamodb + lib-dynamodb + secrets-manager' : 'sdk: dynamodb + lib-dynamodb';
-      sdkOnly.set(sm, await bundle(name, join(dir, `sdk-only-${sm ? 'sm' : 'ddb'}.js`), environment(''), {
-        stdin: { contents: sdkOnlySource(sm), resolveDir: ROOT, sourcefile: 'sdk-only.ts', loader: 'ts' },
-      }));
+      sdkOnly.set(
+        sm,
+        await bundle(name, join(dir, `sdk-only-${sm ? 'sm' : 'ddb'}.js`), environment(''), {
+          stdin: { contents: sdkOnlySource(sm), resolveDir: ROOT, sourcefile: 'sdk-only.ts', loader: 'ts' },
+        }),
+      );
     }
     const baseOf = (b: Bundle) => sdkOnly.get(usesSecretsManager(b))!;
     // Every package the SDK-only bundles carry counts as the SDK (its own dependencies included).
@@ -209,13 +216,31 @@ export async function runColdStart(): Promise<GroupResult> {
     const parts = [
       { name: `SDK clients (${baseOf(representative).name.slice(5)})`, file: baseOf(representative).file, bytes: bytes.get(SDK) ?? 0 },
       { name: 'zod', file: await part('zod', files.get('zod') ?? []), bytes: bytes.get('zod') ?? 0 },
-      { name: `other dependencies (${others.length} packages)`, file: await part('others', others.flatMap((pkg) => files.get(pkg)!)), bytes: others.reduce((n, pkg) => n + (bytes.get(pkg) ?? 0), 0) },
+      {
+        name: `other dependencies (${others.length} packages)`,
+        file: await part(
+          'others',
+          others.flatMap((pkg) => files.get(pkg)!),
+        ),
+        bytes: others.reduce((n, pkg) => n + (bytes.get(pkg) ?? 0), 0),
+      },
     ];
     const partSamples = parts.map(() => [] as number[]);
     const chain = `const o=[];for(const f of ${JSON.stringify(parts.map((p) => p.file))}){const t=process.hrtime.bigint();require(f);o.push(Number(process.hrtime.bigint()-t))}console.log(o.join(' '))`;
     const appFile = join(dir, 'app-only.js');
-    const appBuild = await build({ ...BUNDLE, entryPoints: [join(ROOT, FUNCTIONS.find((f) => f.id === REPRESENTATIVE)!.entry)], packages: 'external', outfile: appFile });
-    const specifiers = [...new Set(Object.values(appBuild.metafile!.outputs)[0]!.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path))];
+    const appBuild = await build({
+      ...BUNDLE,
+      entryPoints: [join(ROOT, FUNCTIONS.find((f) => f.id === REPRESENTATIVE)!.entry)],
+      packages: 'external',
+      outfile: appFile,
+    });
+    const specifiers = [
+      ...new Set(
+        Object.values(appBuild.metafile!.outputs)[0]!
+          .imports.filter((i) => i.external && !i.path.startsWith('node:'))
+          .map((i) => i.path),
+      ),
+    ];
     const appSamples = [[] as number[]];
     const appInit = `for(const s of ${JSON.stringify(specifiers)})require(s);const t=process.hrtime.bigint();require(${JSON.stringify(appFile)});console.log(Number(process.hrtime.bigint()-t))`;
 
@@ -274,7 +299,10 @@ export async function runColdStart(): Promise<GroupResult> {
       `Highest ratio: ${worst.figure.split(':')[0]} ${ratio(worst.value)}.`,
       `zod is ${kb(bytes.get('zod') ?? 0)} KB of the ${REPRESENTATIVE} bundle, ${kb(locales)} KB of it the error-message locales of every language: \`import { z } from 'zod'\` (the classic namespace) keeps them all.`,
       `What if (${REPRESENTATIVE}, built with \`import * as z from 'zod'\` in shared/, measured in the same rounds): ${kb(statSync(representative.file).size)} → ${kb(whatIfResult.bundleBytes)} KB (zod ${kb(bytes.get('zod') ?? 0)} → ${kb(whatIfResult.zodBytes)} KB), load ${ms(totalNs)} → ${ms(median(whatIf.samples))} ms, ratio ${ratio(totalNs / median(base.samples))} → ${ratio(whatIfResult.ratio)} (CPU time ${ratio(median(representative.cpuSamples) / median(base.cpuSamples))} → ${ratio(whatIfResult.cpuRatio)}).`,
-      `Other dependencies of ${REPRESENTATIVE}: ${[...others].sort((a, b) => (bytes.get(b) ?? 0) - (bytes.get(a) ?? 0)).map((pkg) => `${pkg} ${kb(bytes.get(pkg) ?? 0)} KB`).join(', ')}.`,
+      `Other dependencies of ${REPRESENTATIVE}: ${[...others]
+        .sort((a, b) => (bytes.get(b) ?? 0) - (bytes.get(a) ?? 0))
+        .map((pkg) => `${pkg} ${kb(bytes.get(pkg) ?? 0)} KB`)
+        .join(', ')}.`,
     ];
     const whyTable: ExtraTable = {
       title: `Why (cold start): ${REPRESENTATIVE}, its ${ms(totalNs)} ms load by part (parts required in turn in one fresh process; the app's init with its packages already loaded; medians of ${RUNS}, in the same rounds)`,

@@ -57,7 +57,18 @@ export interface CostProbeResult {
 /** The retention the probe's gateway runs with (RETENTION_DAYS). */
 const RETENTION_DAYS = 365;
 
-const ATTRIBUTE_NAMES = ['RADIO_SIGNAL_STRENGTH', 'LINK_QUALITY', 'CELL_ID', 'BATTERY_LEVEL', 'SIGNAL_STRENGTH', 'TEMPERATURE', 'NETWORK_TYPE', 'RSRP', 'RSRQ', 'SINR'];
+const ATTRIBUTE_NAMES = [
+  'RADIO_SIGNAL_STRENGTH',
+  'LINK_QUALITY',
+  'CELL_ID',
+  'BATTERY_LEVEL',
+  'SIGNAL_STRENGTH',
+  'TEMPERATURE',
+  'NETWORK_TYPE',
+  'RSRP',
+  'RSRQ',
+  'SINR',
+];
 
 /** A Diagnostics observation body with `n` attributes (10: about 1 KB), optionally of an operation. */
 export function diagnosticsBody(device: string, n: number, at: number, transactionID?: string): string {
@@ -72,7 +83,12 @@ export function diagnosticsBody(device: string, n: number, at: number, transacti
 async function main(): Promise<CostProbeResult> {
   const local = await startDynamoDbLocal();
   const dir = mkdtempSync(join(tmpdir(), 'bench-cost-'));
-  Object.assign(process.env, { DYNAMODB_ENDPOINT: local.endpoint, TABLE_NAME: 'bench-cost', RETENTION_DAYS: String(RETENTION_DAYS), API_KEY_CACHE_TTL_SECONDS: '300' });
+  Object.assign(process.env, {
+    DYNAMODB_ENDPOINT: local.endpoint,
+    TABLE_NAME: 'bench-cost',
+    RETENTION_DAYS: String(RETENTION_DAYS),
+    API_KEY_CACHE_TTL_SECONDS: '300',
+  });
   const gateway = await startGateway({ port: 0, dataDir: dir });
   const raw = new DynamoDBClient({ endpoint: local.endpoint });
   const documents = createDynamoClient();
@@ -88,7 +104,11 @@ async function main(): Promise<CostProbeResult> {
     };
 
     /** Sends one callback and sums what its DynamoDB requests consumed; then stores the bare listener's item for the same body. */
-    const measure = async (name: string, request: { path: string; headers: Record<string, string>; payload: string }, device: string): Promise<CallbackCost> => {
+    const measure = async (
+      name: string,
+      request: { path: string; headers: Record<string, string>; payload: string },
+      device: string,
+    ): Promise<CallbackCost> => {
       const mark = meter.mark();
       const sentAt = Date.now() / 1000;
       const status = await post(request.path, request.headers, request.payload);
@@ -109,7 +129,15 @@ async function main(): Promise<CostProbeResult> {
         keptBytes: sum(written, (e) => (e.itemBytes ?? 0) * Math.min(1, e.expiresAt === undefined ? 1 : (e.expiresAt - sentAt) / 86_400 / RETENTION_DAYS)),
         bareWriteUnits: sum(bareEntries, (e) => e.writeUnits),
         bareBytes: sum(bareEntries, (e) => e.itemBytes ?? 0),
-        requests: entries.map(({ command, pk, writeUnits, readUnits, itemBytes, attributes, failed }) => ({ command, pk, writeUnits, readUnits, itemBytes, attributes, ...(failed ? { failed } : {}) })),
+        requests: entries.map(({ command, pk, writeUnits, readUnits, itemBytes, attributes, failed }) => ({
+          command,
+          pk,
+          writeUnits,
+          readUnits,
+          itemBytes,
+          attributes,
+          ...(failed ? { failed } : {}),
+        })),
       };
     };
 
@@ -128,7 +156,8 @@ async function main(): Promise<CostProbeResult> {
       }),
     );
 
-    const build = (channel: SampleChannel, extra: Partial<Parameters<typeof buildCallback>[1]> = {}) => buildCallback(channel, { ...options, ...extra }, secret);
+    const build = (channel: SampleChannel, extra: Partial<Parameters<typeof buildCallback>[1]> = {}) =>
+      buildCallback(channel, { ...options, ...extra }, secret);
     const hmac = (channel: 'diagnostics' | 'location' | 'device-location', payload: string) => ({
       path: `/webhooks/thingspace/${DEMO_ACCOUNT}/${channel}`,
       headers: {
@@ -159,22 +188,63 @@ async function main(): Promise<CostProbeResult> {
     const callbacks: CallbackCost[] = [];
     // Operations new and known: the lean layout writes the same either way (no summary), and shows it.
     callbacks.push(await measure('diagnostics sample (npm run send), new operation', build('diagnostics'), DEVICE));
-    callbacks.push(await measure('diagnostics sample (npm run send), known operation', build('diagnostics', { body: diagnosticsBody(DEVICE, 1, t0 + 60_000, 'tx-0001') }), DEVICE));
+    callbacks.push(
+      await measure(
+        'diagnostics sample (npm run send), known operation',
+        build('diagnostics', { body: diagnosticsBody(DEVICE, 1, t0 + 60_000, 'tx-0001') }),
+        DEVICE,
+      ),
+    );
     const tenAttributes = hmac('diagnostics', diagnosticsBody(DEVICE, 10, t0 + 120_000, 'tx-0001'));
     callbacks.push(await measure('diagnostics, 10 attributes (~1 KB), known operation', tenAttributes, DEVICE));
-    callbacks.push(await measure('diagnostics, 10 attributes (~1 KB), new operation', hmac('diagnostics', diagnosticsBody(DEVICE, 10, t0 + 180_000, 'tx-0002')), DEVICE));
+    callbacks.push(
+      await measure('diagnostics, 10 attributes (~1 KB), new operation', hmac('diagnostics', diagnosticsBody(DEVICE, 10, t0 + 180_000, 'tx-0002')), DEVICE),
+    );
     callbacks.push(await measure('diagnostics, 10 attributes (~1 KB), no operation', hmac('diagnostics', diagnosticsBody(DEVICE, 10, t0 + 240_000)), DEVICE));
     callbacks.push(await measure('location (report ready, no device, no time)', build('location'), DEMO_ACCOUNT));
     callbacks.push(await measure('device-location result', build('device-location'), DEVICE));
     callbacks.push(await measure('connectivity, one device (no time)', build('connectivity'), '89148000000800139708'));
-    const three = { requestId: 'req-0003', deviceIds: ['89148000000800139711', '89148000000800139712', '89148000000800139713'].map((id) => ({ id, kind: 'iccid' })), carrierService: { state: 'active' } };
+    const three = {
+      requestId: 'req-0003',
+      deviceIds: ['89148000000800139711', '89148000000800139712', '89148000000800139713'].map((id) => ({ id, kind: 'iccid' })),
+      carrierService: { state: 'active' },
+    };
     callbacks.push(await measure('connectivity, three devices (no time)', build('connectivity', { body: JSON.stringify(three) }), '89148000000800139711'));
     callbacks.push(await measure('soap CallbackRequest (no time)', build('soap'), '8586928930'));
-    const push = { appId: DEMO_APP_ID, sn: '0117C9XXXX', type: 'text', deviceType: 'node', createdTime: t0, msgId: 1001, data: { battery: 90, temperature: 21.5 } };
+    const push = {
+      appId: DEMO_APP_ID,
+      sn: '0117C9XXXX',
+      type: 'text',
+      deviceType: 'node',
+      createdTime: t0,
+      msgId: 1001,
+      data: { battery: 90, temperature: 21.5 },
+    };
     callbacks.push(await measure('sensoro sensor data', sensoro(push), '0117C9XXXX'));
     const safeData = encryptSensoro(secret(`sensoro/${DEMO_APP_ID}`).appKey!, DEMO_APP_ID, JSON.stringify({ battery: 88, temperature: 21.0 }));
-    callbacks.push(await measure('sensoro sensor data, safe mode', sensoro({ appId: DEMO_APP_ID, sn: '0117C9XXXX', type: 'text', deviceType: 'node', createdTime: t0 + 1000, msgId: 1002, encryptData: safeData }), '0117C9XXXX'));
-    callbacks.push(await measure('sensoro task result', sensoro({ appId: DEMO_APP_ID, sn: '0117C9XXXX', type: 'event', taskId: 'task-77', resultCode: 0, createdTime: t0 + 2000, msgId: 1003, resultData: { sn: '0117C9XXXX' } }), '0117C9XXXX'));
+    callbacks.push(
+      await measure(
+        'sensoro sensor data, safe mode',
+        sensoro({ appId: DEMO_APP_ID, sn: '0117C9XXXX', type: 'text', deviceType: 'node', createdTime: t0 + 1000, msgId: 1002, encryptData: safeData }),
+        '0117C9XXXX',
+      ),
+    );
+    callbacks.push(
+      await measure(
+        'sensoro task result',
+        sensoro({
+          appId: DEMO_APP_ID,
+          sn: '0117C9XXXX',
+          type: 'event',
+          taskId: 'task-77',
+          resultCode: 0,
+          createdTime: t0 + 2000,
+          msgId: 1003,
+          resultData: { sn: '0117C9XXXX' },
+        }),
+        '0117C9XXXX',
+      ),
+    );
     callbacks.push(await measure('duplicate: the 10-attribute diagnostics again', tenAttributes, DEVICE));
     const forged = hmac('diagnostics', diagnosticsBody(DEVICE, 10, t0 + 300_000, 'tx-0001'));
     forged.headers['x-signature'] = signHmac('not-the-key', forged.payload).toString('hex');
@@ -188,7 +258,12 @@ async function main(): Promise<CostProbeResult> {
     for (let i = 0; i < 240; i++, sent++) await post(...spread(hmac('diagnostics', diagnosticsBody(Q, 2, t0 + i * 60_000, `tx-q${i % 4}`))));
     for (let i = 0; i < 30; i++, sent++) await post(...spread(hmac('diagnostics', diagnosticsBody(Q, 2, t0 + (240 + i) * 60_000))));
     for (let i = 0; i < 30; i++, sent++) {
-      const body = JSON.stringify({ txid: `loc-q${i}`, id: Q, kind: 'imei', location: { x: '33.45', y: '-84.59', radius: '1000', time: new Date(t0 + (270 + i) * 60_000).toISOString() } });
+      const body = JSON.stringify({
+        txid: `loc-q${i}`,
+        id: Q,
+        kind: 'imei',
+        location: { x: '33.45', y: '-84.59', radius: '1000', time: new Date(t0 + (270 + i) * 60_000).toISOString() },
+      });
       await post(...spread(hmac('device-location', body)));
     }
 

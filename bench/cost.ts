@@ -50,7 +50,10 @@ interface Monthly {
 }
 
 function monthly(writeUnitsDiagnostics: number, writeUnitsLocation: number, bytesDiagnostics: number, bytesLocation: number, retentionDays: number): Monthly {
-  const perDevicePerDay = { writes: FLEET.diagnosticsPerDay * writeUnitsDiagnostics + FLEET.locationsPerDay * writeUnitsLocation, bytes: FLEET.diagnosticsPerDay * bytesDiagnostics + FLEET.locationsPerDay * bytesLocation };
+  const perDevicePerDay = {
+    writes: FLEET.diagnosticsPerDay * writeUnitsDiagnostics + FLEET.locationsPerDay * writeUnitsLocation,
+    bytes: FLEET.diagnosticsPerDay * bytesDiagnostics + FLEET.locationsPerDay * bytesLocation,
+  };
   const writes = (FLEET.devices * perDevicePerDay.writes * FLEET.daysPerMonth * PRICE.perMillionWrites) / 1e6;
   // Steady state: every record lives `retentionDays` (TTL), so the table holds that many days of callbacks.
   const gb = (FLEET.devices * perDevicePerDay.bytes * retentionDays) / GB;
@@ -98,20 +101,34 @@ export async function runCost(): Promise<GroupResult> {
   const three = byName('connectivity, three devices');
   const duplicate = byName('duplicate');
   const forged = result.callbacks.filter((c) => c.name.startsWith('forged'));
-  const singleWithOperation = result.callbacks.filter((c) => /operation|location|connectivity, one|soap|task/.test(c.name) && !/no operation/.test(c.name) && !c.name.startsWith('duplicate'));
+  const singleWithOperation = result.callbacks.filter(
+    (c) => /operation|location|connectivity, one|soap|task/.test(c.name) && !/no operation/.test(c.name) && !c.name.startsWith('duplicate'),
+  );
 
   const targets: Target[] = [
     target(GROUP, 'WRU of a callback of no operation (10-attribute diagnostics)', billedWrites(diagNoOp).units, '<=', 1),
     target(GROUP, 'WRU of a callback of no operation (SENSORO sensor data)', billedWrites(sensor).units, '<=', 1),
     ...singleWithOperation.map((c) => target(GROUP, `WRU, one device with an operation: ${c.name}`, billedWrites(c).units, '<=', 3)),
     target(GROUP, 'WRU each further device adds (connectivity, 3 devices vs 1)', (billedWrites(three).units - billedWrites(one).units) / 2, '<=', 2),
-    target(GROUP, 'copies of the body a callback naming 3 devices stores', three.requests.filter((r) => !r.failed && r.attributes?.includes(ATTR.body)).length, '<=', 1),
+    target(
+      GROUP,
+      'copies of the body a callback naming 3 devices stores',
+      three.requests.filter((r) => !r.failed && r.attributes?.includes(ATTR.body)).length,
+      '<=',
+      1,
+    ),
     ...result.callbacks
       .filter((c) => c.storedBytes > 0 && !c.name.startsWith('forged'))
       .map((c) => target(GROUP, `stored bytes / bare listener: ${c.name}`, c.keptBytes / c.bareBytes, '<=', 1.5)),
     ...forged.map((c) => target(GROUP, `WRU of ${c.name}`, billedWrites(c).units, '<=', 1)),
     target(GROUP, 'WRU of a duplicate / WRU of its first delivery', billedWrites(duplicate).units / billedWrites(diag10).units, '<=', 1),
-    target(GROUP, 'write units on any index, all callbacks', result.callbacks.reduce((s, c) => s + c.indexWriteUnits, 0), '<=', 0),
+    target(
+      GROUP,
+      'write units on any index, all callbacks',
+      result.callbacks.reduce((s, c) => s + c.indexWriteUnits, 0),
+      '<=',
+      0,
+    ),
   ];
 
   const ours = { diag: billedWrites(diag10).units, loc: billedWrites(location).units, diagBytes: diag10.keptBytes, locBytes: location.keptBytes };
@@ -120,14 +137,29 @@ export async function runCost(): Promise<GroupResult> {
     const a = monthly(ours.diag, ours.loc, ours.diagBytes, ours.locBytes, days);
     const b = monthly(bare.diag, bare.loc, bare.diagBytes, bare.locBytes, days);
     return [
-      [`${days} days`, 'this gateway', dollars(a.writes), `${fmt(a.gb, 0)} GB`, dollars(a.storage), dollars(a.pitr), dollars(a.total), ratio(a.total / b.total)],
+      [
+        `${days} days`,
+        'this gateway',
+        dollars(a.writes),
+        `${fmt(a.gb, 0)} GB`,
+        dollars(a.storage),
+        dollars(a.pitr),
+        dollars(a.total),
+        ratio(a.total / b.total),
+      ],
       [`${days} days`, 'bare listener', dollars(b.writes), `${fmt(b.gb, 0)} GB`, dollars(b.storage), dollars(b.pitr), dollars(b.total), '1.00×'],
     ];
   });
   const year = monthly(ours.diag, ours.loc, ours.diagBytes, ours.locBytes, 365);
   const yearBare = monthly(bare.diag, bare.loc, bare.diagBytes, bare.locBytes, 365);
 
-  const queryRows = result.queries.map((q) => [q.name, String(q.returned), fmt(q.readUnits, 1), String(q.requests), fmt((q.readUnits * PRICE.perMillionReads) / 1e6 * 1e6, 3)]);
+  const queryRows = result.queries.map((q) => [
+    q.name,
+    String(q.returned),
+    fmt(q.readUnits, 1),
+    String(q.requests),
+    fmt(((q.readUnits * PRICE.perMillionReads) / 1e6) * 1e6, 3),
+  ]);
 
   return {
     group: GROUP,
@@ -137,21 +169,35 @@ export async function runCost(): Promise<GroupResult> {
     targets,
     notes: [
       'Every DynamoDB request of the real local server (each handler as in Lambda) was asked for ReturnConsumedCapacity INDEXES by an SDK middleware in the bench; the WRU column sums what DynamoDB Local answered for one callback. The table was created by the same definition the stack uses (no secondary index). The bare listener is one PutItem of {pk, sk, body} on the same engine.',
-      'Bytes written = DynamoDB\'s item size of every item written (attribute names + values + 100 bytes of per-item overhead), as billed for storage and point-in-time recovery; bytes kept weighs each by how long it lives over the 365-day retention (a receipt expires after 7 days), which is what a month of storage holds at steady state.',
+      "Bytes written = DynamoDB's item size of every item written (attribute names + values + 100 bytes of per-item overhead), as billed for storage and point-in-time recovery; bytes kept weighs each by how long it lives over the 365-day retention (a receipt expires after 7 days), which is what a month of storage holds at steady state.",
       `* DynamoDB Local reports no capacity for a conditional write that fails (a duplicate); AWS bills it as a write of the item, so those rows count 1 WRU per KB of the item sent. A duplicate costs ${fmt(billedWrites(duplicate).units, 0)} WRU against ${fmt(billedWrites(diag10).units, 0)} for the first delivery, and stores nothing.`,
-      'Callbacks that carry no time of their own (Location report-ready, Connectivity, SOAP) write a receipt first (one more WRU, ~170 bytes), so a redelivery finds the first delivery\'s ids; it expires after RECEIPT_TTL_DAYS (7), so it is not kept for the retention. Those rows count its write unit in full and its bytes for the days it lives.',
+      "Callbacks that carry no time of their own (Location report-ready, Connectivity, SOAP) write a receipt first (one more WRU, ~170 bytes), so a redelivery finds the first delivery's ids; it expires after RECEIPT_TTL_DAYS (7), so it is not kept for the retention. Those rows count its write unit in full and its bytes for the days it lives.",
       `Kept / bare above 1.5× are the smallest bodies (66-134 bytes): every item costs DynamoDB's 100 bytes of overhead plus its keys, and a callback of an operation writes two (event, notification) where the bare listener writes one, a fixed ~200 bytes more. From about 200 bytes of body the ratio is under 1.5×, and for the reference 10-attribute body it is ${ratio(diag10.keptBytes / diag10.bareBytes)} (the body is stored once, compressed with a channel dictionary: the event item with its keys and overhead is ${fmt(diag10.requests[0]?.itemBytes ?? 0, 0)} bytes against the bare listener's ${fmt(diag10.bareBytes, 0)}).`,
       `A new operation costs what a known one does (${fmt(billedWrites(diag10New).units, 0)} vs ${fmt(billedWrites(diag10).units, 0)} WRU): there is no operation summary to write; GET /operations reads a device's operations from its notifications.`,
       `Reference fleet (10,000 devices, one 10-attribute Diagnostics a minute and one DeviceLocation an hour each, 30-day months, on-demand $0.625/M WRU, $0.25/GB-month storage, $0.20/GB-month PITR), kept 365 days: ${dollars(year.total)} a month (writes ${dollars(year.writes)}, storage ${dollars(year.storage)}, PITR ${dollars(year.pitr)}) against ${dollars(yearBare.total)} for the bare listener (${ratio(year.total / yearBare.total)}); the first layout cost about $34,000. Reads are not in it: queries are rare, and their units are in the second table.`,
     ],
     extraTables: [
-      { title: 'Monthly DynamoDB cost of the reference fleet by retention', headers: ['retention', 'design', 'writes', 'table size', 'storage', 'PITR', 'total', 'vs bare'], rows: costRows },
+      {
+        title: 'Monthly DynamoDB cost of the reference fleet by retention',
+        headers: ['retention', 'design', 'writes', 'table size', 'storage', 'PITR', 'total', 'vs bare'],
+        rows: costRows,
+      },
       {
         title: `Read units of queries on a device with ${result.seeded.events} events, ${result.seeded.notifications} notifications in ${result.seeded.operations} operations (one page each; the API key look-up, cached by the authorizer, not counted)`,
         headers: ['query', 'returned', 'RRU', 'DynamoDB requests', '$ per million such queries'],
         rows: queryRows,
       },
     ],
-    data: { callbacks: result.callbacks, queries: result.queries, seeded: result.seeded, fleet: FLEET, prices: PRICE, monthly: { ours: [30, 90, 365].map((d) => ({ days: d, ...monthly(ours.diag, ours.loc, ours.diagBytes, ours.locBytes, d) })), bare: [30, 90, 365].map((d) => ({ days: d, ...monthly(bare.diag, bare.loc, bare.diagBytes, bare.locBytes, d) })) } },
+    data: {
+      callbacks: result.callbacks,
+      queries: result.queries,
+      seeded: result.seeded,
+      fleet: FLEET,
+      prices: PRICE,
+      monthly: {
+        ours: [30, 90, 365].map((d) => ({ days: d, ...monthly(ours.diag, ours.loc, ours.diagBytes, ours.locBytes, d) })),
+        bare: [30, 90, 365].map((d) => ({ days: d, ...monthly(bare.diag, bare.loc, bare.diagBytes, bare.locBytes, d) })),
+      },
+    },
   };
 }

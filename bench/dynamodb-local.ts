@@ -9,12 +9,19 @@ import { ROOT, withTimeout } from './lib';
  * The cost group needs it: dynalite does not report consumed capacity, DynamoDB Local does.
  */
 export async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const dir = execFileSync('bash', [join(ROOT, 'scripts/with-dynamodb-local.sh'), '--fetch-only'], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const dir = execFileSync('bash', [join(ROOT, 'scripts/with-dynamodb-local.sh'), '--fetch-only'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
   const port = await freePort();
-  const child = spawn('java', ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-inMemory', '-port', String(port), '-disableTelemetry'], {
-    cwd: dir,
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'java',
+    ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-inMemory', '-port', String(port), '-disableTelemetry'],
+    {
+      cwd: dir,
+      stdio: 'ignore',
+    },
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`DynamoDB Local exited (${code})`))));
   await withTimeout(

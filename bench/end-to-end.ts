@@ -204,7 +204,16 @@ export async function runEndToEnd(): Promise<GroupResult> {
     for (const c of CONNECTIONS) {
       const g = results[`gateway@${c}`]!;
       const b = results[`baseline@${c}`]!;
-      const row = [String(c), fmt(g.rps, 0), fmt(g.latencyMs.p50), fmt(g.latencyMs.p99), fmt(b.rps, 0), fmt(b.latencyMs.p50), fmt(b.latencyMs.p99), ratio(g.rps / b.rps)];
+      const row = [
+        String(c),
+        fmt(g.rps, 0),
+        fmt(g.latencyMs.p50),
+        fmt(g.latencyMs.p99),
+        fmt(b.rps, 0),
+        fmt(b.latencyMs.p50),
+        fmt(b.latencyMs.p99),
+        ratio(g.rps / b.rps),
+      ];
       rows.push(row);
       targets.push(target(GROUP, `${c} connection${c > 1 ? 's' : ''}: gateway / baseline req/s`, g.rps / b.rps, '>=', TARGET_RATIO));
     }
@@ -241,7 +250,8 @@ export async function runEndToEnd(): Promise<GroupResult> {
       notes,
       extraTables: [
         {
-          title: 'Why (end to end): server main-thread µs per request at 16 connections, by owner (largest differences first; builtins and node: internals count to their caller; the engine runs in this process)',
+          title:
+            'Why (end to end): server main-thread µs per request at 16 connections, by owner (largest differences first; builtins and node: internals count to their caller; the engine runs in this process)',
           headers: ['owner', 'gateway µs/req', 'baseline µs/req', 'difference'],
           rows: breakdown.slice(0, 14).map((o) => [o.owner, fmt(o.gatewayUs, 1), fmt(o.baselineUs, 1), fmt(o.gatewayUs - o.baselineUs, 1)]),
         },

@@ -118,7 +118,10 @@ function cases(): Case[] {
   const connectivity = Buffer.from(
     JSON.stringify({
       requestId: '595f5c44-c31c-4552-8670-020a1545a84d',
-      deviceIds: [{ id: '89148000000800139708', kind: 'iccid' }, { id: '5555550100', kind: 'mdn' }],
+      deviceIds: [
+        { id: '89148000000800139708', kind: 'iccid' },
+        { id: '5555550100', kind: 'mdn' },
+      ],
       carrierService: { state: 'active', servicePlan: 'M2M_4G' },
       ...credentials,
     }),
@@ -144,7 +147,12 @@ function cases(): Case[] {
   });
 
   const soap = Buffer.from(
-    soapEnvelope('<CarrierService><StateChange>Active</StateChange><ServicePlan>M2M_4G</ServicePlan></CarrierService>', '1.1', credentials.username, credentials.password),
+    soapEnvelope(
+      '<CarrierService><StateChange>Active</StateChange><ServicePlan>M2M_4G</ServicePlan></CarrierService>',
+      '1.1',
+      credentials.username,
+      credentials.password,
+    ),
   );
   // JSON.parse cannot read XML: the floor parses the same callback's JSON form (the REST twin) instead.
   const soapTwin = Buffer.from(
@@ -206,9 +214,7 @@ function cases(): Case[] {
       stages: {
         verify: () => verifySensoroSignature(signature, [appSecret], nonce, 'POST', SENSORO_URL, [body]),
         parse: () => parsePush(body),
-        ...(parsed.encryptData !== undefined
-          ? { decrypt: () => withDecrypted(parsed, decryptSensoro(parsed.encryptData!, appKey).json) }
-          : {}),
+        ...(parsed.encryptData !== undefined ? { decrypt: () => withDecrypted(parsed, decryptSensoro(parsed.encryptData!, appKey).json) } : {}),
         map: () => mapPush(message, APP_ID),
         toRecords: () => toRecords(received('sensoro', APP_ID, body), facts),
       },
@@ -256,9 +262,19 @@ function interleaved(fns: Array<() => unknown>, rounds: number, roundMs: number,
 /** Work and floor of every channel, then every step on its own, all interleaved. */
 function measureAll(cases: Case[]): Measured[] {
   for (const c of cases) c.work(); // throws here, not inside a timed loop, if a body does not verify
-  const rounds = interleaved(cases.flatMap((c) => [c.floor, c.work]), ROUNDS, ROUND_MS, WARMUP_MS);
+  const rounds = interleaved(
+    cases.flatMap((c) => [c.floor, c.work]),
+    ROUNDS,
+    ROUND_MS,
+    WARMUP_MS,
+  );
   const steps = cases.flatMap((c) => Object.entries(c.stages).map(([name, fn]) => ({ c, name: name as StageName, fn })));
-  const stepRounds = interleaved(steps.map((st) => st.fn), STAGE_ROUNDS, STAGE_ROUND_MS, STAGE_WARMUP_MS);
+  const stepRounds = interleaved(
+    steps.map((st) => st.fn),
+    STAGE_ROUNDS,
+    STAGE_ROUND_MS,
+    STAGE_WARMUP_MS,
+  );
   return cases.map((c, i) => {
     const floorRounds = rounds[2 * i]!;
     const workRounds = rounds[2 * i + 1]!;
@@ -268,13 +284,28 @@ function measureAll(cases: Case[]): Measured[] {
     steps.forEach((st, j) => {
       if (st.c === c) stageNs[st.name] = median(stepRounds[j]!);
     });
-    return { name: c.name, bytes: c.bytes, floorNs, workNs, ratio: workNs / floorNs, floorRounds, workRounds, floorNote: c.floorNote, records: c.records, stageNs };
+    return {
+      name: c.name,
+      bytes: c.bytes,
+      floorNs,
+      workNs,
+      ratio: workNs / floorNs,
+      floorRounds,
+      workRounds,
+      floorNote: c.floorNote,
+      records: c.records,
+      stageNs,
+    };
   });
 }
 
 /** Parsing a channel secret (JSON.parse + zod): what a request pays wherever the cached string is parsed again. */
 function secretParse(): number {
-  const value = JSON.stringify({ current: { key: randomUUID(), token: 'x'.repeat(32) }, previous: { key: randomUUID() }, previousValidUntil: '2099-01-01T00:00:00.000Z' });
+  const value = JSON.stringify({
+    current: { key: randomUUID(), token: 'x'.repeat(32) },
+    previous: { key: randomUUID() },
+    previousValidUntil: '2099-01-01T00:00:00.000Z',
+  });
   const fn = () => validVersions(parseChannelSecret('thingspace/a/diagnostics', value), new Date());
   iterationsFor(fn, WARMUP_MS);
   const n = iterationsFor(fn, ROUND_MS);
@@ -291,13 +322,37 @@ function spreadProbe(): { spreadNs: number; listedNs: number } {
   const device = { id: '990013907835573', kind: 'imei' };
   const spread = () => {
     const common = { messageId: 'AAAAAAAAAAAAAAAA', scopeId: ACCOUNT, provider: 'thingspace', channel: 'diagnostics' };
-    return { ...common, id: 'BBBBBBBBBBBBBBBB', deviceId: device.id, deviceKind: device.kind, resource: 'diagnostics', action: 'observation', receivedOn: 'r', sentOn: 's', operationId: 'tx', payload: {}, rawBody };
+    return {
+      ...common,
+      id: 'BBBBBBBBBBBBBBBB',
+      deviceId: device.id,
+      deviceKind: device.kind,
+      resource: 'diagnostics',
+      action: 'observation',
+      receivedOn: 'r',
+      sentOn: 's',
+      operationId: 'tx',
+      payload: {},
+      rawBody,
+    };
   };
   const listed = () => {
     const common = { messageId: 'AAAAAAAAAAAAAAAA', scopeId: ACCOUNT, provider: 'thingspace', channel: 'diagnostics' };
     return {
-      messageId: common.messageId, scopeId: common.scopeId, provider: common.provider, channel: common.channel,
-      id: 'BBBBBBBBBBBBBBBB', deviceId: device.id, deviceKind: device.kind, resource: 'diagnostics', action: 'observation', receivedOn: 'r', sentOn: 's', operationId: 'tx', payload: {}, rawBody,
+      messageId: common.messageId,
+      scopeId: common.scopeId,
+      provider: common.provider,
+      channel: common.channel,
+      id: 'BBBBBBBBBBBBBBBB',
+      deviceId: device.id,
+      deviceKind: device.kind,
+      resource: 'diagnostics',
+      action: 'observation',
+      receivedOn: 'r',
+      sentOn: 's',
+      operationId: 'tx',
+      payload: {},
+      rawBody,
     };
   };
   return { spreadNs: quick(spread), listedNs: quick(listed) };
@@ -325,7 +380,8 @@ export async function runHotPath(): Promise<GroupResult> {
   const worst = measured.reduce((a, b) => (b.ratio > a.ratio ? b : a));
   const share = (m: Measured, stage: StageName) => (m.stageNs[stage] ?? 0) / STAGES.reduce((n, st) => n + (m.stageNs[st] ?? 0), 0);
   const stageTable = {
-    title: 'Why (hot path): µs per step, each step timed on its own (medians; a step alone runs with warm caches and less garbage to collect, so the steps can sum to less than the whole)',
+    title:
+      'Why (hot path): µs per step, each step timed on its own (medians; a step alone runs with warm caches and less garbage to collect, so the steps can sum to less than the whole)',
     headers: ['channel', ...STAGES, 'records', 'toRecords share', 'floor'],
     rows: measured.map((m) => [
       m.name,

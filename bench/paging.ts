@@ -133,8 +133,28 @@ export async function runPaging(): Promise<GroupResult> {
 
     const readRatio = (w: Walk) => w.itemsRead / w.returned;
     const rows = [
-      ['cursor', String(byCursor.pages), fmt(byCursor.returned, 0), fmt(byCursor.itemsRead, 0), ratio(readRatio(byCursor)), fmt(latency.cursorFirst), fmt(latency.cursorLast), ratio(latency.cursorLast / latency.cursorFirst), fmt(byCursor.ms / 1000, 1)],
-      ['offset', String(byOffset.pages), fmt(byOffset.returned, 0), fmt(byOffset.itemsRead, 0), ratio(readRatio(byOffset)), fmt(latency.offsetFirst), fmt(latency.offsetLast), ratio(latency.offsetLast / latency.offsetFirst), fmt(byOffset.ms / 1000, 1)],
+      [
+        'cursor',
+        String(byCursor.pages),
+        fmt(byCursor.returned, 0),
+        fmt(byCursor.itemsRead, 0),
+        ratio(readRatio(byCursor)),
+        fmt(latency.cursorFirst),
+        fmt(latency.cursorLast),
+        ratio(latency.cursorLast / latency.cursorFirst),
+        fmt(byCursor.ms / 1000, 1),
+      ],
+      [
+        'offset',
+        String(byOffset.pages),
+        fmt(byOffset.returned, 0),
+        fmt(byOffset.itemsRead, 0),
+        ratio(readRatio(byOffset)),
+        fmt(latency.offsetFirst),
+        fmt(latency.offsetLast),
+        ratio(latency.offsetLast / latency.offsetFirst),
+        fmt(byOffset.ms / 1000, 1),
+      ],
     ];
     return {
       group: GROUP,
@@ -151,8 +171,20 @@ export async function runPaging(): Promise<GroupResult> {
         notifications: NOTIFICATIONS,
         limit: LIMIT,
         seedMs,
-        byCursor: { pages: byCursor.pages, returned: byCursor.returned, itemsRead: byCursor.itemsRead, readPerReturned: readRatio(byCursor), walkMs: byCursor.ms },
-        byOffset: { pages: byOffset.pages, returned: byOffset.returned, itemsRead: byOffset.itemsRead, readPerReturned: readRatio(byOffset), walkMs: byOffset.ms },
+        byCursor: {
+          pages: byCursor.pages,
+          returned: byCursor.returned,
+          itemsRead: byCursor.itemsRead,
+          readPerReturned: readRatio(byCursor),
+          walkMs: byCursor.ms,
+        },
+        byOffset: {
+          pages: byOffset.pages,
+          returned: byOffset.returned,
+          itemsRead: byOffset.itemsRead,
+          readPerReturned: readRatio(byOffset),
+          walkMs: byOffset.ms,
+        },
         pageLatencyMs: latency,
       },
     };

@@ -19,8 +19,23 @@ interface CpuProfile {
 
 // The embedded DynamoDB engine and the storage it runs on.
 const ENGINE = new Set([
-  'dynalite', 'level', 'classic-level', 'abstract-level', 'memory-level', 'browser-level', 'level-supports', 'level-transcoder',
-  'big.js', 'async', 'lazy', 'lock', 'once', 'buffer-crc32', 'module-error', 'maybe-combine-errors', 'napi-macros',
+  'dynalite',
+  'level',
+  'classic-level',
+  'abstract-level',
+  'memory-level',
+  'browser-level',
+  'level-supports',
+  'level-transcoder',
+  'big.js',
+  'async',
+  'lazy',
+  'lock',
+  'once',
+  'buffer-crc32',
+  'module-error',
+  'maybe-combine-errors',
+  'napi-macros',
 ]);
 
 /**

@@ -25,7 +25,11 @@ function selected(args: string[]): string[] {
   return args.map((arg) => {
     const name = Object.keys(GROUPS).find((g) => g === arg || GROUPS[g]!.aliases.includes(arg));
     if (!name) {
-      console.error(`unknown group "${arg}"; groups: ${Object.entries(GROUPS).map(([g, d]) => [g, ...d.aliases].join('|')).join(', ')}`);
+      console.error(
+        `unknown group "${arg}"; groups: ${Object.entries(GROUPS)
+          .map(([g, d]) => [g, ...d.aliases].join('|'))
+          .join(', ')}`,
+      );
       process.exit(2);
     }
     return name;

@@ -109,6 +109,6 @@ function acknowledgeUnauthorizedRoute(route: HttpRoute, definition: FunctionDefi
     reason:
       `A ${definition.provider} callback route: the provider cannot send an API key or SigV4, so API Gateway cannot authorize it. ` +
       'The function authenticates every request before storing anything (HMAC signature or the registered credentials, checked ' +
-      'in constant time against the channel\'s secret; optionally a source address allow-list), and the route is throttled.',
+      "in constant time against the channel's secret; optionally a source address allow-list), and the route is throttled.",
   });
 }

@@ -50,9 +50,7 @@ export function providerEnvironment(definition: FunctionDefinition, settings: Ga
     case 'thingspace':
       return {
         // Unset means the handler's own default list (shared/config.ts), so only pass a real override.
-        ...(settings.signatureHeaders.length > 0
-          ? { THINGSPACE_SIGNATURE_HEADERS: settings.signatureHeaders.join(',') }
-          : {}),
+        ...(settings.signatureHeaders.length > 0 ? { THINGSPACE_SIGNATURE_HEADERS: settings.signatureHeaders.join(',') } : {}),
         THINGSPACE_TOKEN_HEADER: settings.tokenHeader,
       };
     default:

@@ -62,7 +62,11 @@ export class GatewayFunction extends Construct {
 
     if (definition.stream && !eventBus) throw new Error(`Function "${definition.id}" runs on the table's stream and needs the event bus`);
     this.deadLetterQueue = deadLetterQueueOf(this, definition);
-    this.function = new NodejsFunction(this, 'Function', functionProps({ definition, table, settings, eventBus }, this.role, this.logGroup, this.deadLetterQueue));
+    this.function = new NodejsFunction(
+      this,
+      'Function',
+      functionProps({ definition, table, settings, eventBus }, this.role, this.logGroup, this.deadLetterQueue),
+    );
     this.grant({ definition, table, settings, eventBus });
   }
 
@@ -83,7 +87,7 @@ export class GatewayFunction extends Construct {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'dynamodb:ListStreams has no resource type: IAM matches it against "*" only (AWS documents it among the permissions of a ' +
-          'Lambda reading a DynamoDB stream). It lists stream ARNs; the stream reads themselves are granted on this table\'s stream only.',
+          "Lambda reading a DynamoDB stream). It lists stream ARNs; the stream reads themselves are granted on this table's stream only.",
       });
     }
     // events:PutEvents on its own bus, nothing else of EventBridge.
@@ -104,7 +108,7 @@ function deadLetterQueueOf(scope: Construct, definition: FunctionDefinition): sq
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
-        'This queue is a dead-letter queue: the on-failure destination of the publisher\'s stream event source mapping, which ' +
+        "This queue is a dead-letter queue: the on-failure destination of the publisher's stream event source mapping, which " +
         'cdk-nag does not recognise (it looks for redrive policies and function DeadLetterConfig only). It receives the description ' +
         'of stream batches that failed after their retries; a queue behind it would add nothing.',
     });

@@ -7,32 +7,49 @@ import { CHANNELS } from '../shared/channels';
 import { BODY_PK_PREFIXES } from '../shared/events/contract';
 import { thingspaceApiSecretName } from '../shared/secrets/names';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, RECEIPT_PK_PREFIX, REGISTRATION_PK_PREFIX, WEBHOOK_PK_PREFIXES } from '../shared/store/table';
+import {
+  API_KEY_PK,
+  CALLBACK_PK_PREFIXES,
+  DELETABLE_PK_PREFIXES,
+  KEPT_BODY_PK_PREFIX,
+  RECEIPT_PK_PREFIX,
+  REGISTRATION_PK_PREFIX,
+  WEBHOOK_PK_PREFIXES,
+} from '../shared/store/table';
 import type { GatewayFunctionSettings } from './settings';
 
 /**
  * A function's own channel secrets (GetSecretValue), each wildcard acknowledged on the role: one
  * function serves every account or application of its channel.
  */
-export function grantChannelSecrets(scope: Construct, fn: lambda.IFunction, role: iam.IRole, definition: FunctionDefinition, settings: GatewayFunctionSettings): void {
+export function grantChannelSecrets(
+  scope: Construct,
+  fn: lambda.IFunction,
+  role: iam.IRole,
+  definition: FunctionDefinition,
+  settings: GatewayFunctionSettings,
+): void {
   if (definition.secrets.length === 0) return;
-    // Only this function's own channel secrets: a leaked location function must not read diagnostics keys.
-    // Each pattern twice: with the 6-character suffix of an existing secret, and by its bare name, which
-    // is what Secrets Manager authorizes for a secret that does not exist (an unknown account): without
-    // it that request is AccessDenied (a 503, and an account oracle) instead of ResourceNotFound (the 401
-    // of a bad signature). The bare name reads nothing: no secret has an ARN without its suffix.
-    const resources = definition.secrets.flatMap((pattern) => [secretArn(scope, settings.secretPrefix, pattern), secretNameArn(scope, settings.secretPrefix, pattern)]);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources }));
-    for (const resource of resources.filter((arn) => flattenArn(scope, arn).includes('*'))) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${flattenArn(scope, resource)}]`,
-        reason:
-          'One function serves every account or application of its channel (the account or appId is in the URL path), so the ' +
-          'secret name has a wildcard in that one segment only: the prefix, the channel and (for existing secrets) the 6-character ' +
-          'suffix are fixed, so no other channel\'s secret matches; the bare-name form only lets a missing secret answer ' +
-          'ResourceNotFound (a secret ARN always has its suffix), and the action is GetSecretValue only.',
-      });
-    }
+  // Only this function's own channel secrets: a leaked location function must not read diagnostics keys.
+  // Each pattern twice: with the 6-character suffix of an existing secret, and by its bare name, which
+  // is what Secrets Manager authorizes for a secret that does not exist (an unknown account): without
+  // it that request is AccessDenied (a 503, and an account oracle) instead of ResourceNotFound (the 401
+  // of a bad signature). The bare name reads nothing: no secret has an ARN without its suffix.
+  const resources = definition.secrets.flatMap((pattern) => [
+    secretArn(scope, settings.secretPrefix, pattern),
+    secretNameArn(scope, settings.secretPrefix, pattern),
+  ]);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources }));
+  for (const resource of resources.filter((arn) => flattenArn(scope, arn).includes('*'))) {
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${flattenArn(scope, resource)}]`,
+      reason:
+        'One function serves every account or application of its channel (the account or appId is in the URL path), so the ' +
+        'secret name has a wildcard in that one segment only: the prefix, the channel and (for existing secrets) the 6-character ' +
+        "suffix are fixed, so no other channel's secret matches; the bare-name form only lets a missing secret answer " +
+        'ResourceNotFound (a secret ARN always has its suffix), and the action is GetSecretValue only.',
+    });
+  }
 }
 
 /**
@@ -61,11 +78,7 @@ export function flattenArn(scope: Construct, arn: string): string {
  * The re-registration job's secret grants, from the configured accounts only (no account wildcard):
  * none at all when no account is configured or for any other function.
  */
-export function registrationSecretStatements(
-  scope: Construct,
-  definition: FunctionDefinition,
-  settings: GatewayFunctionSettings,
-): iam.PolicyStatement[] {
+export function registrationSecretStatements(scope: Construct, definition: FunctionDefinition, settings: GatewayFunctionSettings): iam.PolicyStatement[] {
   if (definition.table !== 'write-registrations' || settings.registrations.length === 0) return [];
   const accounts = [...new Set(settings.registrations.map((r) => r.account))];
   const channelSecrets = [
@@ -73,12 +86,14 @@ export function registrationSecretStatements(
   ];
   // Bounded statements: the CDK moves whole statements into overflow managed policies (6,144 characters
   // each) once the role's inline policy is full, so no single statement may outgrow one of them.
-  const arns = (names: string[]) => chunks(names.map((name) => secretArn(scope, settings.secretPrefix, name)), SECRETS_PER_STATEMENT);
+  const arns = (names: string[]) =>
+    chunks(
+      names.map((name) => secretArn(scope, settings.secretPrefix, name)),
+      SECRETS_PER_STATEMENT,
+    );
   return [
     // The account's API credentials, to log in: read only, the job never changes them.
-    ...arns(accounts.map(thingspaceApiSecretName)).map(
-      (resources) => new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources }),
-    ),
+    ...arns(accounts.map(thingspaceApiSecretName)).map((resources) => new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources })),
     // The channels of the configured services only: it rotates their credentials and creates a missing secret.
     // A secret that does not exist yet is authorized against its bare name (no random suffix), so
     // the bare-name ARN is granted too: otherwise the first run would meet AccessDenied, not NotFound.
@@ -229,7 +244,12 @@ function jobTableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
 
 /** The ARN of a secret by its bare name, as Secrets Manager authorizes a request for a secret that does not exist yet. */
 export function secretNameArn(scope: Construct, prefix: string, name: string): string {
-  return Stack.of(scope).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${prefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return Stack.of(scope).formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${prefix}${name}`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /**

@@ -149,7 +149,13 @@ export class GatewayMonitoring extends Construct {
     }
   }
 
-  private alarm(alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison: cloudwatch.ComparisonOperator): cloudwatch.Alarm {
+  private alarm(
+    alarmId: string,
+    description: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    comparison: cloudwatch.ComparisonOperator,
+  ): cloudwatch.Alarm {
     const created = new cloudwatch.Alarm(this, alarmId, {
       alarmDescription: description,
       metric,
@@ -207,7 +213,9 @@ function alarmTopic(scope: Construct, email: string): sns.Topic {
       actions: ['sns:Publish'],
       resources: [topic.topicArn],
       conditions: {
-        ArnLike: { 'aws:SourceArn': Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        ArnLike: {
+          'aws:SourceArn': Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        },
       },
     }),
   );
@@ -244,7 +252,9 @@ function searchGraph(title: string, expressions: Record<string, string>, props: 
   return new cloudwatch.GraphWidget({
     title,
     width: 8,
-    left: Object.entries(expressions).map(([label, expression]) => new cloudwatch.MathExpression({ expression, label, usingMetrics: {}, period: FIVE_MINUTES })),
+    left: Object.entries(expressions).map(
+      ([label, expression]) => new cloudwatch.MathExpression({ expression, label, usingMetrics: {}, period: FIVE_MINUTES }),
+    ),
     ...props,
   });
 }
@@ -297,7 +307,11 @@ function dashboardRows(props: GatewayMonitoringProps, alarms: cloudwatch.Alarm[]
         title: 'Dead-letter queue depth',
         width: 8,
         left: withDeadLetters.map(({ definition, gateway }) =>
-          gateway.deadLetterQueue!.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES, label: definition.id }),
+          gateway.deadLetterQueue!.metricApproximateNumberOfMessagesVisible({
+            statistic: cloudwatch.Stats.MAXIMUM,
+            period: FIVE_MINUTES,
+            label: definition.id,
+          }),
         ),
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 8, height: 6, alarms }),

@@ -13,7 +13,12 @@ import { addDeadLetterQueueOutput } from './outputs';
  * The table's stream into each stream function (the event publisher): an event source mapping
  * `{id}-stream` in `scope` (the stack), and an output with the function's dead-letter queue.
  */
-export function addStreamPublishers(scope: Construct, functions: readonly FunctionDefinition[], built: Record<string, GatewayFunction>, table: dynamodb.ITable): void {
+export function addStreamPublishers(
+  scope: Construct,
+  functions: readonly FunctionDefinition[],
+  built: Record<string, GatewayFunction>,
+  table: dynamodb.ITable,
+): void {
   for (const definition of functions) {
     if (!definition.stream) continue;
     const publisher = built[definition.id];

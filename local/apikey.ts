@@ -58,7 +58,9 @@ async function main(): Promise<void> {
       if (!values.scope?.length) throw new Error('create needs at least one --scope');
       const { key, grant } = await store.create({ scopes: values.scope, label: values.label, canDelete: values.delete });
       const { url } = gatewayUrl();
-      console.log(`Created key ${grant.id} for ${grant.scopes.join(', ')}${grant.canDelete ? ' (may delete)' : ''}. Use it as: curl -H "Authorization: Bearer <key>" ${url}/v1/${grant.scopes[0]}/devices/<deviceId>/events`);
+      console.log(
+        `Created key ${grant.id} for ${grant.scopes.join(', ')}${grant.canDelete ? ' (may delete)' : ''}. Use it as: curl -H "Authorization: Bearer <key>" ${url}/v1/${grant.scopes[0]}/devices/<deviceId>/events`,
+      );
       console.log('It is shown once, on the next line; store it now:');
       console.log(key);
     } else if (command === 'list') {
@@ -66,9 +68,18 @@ async function main(): Promise<void> {
       if (grants.length === 0) console.log('No keys.');
       else {
         // The columns the usage names, in its order; two spaces at least between them.
-        const rows = [['ID', 'SCOPES', 'RIGHT', 'CREATED', 'LABEL'], ...grants.map((g) => [g.id, g.scopes.join(','), g.canDelete ? 'delete' : 'read', g.createdOn, g.label])];
+        const rows = [
+          ['ID', 'SCOPES', 'RIGHT', 'CREATED', 'LABEL'],
+          ...grants.map((g) => [g.id, g.scopes.join(','), g.canDelete ? 'delete' : 'read', g.createdOn, g.label]),
+        ];
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-        for (const r of rows) console.log(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+        for (const r of rows)
+          console.log(
+            r
+              .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+              .join('  ')
+              .trimEnd(),
+          );
       }
     } else {
       if (!argument) throw new Error('revoke needs the key id (see list)');

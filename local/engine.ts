@@ -43,4 +43,3 @@ export async function connectEngine(deployed: boolean): Promise<{ endpoint?: str
   admin.destroy();
   return { endpoint, tableName, close: () => closeServer(server) };
 }
-

@@ -119,7 +119,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     env.SENSORO_PUBLIC_BASE_URL_LOCAL = 'true';
   }
   const gatewayFile = join(dataDir, GATEWAY_FILE);
-  const record: RunningRecord = { url, pid: process.pid, dataDir, startedOn: new Date().toISOString(), ...(env.EVENTS_TARGET_URL ? { eventsTargetUrl: env.EVENTS_TARGET_URL } : {}) };
+  const record: RunningRecord = {
+    url,
+    pid: process.pid,
+    dataDir,
+    startedOn: new Date().toISOString(),
+    ...(env.EVENTS_TARGET_URL ? { eventsTargetUrl: env.EVENTS_TARGET_URL } : {}),
+  };
   // Owner only, as the secrets file: EVENTS_TARGET_URL may carry a token (`npm run replay` reads it here).
   await writeFile(gatewayFile, JSON.stringify(record) + '\n', { mode: 0o600 });
   await chmod(gatewayFile, 0o600);

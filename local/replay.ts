@@ -97,7 +97,9 @@ async function main(): Promise<number> {
     const client = createDynamoClient({ ...process.env, ...(endpoint ? { DYNAMODB_ENDPOINT: endpoint } : {}) });
     const summary = await replayStored(client, tableName, sink, request, showProgress);
     if (process.stderr.isTTY) process.stderr.write('\n');
-    console.log(`Replayed ${summary.published} record(s) of ${summary.devices} device(s) of ${request.scopeId} to ${where}${summary.failed > 0 ? `; ${summary.failed} not published (see the log lines)` : ''}.`);
+    console.log(
+      `Replayed ${summary.published} record(s) of ${summary.devices} device(s) of ${request.scopeId} to ${where}${summary.failed > 0 ? `; ${summary.failed} not published (see the log lines)` : ''}.`,
+    );
     return summary.failed > 0 ? 1 : 0;
   } finally {
     await close();

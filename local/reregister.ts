@@ -44,7 +44,8 @@ async function main(): Promise<void> {
     await fetch(env.THINGSPACE_BASE_URL, { signal: AbortSignal.timeout(3_000) });
   } catch {
     console.error(
-      `No ThingSpace answered at ${env.THINGSPACE_BASE_URL}.\n` + 'Start the local double first (`npm run thingspace-double` in another terminal), or set THINGSPACE_BASE_URL.',
+      `No ThingSpace answered at ${env.THINGSPACE_BASE_URL}.\n` +
+        'Start the local double first (`npm run thingspace-double` in another terminal), or set THINGSPACE_BASE_URL.',
     );
     process.exitCode = 1;
     return;

@@ -21,7 +21,9 @@ async function main(): Promise<void> {
       '',
       'Webhooks (POST): /webhooks/thingspace/{account}/{diagnostics|location|device-location|connectivity|soap}, /webhooks/sensoro/{appId}',
       `Query API:       ${gateway.url}/v1/{scopeId}/devices/{deviceId}/... (Kapua-shaped; described at /v1/openapi.json)`,
-      process.env.EVENTS_TARGET_URL ? `Events:          each stored record is POSTed to ${shownUrl(process.env.EVENTS_TARGET_URL)}` : 'Events:          EVENTS_TARGET_URL=<url> npm start POSTs each stored record there',
+      process.env.EVENTS_TARGET_URL
+        ? `Events:          each stored record is POSTed to ${shownUrl(process.env.EVENTS_TARGET_URL)}`
+        : 'Events:          EVENTS_TARGET_URL=<url> npm start POSTs each stored record there',
       'Ctrl-C stops it. The README walks through every channel and query.',
     ].join('\n'),
   );

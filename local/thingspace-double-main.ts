@@ -18,13 +18,21 @@ async function main(): Promise<void> {
       .map(([name, value]) => [name.split('/')[1]!, value.current!]),
   );
   const double = await startThingSpaceDouble(accounts, Number(process.env.THINGSPACE_DOUBLE_PORT ?? 3900));
-  console.log(`ThingSpace test double on ${double.url} for ${Object.keys(accounts).join(', ') || 'no account (add thingspace/{account}/api to the secrets file)'}`);
+  console.log(
+    `ThingSpace test double on ${double.url} for ${Object.keys(accounts).join(', ') || 'no account (add thingspace/{account}/api to the secrets file)'}`,
+  );
   console.log('Deliver a callback to a registered listener, signed with the Shared-Key the double issued:');
-  console.log(`  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"Diagnostics","payload":"{\\"transactionID\\":\\"tx-1\\",\\"device\\":{\\"id\\":\\"990013907835573\\",\\"kind\\":\\"imei\\"}}"}'`);
+  console.log(
+    `  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"Diagnostics","payload":"{\\"transactionID\\":\\"tx-1\\",\\"device\\":{\\"id\\":\\"990013907835573\\",\\"kind\\":\\"imei\\"}}"}'`,
+  );
   console.log(`UWS (SOAP) services at ${double.url}/api/v2/SessionService.svc and …/CallbackRegistrationService.svc (UWS_BASE_URL=${double.url}/api/v2).`);
   console.log('A service is registered through REST or SOAP, not both (as ThingSpace refuses). Through SOAP, then a CallbackRequest envelope:');
-  console.log(`  THINGSPACE_BASE_URL=${double.url} REGISTRATIONS='[{"account":"0212312345-00001","services":["DeviceUsage"],"api":"soap"}]' npm run reregister`);
-  console.log(`  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"DeviceUsage","api":"soap","payload":"{\\"requestId\\":\\"req-1\\",\\"device\\":{\\"kind\\":\\"mdn\\",\\"id\\":\\"8586928930\\"},\\"data\\":{\\"DeviceUsage\\":{\\"Status\\":\\"Success\\"}}}"}'`);
+  console.log(
+    `  THINGSPACE_BASE_URL=${double.url} REGISTRATIONS='[{"account":"0212312345-00001","services":["DeviceUsage"],"api":"soap"}]' npm run reregister`,
+  );
+  console.log(
+    `  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"DeviceUsage","api":"soap","payload":"{\\"requestId\\":\\"req-1\\",\\"device\\":{\\"kind\\":\\"mdn\\",\\"id\\":\\"8586928930\\"},\\"data\\":{\\"DeviceUsage\\":{\\"Status\\":\\"Success\\"}}}"}'`,
+  );
   const stop = () => double.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -85,9 +85,20 @@ export interface ThingSpaceDouble {
 export type DeliverApi = 'rest' | 'soap';
 
 const CONNECTIVITY_SERVICES = new Set([
-  'AlertsService', 'AlertService', 'CarrierService', 'DevicePRLInformation', 'DeviceService', 'DeviceSuspensionStatus', 'DeviceUsage',
-  'EnhancedConnectivityService', 'ExternalProvisioningChanges', 'NiddService', 'PromoChanges', 'ResumeTrackingNotification',
-  'SMSDeliveryConfirmation', 'StateService',
+  'AlertsService',
+  'AlertService',
+  'CarrierService',
+  'DevicePRLInformation',
+  'DeviceService',
+  'DeviceSuspensionStatus',
+  'DeviceUsage',
+  'EnhancedConnectivityService',
+  'ExternalProvisioningChanges',
+  'NiddService',
+  'PromoChanges',
+  'ResumeTrackingNotification',
+  'SMSDeliveryConfirmation',
+  'StateService',
 ]);
 
 export async function startThingSpaceDouble(accounts: Record<string, DoubleAccount>, port = 0): Promise<ThingSpaceDouble> {
@@ -125,7 +136,12 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     double.calls.push({ method, path: u.pathname, ...(uwsService ? { operation: operation ?? action } : {}) });
     const body = await read(req);
     const failure = failures.find(
-      (f) => f.times > 0 && f.method === method && u.pathname.includes(f.path) && (!f.operation || f.operation === operation) && (!f.service || f.service === serviceOf(u, body, uwsService)),
+      (f) =>
+        f.times > 0 &&
+        f.method === method &&
+        u.pathname.includes(f.path) &&
+        (!f.operation || f.operation === operation) &&
+        (!f.service || f.service === serviceOf(u, body, uwsService)),
     );
     if (failure) {
       failure.times--;
@@ -136,19 +152,27 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
 
     if (method === 'POST' && u.pathname === '/_double/fail') {
       const failure = failureOf(body);
-      if (!failure) return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: 'method, path, status and errorCode are required; operation, service and times optional' });
+      if (!failure)
+        return reply(res, 400, {
+          errorCode: 'INVALID_PARAMETER',
+          errorMessage: 'method, path, status and errorCode are required; operation, service and times optional',
+        });
       double.fail(failure);
       return reply(res, 200, { queued: failure });
     }
     if (method === 'POST' && u.pathname === '/_double/deliver') {
       const { account, service, payload, api } = JSON.parse(body) as { account: string; service: string; payload: string; api?: string };
-      if (api !== undefined && api !== 'rest' && api !== 'soap') return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: 'api is "rest" or "soap" (or absent: the one registration of the service)' });
+      if (api !== undefined && api !== 'rest' && api !== 'soap')
+        return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: 'api is "rest" or "soap" (or absent: the one registration of the service)' });
       return reply(res, 200, await deliver(account, service, payload, api));
     }
     if (method === 'POST' && u.pathname === '/api/ts/v1/oauth2/token') {
-      const [appKey, appSecret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
+      const [appKey, appSecret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
+        .toString()
+        .split(':');
       const ok = Object.values(accounts).some((a) => a.appKey === appKey && a.appSecret === appSecret);
-      if (!ok || !body.includes('grant_type=client_credentials')) return reply(res, 401, { errorCode: 'INVALID_CLIENT', errorMessage: 'Invalid client credentials' });
+      if (!ok || !body.includes('grant_type=client_credentials'))
+        return reply(res, 401, { errorCode: 'INVALID_CLIENT', errorMessage: 'Invalid client credentials' });
       const token = randomUUID();
       tokens.set(token, appKey!);
       return reply(res, 200, { access_token: token, token_type: 'bearer', expires_in: 3600, scope: 'ts.callbacks' });
@@ -180,12 +204,35 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
 
     // Diagnostics: /api/diagnostics/v1/callbacks[?accountName&serviceName]
     if (u.pathname === '/api/diagnostics/v1/callbacks') {
-      if (method === 'GET') return reply(res, 200, listOf('diagnostics', u.searchParams.get('accountName') ?? '').map((r) => ({ accountName: r.account, serviceName: r.service, endpoint: r.url, httpHeaders: r.httpHeaders, createdOn: new Date().toISOString() })));
-      if (method === 'DELETE') return remove(res, 'diagnostics', u.searchParams.get('accountName') ?? '', u.searchParams.get('serviceName') ?? '', { success: true });
+      if (method === 'GET')
+        return reply(
+          res,
+          200,
+          listOf('diagnostics', u.searchParams.get('accountName') ?? '').map((r) => ({
+            accountName: r.account,
+            serviceName: r.service,
+            endpoint: r.url,
+            httpHeaders: r.httpHeaders,
+            createdOn: new Date().toISOString(),
+          })),
+        );
+      if (method === 'DELETE')
+        return remove(res, 'diagnostics', u.searchParams.get('accountName') ?? '', u.searchParams.get('serviceName') ?? '', { success: true });
       if (method === 'POST') {
         const b = JSON.parse(body || '{}') as { accountName?: string; serviceName?: string; endpoint?: string; httpHeaders?: Record<string, string> };
-        if (!b.accountName || b.serviceName !== 'Diagnostics' || !b.endpoint) return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: 'accountName, serviceName and endpoint are required' });
-        return save(res, { api: 'diagnostics', account: b.accountName, service: 'Diagnostics', url: b.endpoint, httpHeaders: b.httpHeaders ?? {} }, { accountName: b.accountName, serviceName: 'Diagnostics', endpoint: b.endpoint, httpHeaders: b.httpHeaders ?? {}, createdOn: new Date().toISOString() });
+        if (!b.accountName || b.serviceName !== 'Diagnostics' || !b.endpoint)
+          return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: 'accountName, serviceName and endpoint are required' });
+        return save(
+          res,
+          { api: 'diagnostics', account: b.accountName, service: 'Diagnostics', url: b.endpoint, httpHeaders: b.httpHeaders ?? {} },
+          {
+            accountName: b.accountName,
+            serviceName: 'Diagnostics',
+            endpoint: b.endpoint,
+            httpHeaders: b.httpHeaders ?? {},
+            createdOn: new Date().toISOString(),
+          },
+        );
       }
     }
     // Device Location and Connectivity: /api/{loc|m2m}/v1/callbacks/{account}[/name/{service}]
@@ -199,12 +246,17 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
         if (list.length === 0 && api === 'location') return reply(res, 200, undefined);
         return reply(res, 200, list);
       }
-      if (method === 'DELETE' && m[3]) return remove(res, api, account, decodeURIComponent(m[3]), { accountName: account, serviceName: decodeURIComponent(m[3]) });
+      if (method === 'DELETE' && m[3])
+        return remove(res, api, account, decodeURIComponent(m[3]), { accountName: account, serviceName: decodeURIComponent(m[3]) });
       if (method === 'POST' && !m[3]) {
         const b = JSON.parse(body || '{}') as { name?: string; url?: string; username?: string; password?: string };
         const valid = api === 'location' ? b.name === 'Location' || b.name === 'DeviceLocation' : CONNECTIVITY_SERVICES.has(b.name ?? '');
         if (!valid || !b.url) return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: 'name and url are required' });
-        return save(res, { api, account, service: b.name!, url: b.url, httpHeaders: {}, username: b.username, password: b.password }, { accountName: account, serviceName: b.name });
+        return save(
+          res,
+          { api, account, service: b.name!, url: b.url, httpHeaders: {}, username: b.username, password: b.password },
+          { accountName: account, serviceName: b.name },
+        );
       }
     }
     return reply(res, 404, { errorCode: 'NOT_FOUND', errorMessage: 'No such resource' });
@@ -240,7 +292,10 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     const account = v.AccountName!;
     if (operation === 'GetCallbackRegistrations') {
       const registrations = listOf('uws', account).map((r) => ({ 'a:ServiceName': r.service, 'a:Url': r.url }));
-      return uwsAnswer(res, service, operation, { AccountName: account, CallbackRegistrations: registrations.length > 0 ? { 'a:CallbackRegistration': registrations } : '' });
+      return uwsAnswer(res, service, operation, {
+        AccountName: account,
+        CallbackRegistrations: registrations.length > 0 ? { 'a:CallbackRegistration': registrations } : '',
+      });
     }
     const id = `uws|${account}|${v.ServiceName}`;
     if (operation === 'UnregisterCallback') {
@@ -284,7 +339,10 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     }
     // ThingSpace keeps a service on one API: registered through UWS (SOAP), it cannot be registered through REST too.
     if (registration.api === 'connectivity' && double.registrations.has(`uws|${registration.account}|${registration.service}`)) {
-      return reply(res, 400, { errorCode: 'INVALID_PARAMETER', errorMessage: `${registration.service} is registered through the UWS (SOAP) service for this account: unregister it there first` });
+      return reply(res, 400, {
+        errorCode: 'INVALID_PARAMETER',
+        errorMessage: `${registration.service} is registered through the UWS (SOAP) service for this account: unregister it there first`,
+      });
     }
     const sharedKey = registration.api === 'connectivity' ? undefined : randomUUID();
     double.registrations.set(id, { ...registration, ...(sharedKey ? { sharedKey } : {}) });
@@ -303,7 +361,10 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     if (!r) {
       const name = (a: DeliverApi) => (a === 'soap' ? 'SOAP (UWS)' : 'REST');
       const other = registered[0];
-      return { status: 0, text: `${service} of ${account} is not registered${api ? ` through ${name(api)}` : ''}${other ? `; it is through ${name(through(other))}` : ''}` };
+      return {
+        status: 0,
+        text: `${service} of ${account} is not registered${api ? ` through ${name(api)}` : ''}${other ? `; it is through ${name(through(other))}` : ''}`,
+      };
     }
     let body = payload;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...r.httpHeaders };
@@ -326,10 +387,11 @@ export async function startThingSpaceDouble(accounts: Record<string, DoubleAccou
     set duplicatePolicy(p) {
       double.duplicatePolicy = p;
     },
-    close: () => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -351,12 +413,31 @@ const UWS_OPERATIONS: Record<UwsService, Record<string, string[]>> = {
 
 /** The ServiceName values RegisterCallback documents. */
 const UWS_CALLBACK_SERVICES = new Set([
-  'AlertService', 'CarrierService', 'DevicePRLInformation', 'DeviceService', 'DeviceSuspensionStatus', 'DeviceUsage', 'EnhancedConnectivityService',
-  'ExternalProvisioningChanges', 'PromoChange', 'ResumeTrackingNotification', 'SMSDeliveryConfirmation',
+  'AlertService',
+  'CarrierService',
+  'DevicePRLInformation',
+  'DeviceService',
+  'DeviceSuspensionStatus',
+  'DeviceUsage',
+  'EnhancedConnectivityService',
+  'ExternalProvisioningChanges',
+  'PromoChange',
+  'ResumeTrackingNotification',
+  'SMSDeliveryConfirmation',
 ]);
 
 const xmlBuilder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
-const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: false, parseTagValue: false, parseAttributeValue: false, trimValues: true, processEntities: true, htmlEntities: false, maxNestedTags: 32 });
+const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+  maxNestedTags: 32,
+});
 
 /** An element by namespace and local name, its prefixes resolved through the xmlns declarations in scope. */
 interface XmlElement {
@@ -407,7 +488,17 @@ function soapReply(res: ServerResponse, status: number, body: Record<string, unk
 /** A UWS answer: `{operation}Response/Output`, the output fields in the service's contract namespace. */
 function uwsAnswer(res: ServerResponse, service: UwsService, operation: string, output: Record<string, unknown>, header?: Record<string, unknown>): void {
   const fields = Object.fromEntries(Object.entries(output).map(([name, value]) => [`a:${name}`, value]));
-  soapReply(res, 200, { [`${operation}Response`]: { '@_xmlns': UWS_NS, Output: { '@_xmlns:i': 'http://www.w3.org/2001/XMLSchema-instance', '@_xmlns:a': contractNs(service), ...fields } } }, header);
+  soapReply(
+    res,
+    200,
+    {
+      [`${operation}Response`]: {
+        '@_xmlns': UWS_NS,
+        Output: { '@_xmlns:i': 'http://www.w3.org/2001/XMLSchema-instance', '@_xmlns:a': contractNs(service), ...fields },
+      },
+    },
+    header,
+  );
 }
 
 /** A SOAP 1.1 Fault as WCF sends it: HTTP 500, the code a QName. */

@@ -18,12 +18,7 @@ export interface Acceptance {
  * store them exactly once, log the outcome. Store failures become the gateway errors providers
  * understand (503: retry; 413: never fits).
  */
-export async function acceptCallback(
-  store: CallbackStore,
-  received: ReceivedCallback,
-  facts: CallbackFacts,
-  started: number,
-): Promise<Acceptance> {
+export async function acceptCallback(store: CallbackStore, received: ReceivedCallback, facts: CallbackFacts, started: number): Promise<Acceptance> {
   let mapped = toRecords(received, facts);
   let stored: number;
   try {

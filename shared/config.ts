@@ -43,13 +43,7 @@ export function envList(name: string, fallback: readonly string[], env: NodeJS.P
  * THINGSPACE_SIGNATURE_HEADERS is unset. ThingSpace does not publish the name (PROVIDERS.md §1.3),
  * so the default lists the plausible ones; the rejected-request log shows what really arrives.
  */
-export const DEFAULT_SIGNATURE_HEADERS = [
-  'x-signature',
-  'signature',
-  'x-hmac-signature',
-  'x-thingspace-signature',
-  'x-vz-signature',
-] as const;
+export const DEFAULT_SIGNATURE_HEADERS = ['x-signature', 'signature', 'x-hmac-signature', 'x-thingspace-signature', 'x-vz-signature'] as const;
 
 /** Header that carries the random token registered through Diagnostics `httpHeaders`. */
 export const DEFAULT_TOKEN_HEADER = 'x-callback-token';

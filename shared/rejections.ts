@@ -213,5 +213,8 @@ export function sourceOf(sourceIp: string): string {
   const left = head ? head.split(':') : [];
   const right = sourceIp.includes('::') && tail ? tail.split(':') : [];
   const groups = sourceIp.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

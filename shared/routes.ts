@@ -73,7 +73,9 @@ const DEVICE = '/v1/{scopeId}/devices/{deviceId}';
  */
 const withMediaSuffixes = (routes: RouteDefinition[]): RouteDefinition[] => [
   ...routes,
-  ...routes.filter((r) => !r.path.endsWith('}') && !r.path.endsWith('.json')).flatMap((r) => ['.json', '.xml'].map((suffix) => ({ ...r, path: `${r.path}${suffix}` }))),
+  ...routes
+    .filter((r) => !r.path.endsWith('}') && !r.path.endsWith('.json'))
+    .flatMap((r) => ['.json', '.xml'].map((suffix) => ({ ...r, path: `${r.path}${suffix}` }))),
 ];
 
 /** Id of the function that checks API keys for every authorized route. */

@@ -71,9 +71,7 @@ export class ApiKeyStore {
 
   /** The grant of the key with this hash (for callers that hashed it already). */
   async findByHash(hash: string): Promise<ApiKeyGrant | undefined> {
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: API_KEY_PK, [TABLE.sortKey]: hash } }),
-    );
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: API_KEY_PK, [TABLE.sortKey]: hash } }));
     return out.Item ? toGrant(out.Item) : undefined;
   }
 
@@ -109,9 +107,7 @@ export class ApiKeyStore {
       }),
     );
     for (const item of out.Items ?? []) {
-      await this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: API_KEY_PK, [TABLE.sortKey]: item[TABLE.sortKey] } }),
-      );
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: API_KEY_PK, [TABLE.sortKey]: item[TABLE.sortKey] } }));
     }
     return (out.Items ?? []).length > 0;
   }

@@ -25,7 +25,11 @@ export interface BuildOptions {
  * whose stored body cannot be decoded is no rejection (no retry could ever decode it): it is
  * published without payload, with `bodyError: 'undecodable'`.
  */
-export async function eventsOfItems(items: readonly Item[], readBody: BodyReader, options: BuildOptions = {}): Promise<PromiseSettledResult<GatewayEvent | undefined>[]> {
+export async function eventsOfItems(
+  items: readonly Item[],
+  readBody: BodyReader,
+  options: BuildOptions = {},
+): Promise<PromiseSettledResult<GatewayEvent | undefined>[]> {
   const records = await publishedRecordsOf(items, readBody, factsOf);
   const replayed = options.replayed === true;
   return records.map((result): PromiseSettledResult<GatewayEvent | undefined> => {
@@ -44,32 +48,50 @@ function eventOfRecord(published: PublishedRecord, replayed: boolean): GatewayEv
     const n = published.record;
     return {
       detailType: NOTIFICATION_DETAIL_TYPE,
-      detail: detailOf(n, channel, 'notification', {
-        receivedOn: n.createdOn,
-        operationId: n.operationId,
-        status: n.status,
-        progress: n.progress,
-        message: n.message,
-      }, replayed),
+      detail: detailOf(
+        n,
+        channel,
+        'notification',
+        {
+          receivedOn: n.createdOn,
+          operationId: n.operationId,
+          status: n.status,
+          progress: n.progress,
+          message: n.message,
+        },
+        replayed,
+      ),
     };
   }
   const e = published.record;
   return {
     detailType: eventDetailType(channel, e.resource),
-    detail: detailOf(e, channel, 'event', {
-      receivedOn: e.receivedOn,
-      deviceKind: e.deviceKind,
-      action: e.action,
-      operationId: e.operationId,
-      payload: e.payload,
-      // A stored body that cannot be decoded: published without payload, marked (eventOf logged it).
-      bodyError: e.bodyError,
-    }, replayed),
+    detail: detailOf(
+      e,
+      channel,
+      'event',
+      {
+        receivedOn: e.receivedOn,
+        deviceKind: e.deviceKind,
+        action: e.action,
+        operationId: e.operationId,
+        payload: e.payload,
+        // A stored body that cannot be decoded: published without payload, marked (eventOf logged it).
+        bodyError: e.bodyError,
+      },
+      replayed,
+    ),
   };
 }
 
 /** The detail of a logical record: the fields every event has, then its kind's own (absent ones left out). */
-function detailOf(record: PublishedRecord['record'], channel: Channel, recordType: EventDetail['recordType'], own: Record<string, unknown>, replayed: boolean): EventDetail {
+function detailOf(
+  record: PublishedRecord['record'],
+  channel: Channel,
+  recordType: EventDetail['recordType'],
+  own: Record<string, unknown>,
+  replayed: boolean,
+): EventDetail {
   const detail: Record<string, unknown> = {
     recordType,
     scopeId: record.scopeId,

@@ -62,7 +62,12 @@ export class HttpTargetSink implements EventSink {
     let cause = '';
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       try {
-        const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        const res = await fetch(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
         await res.arrayBuffer();
         if (res.ok) return true;
         cause = `HTTP ${res.status}`;
@@ -97,7 +102,12 @@ const inFlight = new Set<Promise<void>>();
  * parser) is loaded on the first publication, as the query API loads it: a webhook's cold start
  * does not pay for it.
  */
-export function localPublisher(url: string, client: TableClient, tableName: string, options: HttpTargetOptions = {}): (items: Record<string, unknown>[]) => void {
+export function localPublisher(
+  url: string,
+  client: TableClient,
+  tableName: string,
+  options: HttpTargetOptions = {},
+): (items: Record<string, unknown>[]) => void {
   const sink = new HttpTargetSink(targetUrl(url), undefined, options);
   let readBody: BodyReader | undefined;
   const publish = async (items: Record<string, unknown>[]) => {

@@ -28,7 +28,11 @@ export function createStreamPublisher(readBody: BodyReader, sink: EventSink) {
         failures.add(record);
       }
     }
-    const outcomes = await publishItems(inserted.map((r) => r.item), readBody, sink);
+    const outcomes = await publishItems(
+      inserted.map((r) => r.item),
+      readBody,
+      sink,
+    );
     outcomes.forEach((outcome, i) => {
       if (outcome === 'failed') failures.add(inserted[i]!.record);
     });

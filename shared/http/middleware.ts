@@ -47,7 +47,14 @@ export function webhookErrors(options: WebhookOptions): MiddlewareObj<Event, Res
  * address the provider publishes as its own: a stranger cannot send from one, and what such a
  * request carries is what tells an operator, say, which signature header ThingSpace really sends.
  */
-async function recordRejection(options: WebhookOptions, known: ReadonlySet<string>, event: Event, statusCode: number, errorCode: string, reason: string): Promise<void> {
+async function recordRejection(
+  options: WebhookOptions,
+  known: ReadonlySet<string>,
+  event: Event,
+  statusCode: number,
+  errorCode: string,
+  reason: string,
+): Promise<void> {
   const scope = event.pathParameters?.account ?? event.pathParameters?.appId;
   const isKnown = scope !== undefined && options.isKnownScope?.(scope) === true;
   const sourceIp = event.requestContext?.http?.sourceIp ?? '';

@@ -14,7 +14,10 @@ export class ForbiddenSourceError extends GatewayError {
  * BlockList does the matching. Undefined when unset: every source is allowed.
  */
 export function sourceAllowList(value: string | undefined): BlockList | undefined {
-  const entries = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const entries = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (entries.length === 0) return undefined;
   const list = new BlockList();
   for (const entry of entries) {

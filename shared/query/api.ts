@@ -7,7 +7,19 @@ import { RECORD_ID } from '../store/ids';
 import type { Deriver } from '../store/records';
 import { collections, type Collection, type CollectionName, type Path } from './collections';
 import { kapuaErrorOf } from './errors';
-import { entityNotFound, illegalArgument, kapuaErrorResponse, kapuaResponse, loadXmlBuilder, negotiate, subjectUnauthorized, toOperation, unauthenticated, type Media, type PermissionDomain } from './kapua';
+import {
+  entityNotFound,
+  illegalArgument,
+  kapuaErrorResponse,
+  kapuaResponse,
+  loadXmlBuilder,
+  negotiate,
+  subjectUnauthorized,
+  toOperation,
+  unauthenticated,
+  type Media,
+  type PermissionDomain,
+} from './kapua';
 import { OPENAPI } from './openapi';
 import { listOptions, type SortParams } from './params';
 import { queryRouteTable, type RouteTarget } from './route-table';
@@ -23,7 +35,9 @@ function caller(event: Event): { scopes: string[]; canDelete: boolean } {
   const context = event.requestContext.authorizer?.lambda;
   if (!context || (context.authenticated !== true && String(context.authenticated) !== 'true')) throw unauthenticated();
   return {
-    scopes: String(context.scopes ?? '').split(',').filter((s) => s.length > 0),
+    scopes: String(context.scopes ?? '')
+      .split(',')
+      .filter((s) => s.length > 0),
     canDelete: context.canDelete === true || String(context.canDelete) === 'true',
   };
 }
@@ -69,7 +83,6 @@ function suffixOf(event: Event): Media | undefined {
  */
 let parsers: Promise<Deriver> | undefined;
 const loadParsers = (): Promise<Deriver> => (parsers ??= import('./derive').then((m) => m.factsOf));
-
 
 /** A device's operations: key order is the operation id; the other two are sorted at query time. */
 const OPERATION_SORTS: SortParams = { operationId: 'key', startedOn: 'startedOn', lastSentOn: 'lastSentOn' };
@@ -173,7 +186,13 @@ async function list(api: Api, collection: Collection, path: Path, ask: Ask, sour
  */
 async function count(api: Api, collection: Collection, path: Path, ask: Ask): Promise<Result> {
   const body = jsonBody(ask.event);
-  const options = listOptions({ resource: body.resource, startDate: body.startDate, endDate: body.endDate }, collection.sortParams, collection.defaultSort, api.maxLimit, collection.defaults);
+  const options = listOptions(
+    { resource: body.resource, startDate: body.startDate, endDate: body.endDate },
+    collection.sortParams,
+    collection.defaultSort,
+    api.maxLimit,
+    collection.defaults,
+  );
   const empty = options.startDate !== undefined && options.endDate !== undefined && options.startDate > options.endDate;
   const n = empty ? 0 : await collection.count!(path, options);
   // Kapua's JSON count is `{"count": n}`; its XML root is `countResult`.

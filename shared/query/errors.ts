@@ -15,7 +15,9 @@ export function kapuaErrorOf(error: unknown): unknown {
       `This order is sorted at query time, for up to ${error.limit} records; this collection has more: sort by the default order (sentOn), which pages any size.`,
     );
   }
-  if (error instanceof OffsetTooDeepError) return illegalArgument('offset', error.offset, `Operations are skipped one query each, up to ${error.limit}: page with the cursor instead.`);
-  if (error instanceof TooManyToCountError) return illegalArgument('askTotalCount', 'true', `Operations are counted one query each, up to ${error.limit}; this device has more.`);
+  if (error instanceof OffsetTooDeepError)
+    return illegalArgument('offset', error.offset, `Operations are skipped one query each, up to ${error.limit}: page with the cursor instead.`);
+  if (error instanceof TooManyToCountError)
+    return illegalArgument('askTotalCount', 'true', `Operations are counted one query each, up to ${error.limit}; this device has more.`);
   return error;
 }

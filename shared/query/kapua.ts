@@ -122,10 +122,19 @@ export function negotiate(accept: string | undefined, suffix: Media | undefined)
   let best: { media: Media; q: number } | undefined;
   for (const part of accept.split(',')) {
     const [type = '', ...params] = part.trim().toLowerCase().split(';');
-    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+    const q = Number(
+      params
+        .map((p) => p.trim())
+        .find((p) => p.startsWith('q='))
+        ?.slice(2) ?? '1',
+    );
     if (!(q > 0)) continue;
     const media: Media | undefined =
-      type === 'application/json' || type === 'application/*' || type === '*/*' ? 'json' : type === 'application/xml' || type === 'text/xml' ? 'xml' : undefined;
+      type === 'application/json' || type === 'application/*' || type === '*/*'
+        ? 'json'
+        : type === 'application/xml' || type === 'text/xml'
+          ? 'xml'
+          : undefined;
     if (media && (!best || q > best.q)) best = { media, q };
   }
   return best?.media;
@@ -241,7 +250,15 @@ const FINAL = new Set(['COMPLETED', 'FAILED', 'STALE']);
  * notifications' `sentOn`), `createdOn` and `modifiedOn` on ours (when the first and the latest
  * were received); `lastNotificationId`, `lastSentOn` and `resource` are the latest's.
  */
-export function toOperation({ first, latest, terminal }: { first: Record<string, unknown>; latest: Record<string, unknown>; terminal?: Record<string, unknown> }): Record<string, unknown> {
+export function toOperation({
+  first,
+  latest,
+  terminal,
+}: {
+  first: Record<string, unknown>;
+  latest: Record<string, unknown>;
+  terminal?: Record<string, unknown>;
+}): Record<string, unknown> {
   const decided = terminal ?? latest;
   return compact({
     type: 'deviceManagementOperation',

@@ -15,7 +15,13 @@ const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
 const json = (body: object) => ({ content: { 'application/json': { schema: body }, 'application/xml': { schema: body } } });
 
 /** The errors every route under a scope can answer. */
-const ERRORS = { '400': response('BadRequest'), '401': response('Unauthorized'), '403': response('Forbidden'), '406': response('NotAcceptable'), '500': response('InternalError') };
+const ERRORS = {
+  '400': response('BadRequest'),
+  '401': response('Unauthorized'),
+  '403': response('Forbidden'),
+  '406': response('NotAcceptable'),
+  '500': response('InternalError'),
+};
 
 /** Query parameters of a list, with the collection's own sortParam. */
 const listParameters = (sortParam: string) => [
@@ -91,7 +97,8 @@ function collectionPaths(c: {
         tags: [c.tag],
         operationId: `count${c.operationNoun}s`,
         summary: `Count ${c.noun}`,
-        description: 'Counts the whole collection, or one `resource` of it (device events: within `startDate` / `endDate` too, as `_query` lists them); as in Kapua, the paging and order fields are ignored.',
+        description:
+          'Counts the whole collection, or one `resource` of it (device events: within `startDate` / `endDate` too, as `_query` lists them); as in Kapua, the paging and order fields are ignored.',
         requestBody: { required: false, ...json(schema(c.query)) },
         responses: { '200': { description: `How many ${c.noun} there are.`, ...json(schema('CountResult')) }, ...ERRORS },
       },
@@ -114,7 +121,10 @@ const listResult = (type: string, item: string) => ({
     size: { type: 'integer', minimum: 0, description: 'The number of items in this page.' },
     items: { type: 'array', items: schema(item) },
     totalCount: { type: 'integer', minimum: 0, description: 'Only when askTotalCount is true: every item of the list (or of the resource).' },
-    nextCursor: { type: 'string', description: 'Only when limitExceeded: pass it as `cursor` for the next page (on a page of items, always; with limit=0, never).' },
+    nextCursor: {
+      type: 'string',
+      description: 'Only when limitExceeded: pass it as `cursor` for the next page (on a page of items, always; with limit=0, never).',
+    },
   },
   allOf: [
     { if: { properties: { limitExceeded: { const: true }, size: { type: 'integer', minimum: 1 } } }, then: { required: ['nextCursor'] } },
@@ -147,14 +157,20 @@ const DEVICE_EVENT_PROPERTIES = {
   receivedOn: schema('KapuaDate'),
   sentOn: { ...schema('KapuaDate'), description: "The provider's own time of the callback, or receivedOn when it gives none." },
   resource: schema('Resource'),
-  action: { ...schema('KapuaMethod'), description: "Kapua's KapuaMethod for the kind of callback (README \"Kapua compatibility\"); the finer word is callbackAction." },
-  callbackAction: { type: 'string', description: 'What happened, in the gateway\'s words: observation, location-result, report-status, callback, text, event, ...' },
+  action: {
+    ...schema('KapuaMethod'),
+    description: 'Kapua\'s KapuaMethod for the kind of callback (README "Kapua compatibility"); the finer word is callbackAction.',
+  },
+  callbackAction: {
+    type: 'string',
+    description: "What happened, in the gateway's words: observation, location-result, report-status, callback, text, event, ...",
+  },
   position: schema('KapuaPosition'),
   responseCode: { const: 'ACCEPTED' },
   eventMessage: { type: 'string', description: 'A one-line summary: provider, channel, action and operation.' },
   provider: schema('Provider'),
   channel: { type: 'string', description: 'The webhook route it arrived on: diagnostics, location, connectivity, ...' },
-  deviceKind: { type: 'string', description: "The kind of device id the provider gave (imei, mdn, iccid, sn, ...); `account` when it named no device." },
+  deviceKind: { type: 'string', description: 'The kind of device id the provider gave (imei, mdn, iccid, sn, ...); `account` when it named no device.' },
   operationId: { ...schema('OperationId'), description: 'The operation the callback belongs to, when it belongs to one.' },
   payload: { type: 'object', description: "The callback's normalised fields for this device (free-form, per channel); absent with bodyError." },
   bodyError: {
@@ -164,8 +180,21 @@ const DEVICE_EVENT_PROPERTIES = {
   },
 } as const;
 const DEVICE_EVENT_REQUIRED = [
-  'type', 'id', 'scopeId', 'deviceId', 'createdOn', 'createdBy', 'receivedOn', 'sentOn',
-  'resource', 'action', 'responseCode', 'eventMessage', 'provider', 'channel', 'deviceKind',
+  'type',
+  'id',
+  'scopeId',
+  'deviceId',
+  'createdOn',
+  'createdBy',
+  'receivedOn',
+  'sentOn',
+  'resource',
+  'action',
+  'responseCode',
+  'eventMessage',
+  'provider',
+  'channel',
+  'deviceKind',
 ];
 /** An event with bodyError has no payload; any other has its payload and callbackAction (and, single, its rawBody). */
 const deviceEventRule = (withRawBody: boolean) => ({
@@ -303,7 +332,14 @@ export const OPENAPI = {
         tags: ['Registrations'],
         operationId: 'listRegistrations',
         summary: "The re-registration job's status of each ThingSpace callback registration of the scope",
-        parameters: [parameter('offset'), parameter('limit'), parameter('askTotalCount'), parameter('registrationSortParam'), parameter('sortDir'), parameter('cursor')],
+        parameters: [
+          parameter('offset'),
+          parameter('limit'),
+          parameter('askTotalCount'),
+          parameter('registrationSortParam'),
+          parameter('sortDir'),
+          parameter('cursor'),
+        ],
         responses: { '200': { description: 'A page of registration status records.', ...json(schema('CallbackRegistrationListResult')) }, ...ERRORS },
       },
     },
@@ -313,8 +349,16 @@ export const OPENAPI = {
         tags: ['Rejections'],
         operationId: 'listRejections',
         summary: 'Recently refused webhook requests of the scope (why, from where, which header names)',
-        description: 'A short-lived, capped log: each scope keeps at most REJECTION_LOG_CAP records (500), each for REJECTION_LOG_TTL_HOURS (24). Never a header value or a body byte.',
-        parameters: [parameter('offset'), parameter('limit'), parameter('askTotalCount'), parameter('rejectionSortParam'), parameter('sortDir'), parameter('cursor')],
+        description:
+          'A short-lived, capped log: each scope keeps at most REJECTION_LOG_CAP records (500), each for REJECTION_LOG_TTL_HOURS (24). Never a header value or a body byte.',
+        parameters: [
+          parameter('offset'),
+          parameter('limit'),
+          parameter('askTotalCount'),
+          parameter('rejectionSortParam'),
+          parameter('sortDir'),
+          parameter('cursor'),
+        ],
         responses: { '200': { description: 'A page of rejected requests.', ...json(schema('RejectedRequestListResult')) }, ...ERRORS },
       },
     },
@@ -340,7 +384,7 @@ export const OPENAPI = {
         name: 'scopeId',
         in: 'path',
         required: true,
-        description: 'The ThingSpace account or SENSORO AppID; `_` is the key\'s own scope when it has exactly one.',
+        description: "The ThingSpace account or SENSORO AppID; `_` is the key's own scope when it has exactly one.",
         schema: { oneOf: [{ const: '_' }, schema('ScopeId')] },
       },
       deviceId: { name: 'deviceId', in: 'path', required: true, description: 'The device id as the provider gave it.', schema: schema('DeviceId') },
@@ -365,12 +409,19 @@ export const OPENAPI = {
       Deleted: { description: 'Deleted; no body.' },
       BadRequest: { description: 'An illegal argument (path, query parameter or body field).', ...json(schema('IllegalArgumentExceptionInfo')) },
       Unauthorized: {
-        description: 'No key, or a malformed, unknown or revoked one: API Gateway\'s words, in JSON whatever the Accept header asks.',
-        content: { 'application/json': { schema: { type: 'object', required: ['message'], additionalProperties: false, properties: { message: { const: 'Unauthorized' } } } } },
+        description: "No key, or a malformed, unknown or revoked one: API Gateway's words, in JSON whatever the Accept header asks.",
+        content: {
+          'application/json': {
+            schema: { type: 'object', required: ['message'], additionalProperties: false, properties: { message: { const: 'Unauthorized' } } },
+          },
+        },
       },
       NotAcceptable: { description: 'Accept names no type this API produces (it makes application/json and application/xml): no body.' },
       Forbidden: { description: 'The key may not read this scope, or may not delete.', ...json(schema('SubjectUnauthorizedExceptionInfo')) },
-      NotFound: { description: 'No such record under this path (entityType `device` on the event routes of a device that has no event, as in Kapua).', ...json(schema('EntityNotFoundExceptionInfo')) },
+      NotFound: {
+        description: 'No such record under this path (entityType `device` on the event routes of a device that has no event, as in Kapua).',
+        ...json(schema('EntityNotFoundExceptionInfo')),
+      },
       InternalError: { description: 'The store failed; nothing of the cause is shown.', ...json(schema('ExceptionInfo')) },
     },
     schemas: {
@@ -390,10 +441,27 @@ export const OPENAPI = {
       Progress: { type: 'integer', minimum: 0, maximum: 100 },
 
       Offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
-      Limit: { type: 'integer', minimum: 0, default: 50, description: 'At most QUERY_MAX_LIMIT (500 by default); 0 answers no items with limitExceeded true, as Kapua does.' },
-      AskTotalCount: { anyOf: [{ type: 'boolean' }, { type: 'string' }], default: false, description: 'True for `true` in any case; any other value is false, as JAX-RS reads a Boolean.' },
-      SortDir: { type: 'string', default: 'ASCENDING', description: 'ASCENDING or DESCENDING, in any case (device events default to DESCENDING: newest first).' },
-      DateParam: { type: 'string', format: 'date-time', description: 'ISO 8601; device events are filtered on sentOn, the key of their order (Kapua filters on receivedOn).' },
+      Limit: {
+        type: 'integer',
+        minimum: 0,
+        default: 50,
+        description: 'At most QUERY_MAX_LIMIT (500 by default); 0 answers no items with limitExceeded true, as Kapua does.',
+      },
+      AskTotalCount: {
+        anyOf: [{ type: 'boolean' }, { type: 'string' }],
+        default: false,
+        description: 'True for `true` in any case; any other value is false, as JAX-RS reads a Boolean.',
+      },
+      SortDir: {
+        type: 'string',
+        default: 'ASCENDING',
+        description: 'ASCENDING or DESCENDING, in any case (device events default to DESCENDING: newest first).',
+      },
+      DateParam: {
+        type: 'string',
+        format: 'date-time',
+        description: 'ISO 8601; device events are filtered on sentOn, the key of their order (Kapua filters on receivedOn).',
+      },
       KapuaMethod: { enum: ['READ', 'CREATE', 'WRITE', 'DELETE', 'OPTIONS', 'EXECUTE', 'SUBMIT', 'CANCEL', 'SENT'] },
       KapuaPosition: {
         type: 'object',
@@ -424,7 +492,8 @@ export const OPENAPI = {
       NotificationSortParam: {
         enum: ['sentOn', 'createdOn'],
         default: 'sentOn',
-        description: 'sentOn is the stored order and pages any number; createdOn (receive time) is sorted at query time, for operations of up to 2,000 notifications.',
+        description:
+          'sentOn is the stored order and pages any number; createdOn (receive time) is sorted at query time, for operations of up to 2,000 notifications.',
       },
       EventSortParam: {
         enum: ['sentOn', 'receivedOn', 'createdOn'],
@@ -470,13 +539,30 @@ export const OPENAPI = {
         type: 'object',
         additionalProperties: false,
         required: DEVICE_EVENT_REQUIRED,
-        properties: { ...DEVICE_EVENT_PROPERTIES, rawBody: { type: 'string', description: 'The callback body exactly as received (UTF-8); absent with bodyError.' } },
+        properties: {
+          ...DEVICE_EVENT_PROPERTIES,
+          rawBody: { type: 'string', description: 'The callback body exactly as received (UTF-8); absent with bodyError.' },
+        },
         ...deviceEventRule(true),
       },
       DeviceManagementOperation: {
         type: 'object',
         additionalProperties: false,
-        required: ['type', 'id', 'scopeId', 'deviceId', 'operationId', 'startedOn', 'status', 'progress', 'resource', 'lastNotificationId', 'lastSentOn', 'provider', 'channel'],
+        required: [
+          'type',
+          'id',
+          'scopeId',
+          'deviceId',
+          'operationId',
+          'startedOn',
+          'status',
+          'progress',
+          'resource',
+          'lastNotificationId',
+          'lastSentOn',
+          'provider',
+          'channel',
+        ],
         properties: {
           type: { const: 'deviceManagementOperation' },
           id: { ...schema('OperationId'), description: 'The operation id (= operationId).' },
@@ -487,7 +573,10 @@ export const OPENAPI = {
           createdBy: schema('Provider'),
           modifiedOn: { ...schema('KapuaDate'), description: 'When its latest notification was received (our clock).' },
           startedOn: { ...schema('KapuaDate'), description: "The sentOn of its first notification (the provider's clock, as endedOn)." },
-          endedOn: { ...schema('KapuaDate'), description: 'Only once final (COMPLETED, FAILED, STALE): the sentOn of the notification that decided the status.' },
+          endedOn: {
+            ...schema('KapuaDate'),
+            description: 'Only once final (COMPLETED, FAILED, STALE): the sentOn of the notification that decided the status.',
+          },
           status: {
             ...schema('OperationStatus'),
             description:
@@ -536,14 +625,31 @@ export const OPENAPI = {
           provider: schema('Provider'),
           channel: { type: 'string' },
           httpStatus: { type: 'integer', minimum: 400, maximum: 599 },
-          errorCode: { type: 'string', description: 'UNAUTHORIZED, BAD_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, FORBIDDEN, TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE, ...' },
+          errorCode: {
+            type: 'string',
+            description: 'UNAUTHORIZED, BAD_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, FORBIDDEN, TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE, ...',
+          },
           reason: { type: 'string', description: "The gateway's own message, e.g. Missing signature header." },
           sourceIp: { type: 'string' },
-          fromPublishedSource: { type: 'boolean', description: "Whether the source address is one ThingSpace publishes for its callbacks (absent for SENSORO, which publishes none). A request from elsewhere is a stranger's, whatever its headers say." },
-          headerNames: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 40 }, description: 'Names the channel knows (all of them from a provider\'s published address), lower case, sorted: never a value. At most 20, 40 characters each, 300 bytes together; others are counted in moreHeaderNames.' },
+          fromPublishedSource: {
+            type: 'boolean',
+            description:
+              "Whether the source address is one ThingSpace publishes for its callbacks (absent for SENSORO, which publishes none). A request from elsewhere is a stranger's, whatever its headers say.",
+          },
+          headerNames: {
+            type: 'array',
+            maxItems: 20,
+            items: { type: 'string', maxLength: 40 },
+            description:
+              "Names the channel knows (all of them from a provider's published address), lower case, sorted: never a value. At most 20, 40 characters each, 300 bytes together; others are counted in moreHeaderNames.",
+          },
           moreHeaderNames: { type: 'integer', minimum: 1, description: 'How many header names the request had beyond those listed.' },
           bodyBytes: { type: 'integer', minimum: 0 },
-          notRecordedBefore: { type: 'integer', minimum: 1, description: 'Refused requests of this scope not recorded since the previous record (at most REJECTION_LOG_PER_MINUTE are written per minute).' },
+          notRecordedBefore: {
+            type: 'integer',
+            minimum: 1,
+            description: 'Refused requests of this scope not recorded since the previous record (at most REJECTION_LOG_PER_MINUTE are written per minute).',
+          },
         },
       },
       RejectedRequestListResult: listResult('rejectedRequestListResult', 'RejectedRequest'),

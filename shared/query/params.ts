@@ -47,7 +47,13 @@ export interface ListDefaults {
  * askTotalCount true only for `true` in any case (never an error), sortDir ASCENDING or DESCENDING
  * in any case (a bad one is reported as `sortOrder`, as Kapua does), the collection's default sort.
  */
-export function listOptions(source: Record<string, unknown>, sortParams: SortParams, defaultSort: string, maxLimit: number, defaults: ListDefaults = {}): ListOptions {
+export function listOptions(
+  source: Record<string, unknown>,
+  sortParams: SortParams,
+  defaultSort: string,
+  maxLimit: number,
+  defaults: ListDefaults = {},
+): ListOptions {
   const sortParam = text('sortParam', source.sortParam, 64) ?? defaultSort;
   if (!Object.hasOwn(sortParams, sortParam)) throw illegalArgument('sortParam', sortParam, `Sortable by: ${Object.keys(sortParams).join(', ')}.`);
   const sortDir = (text('sortOrder', source.sortDir, 16) ?? (defaults.descending ? 'DESCENDING' : 'ASCENDING')).toUpperCase();

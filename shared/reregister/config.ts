@@ -59,9 +59,15 @@ export function jobConfig(env: NodeJS.ProcessEnv = process.env): JobConfig {
     throw new Error('REGISTRATIONS must be JSON: [{"account":"…","services":["Diagnostics",…]}]');
   }
   const parsed = registrationsSchema.safeParse(registrations);
-  if (!parsed.success) throw new Error('REGISTRATIONS must be [{"account":"…","services":["Diagnostics",…],"api":"rest"|"soap" (optional, default rest)}], each account at most once');
+  if (!parsed.success)
+    throw new Error(
+      'REGISTRATIONS must be [{"account":"…","services":["Diagnostics",…],"api":"rest"|"soap" (optional, default rest)}], each account at most once',
+    );
   const publicBaseUrl = requireEnv('PUBLIC_BASE_URL', env);
-  for (const [name, value] of [['PUBLIC_BASE_URL', publicBaseUrl], ['THINGSPACE_BASE_URL', env.THINGSPACE_BASE_URL ?? DEFAULT_THINGSPACE_BASE_URL]]) {
+  for (const [name, value] of [
+    ['PUBLIC_BASE_URL', publicBaseUrl],
+    ['THINGSPACE_BASE_URL', env.THINGSPACE_BASE_URL ?? DEFAULT_THINGSPACE_BASE_URL],
+  ]) {
     assertHttpUrl(name!, value!);
   }
   return {

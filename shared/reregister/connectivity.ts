@@ -23,7 +23,13 @@ const CONNECTIVITY = 'connectivity';
  * (planConnectivity): a missing service gets the pair the others use, a new pair stays pending
  * until every service carries it.
  */
-export async function keepConnectivity(ctx: JobContext, registrar: ConnectivityRegistrar, report: AccountReport, services: string[], listed: Registration[]): Promise<void> {
+export async function keepConnectivity(
+  ctx: JobContext,
+  registrar: ConnectivityRegistrar,
+  report: AccountReport,
+  services: string[],
+  listed: Registration[],
+): Promise<void> {
   const { account } = report;
   const name = thingspaceSecretName(account, CONNECTIVITY);
   const url = endpointOf(ctx.config, account, registrar.channel);
@@ -35,16 +41,35 @@ export async function keepConnectivity(ctx: JobContext, registrar: ConnectivityR
     return;
   }
   const states = new Map(await Promise.all(services.map(async (service) => [service, await ctx.deps.status.get(account, service)] as const)));
-  const drift = new Map(services.map((service) => [service, registrationDrift(listed.find((r) => r.serviceName === service), url, states.get(service))]));
+  const drift = new Map(
+    services.map((service) => [
+      service,
+      registrationDrift(
+        listed.find((r) => r.serviceName === service),
+        url,
+        states.get(service),
+      ),
+    ]),
+  );
   const plan = planConnectivity(secret, drift, tooOld(ctx, secret), () => ({ username: `gw-${random(9)}`, password: random(32) }), ctx.now());
   try {
     if (plan.write) await writeSecret(ctx, name, plan.write);
   } catch (error) {
-    for (const service of services) await report.fail(service, `new credentials could not be stored (${describe(error)}); nothing was registered`, { endpoint: url, needsRegistration: true });
+    for (const service of services)
+      await report.fail(service, `new credentials could not be stored (${describe(error)}); nothing was registered`, {
+        endpoint: url,
+        needsRegistration: true,
+      });
     return;
   }
   const failed = await registerEach(registrar, account, url, [...plan.register.keys()], plan.pair);
-  const unrecorded = await recordMoved(ctx, name, plan.secret, services, [...plan.register.keys()].filter((service) => !failed.has(service)));
+  const unrecorded = await recordMoved(
+    ctx,
+    name,
+    plan.secret,
+    services,
+    [...plan.register.keys()].filter((service) => !failed.has(service)),
+  );
   for (const service of services) {
     const reason = plan.register.get(service);
     const error = failed.get(service) ?? (reason ? unrecorded : undefined);

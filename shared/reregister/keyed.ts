@@ -44,7 +44,11 @@ function keyedDrift(
   return (
     registrationDrift(registered, url, status) ??
     credentialDrift(ctx, secret, (current) =>
-      !current.key ? 'no key stored' : diagnostics && (!current.token || registered?.httpHeaders?.[ctx.config.tokenHeader] !== current.token) ? 'token differs' : undefined,
+      !current.key
+        ? 'no key stored'
+        : diagnostics && (!current.token || registered?.httpHeaders?.[ctx.config.tokenHeader] !== current.token)
+          ? 'token differs'
+          : undefined,
     ) ??
     (secret?.pending ? 'a rotation did not finish' : undefined)
   );
@@ -77,9 +81,14 @@ async function registerKeyed(
   );
   if (!sharedKey) return report.fail(service, `register ${service}: no Shared-Key header in the response`, { endpoint: url, needsRegistration: true });
   try {
-    await retry(ctx, () => writeSecret(ctx, name, completeRotation(base, { ...(token ? { token } : {}), key: sharedKey }, holdsKey(base?.current), ctx.now(), ctx.config.graceMs)));
+    await retry(ctx, () =>
+      writeSecret(ctx, name, completeRotation(base, { ...(token ? { token } : {}), key: sharedKey }, holdsKey(base?.current), ctx.now(), ctx.config.graceMs)),
+    );
   } catch (error) {
-    return report.fail(service, `Shared-Key could not be stored (${describe(error)}); the next run registers again`, { endpoint: url, needsRegistration: true });
+    return report.fail(service, `Shared-Key could not be stored (${describe(error)}); the next run registers again`, {
+      endpoint: url,
+      needsRegistration: true,
+    });
   }
   await report.changed(service, url, action, reason);
 }

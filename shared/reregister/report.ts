@@ -30,7 +30,16 @@ export class AccountReport {
   async unchanged(service: string, url: string, status: RegistrationStatus | undefined): Promise<void> {
     const { account } = this;
     this.changes.push({ account, service, action: 'unchanged' });
-    await this.ctx.deps.status.put({ ...status, account, service, endpoint: url, state: 'registered', lastCheckedOn: this.ctx.now().toISOString(), lastError: undefined, needsRegistration: undefined });
+    await this.ctx.deps.status.put({
+      ...status,
+      account,
+      service,
+      endpoint: url,
+      state: 'registered',
+      lastCheckedOn: this.ctx.now().toISOString(),
+      lastError: undefined,
+      needsRegistration: undefined,
+    });
   }
 
   async changed(service: string, url: string, action: 'registered' | 'rotated', detail: string): Promise<void> {

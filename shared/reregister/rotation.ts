@@ -98,7 +98,13 @@ export function planConnectivity(
     const register = services.filter((s) => drift.get(s) || !moved.has(s)).map((s) => [s, drift.get(s) ?? 'moving to the pending credentials'] as const);
     return { pair: secret.pending, secret, register: new Map(register), newPair: true };
   }
-  const why = !secret ? 'no secret stored' : !holdsPair(secret.current) ? 'no credentials stored' : expired ? 'credential older than the maximum age' : undefined;
+  const why = !secret
+    ? 'no secret stored'
+    : !holdsPair(secret.current)
+      ? 'no credentials stored'
+      : expired
+        ? 'credential older than the maximum age'
+        : undefined;
   if (!why) {
     const register = services.flatMap((s) => (drift.get(s) ? [[s, drift.get(s)!] as const] : []));
     return { pair: secret!.current as Pair, secret, register: new Map(register), newPair: false };

@@ -28,10 +28,18 @@ export interface Sessions {
  * The account's API credentials, or undefined after failing every service when they are missing.
  * UWS has no OAuth: an account registered through SOAP alone needs only the username and password.
  */
-export async function accountCredentials(ctx: JobContext, report: AccountReport, services: string[], needsOAuth: boolean): Promise<AccountCredentials | undefined> {
+export async function accountCredentials(
+  ctx: JobContext,
+  report: AccountReport,
+  services: string[],
+  needsOAuth: boolean,
+): Promise<AccountCredentials | undefined> {
   const { appKey, appSecret, username, password } = (await readSecret(ctx, thingspaceApiSecretName(report.account)))?.current ?? {};
   if (!username || !password || (needsOAuth && (!appKey || !appSecret))) {
-    await report.failAll(services, `secret ${thingspaceApiSecretName(report.account)} is missing or lacks ${needsOAuth ? 'appKey, appSecret, ' : ''}username or password`);
+    await report.failAll(
+      services,
+      `secret ${thingspaceApiSecretName(report.account)} is missing or lacks ${needsOAuth ? 'appKey, appSecret, ' : ''}username or password`,
+    );
     return undefined;
   }
   return { appKey, appSecret, username, password };
@@ -53,7 +61,10 @@ export async function openSessions(
   const login = await ctx.deps.status.get(account, LOGIN);
   const failures = login?.consecutiveFailures ?? 0;
   if (failures >= ctx.config.loginFailureLimit) {
-    await report.failAll(services, `login suspended after ${failures} failed logins in a row: fix ${thingspaceApiSecretName(account)}, then reset the ${LOGIN} status`);
+    await report.failAll(
+      services,
+      `login suspended after ${failures} failed logins in a row: fix ${thingspaceApiSecretName(account)}, then reset the ${LOGIN} status`,
+    );
     return undefined;
   }
   if (login?.lastFailureOn && ctx.now().getTime() - Date.parse(login.lastFailureOn) < ctx.config.loginBackoffMs) {
@@ -62,12 +73,20 @@ export async function openSessions(
   }
   const sessions: Sessions = { client: needs.rest ? ctx.deps.client() : undefined, uws: needs.soap ? await uwsClientOf(ctx)() : undefined };
   if (!(await logIn(ctx, report, services, sessions, credentials, failures))) return undefined;
-  if (failures > 0 || !login) await ctx.deps.status.put({ account, service: LOGIN, state: 'registered', lastCheckedOn: ctx.now().toISOString(), consecutiveFailures: 0 });
+  if (failures > 0 || !login)
+    await ctx.deps.status.put({ account, service: LOGIN, state: 'registered', lastCheckedOn: ctx.now().toISOString(), consecutiveFailures: 0 });
   return sessions;
 }
 
 /** Authenticates and logs in once per API; false after reporting a failure. */
-async function logIn(ctx: JobContext, report: AccountReport, services: string[], { client, uws }: Sessions, credentials: AccountCredentials, failures: number): Promise<boolean> {
+async function logIn(
+  ctx: JobContext,
+  report: AccountReport,
+  services: string[],
+  { client, uws }: Sessions,
+  credentials: AccountCredentials,
+  failures: number,
+): Promise<boolean> {
   const { appKey, appSecret, username, password } = credentials;
   if (client) {
     try {

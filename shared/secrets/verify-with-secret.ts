@@ -24,12 +24,7 @@ export const THROTTLED_MESSAGE = 'Too many requests; retry later';
  * read (it cannot be verified), and a refusal that could be told apart from it would say which
  * accounts exist. A request whose secret is in memory and which verifies is never refused for it.
  */
-export async function verifyWithSecret(
-  secrets: SecretCache,
-  name: string,
-  now: Date,
-  verify: (versions: SecretVersion[]) => void,
-): Promise<SecretVersion[]> {
+export async function verifyWithSecret(secrets: SecretCache, name: string, now: Date, verify: (versions: SecretVersion[]) => void): Promise<SecretVersion[]> {
   const spent = secrets.budgetSpent();
   try {
     return await verifyAgainst(secrets, name, now, verify);
@@ -41,12 +36,7 @@ export async function verifyWithSecret(
   }
 }
 
-async function verifyAgainst(
-  secrets: SecretCache,
-  name: string,
-  now: Date,
-  verify: (versions: SecretVersion[]) => void,
-): Promise<SecretVersion[]> {
+async function verifyAgainst(secrets: SecretCache, name: string, now: Date, verify: (versions: SecretVersion[]) => void): Promise<SecretVersion[]> {
   const first = await read(name, () => secrets.get(name));
   if (first.value === undefined) {
     // No secret of that name: an account we do not serve. Answered exactly as a message that does
@@ -97,7 +87,9 @@ async function read<T>(name: string, fetch: () => Promise<T>): Promise<T> {
 /** A secret version of random values nobody holds: whatever is checked against it fails. */
 function decoyVersions(): SecretVersion[] {
   const random = () => randomBytes(24).toString('base64url');
-  return [{ key: random(), token: random(), username: random(), password: random(), appSecret: random(), appKey: randomBytes(32).toString('base64').slice(0, 43) }];
+  return [
+    { key: random(), token: random(), username: random(), password: random(), appSecret: random(), appKey: randomBytes(32).toString('base64').slice(0, 43) },
+  ];
 }
 
 // Parsed secrets by their exact value: a cached secret is parsed once, not on every request.

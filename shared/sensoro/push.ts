@@ -16,7 +16,15 @@ const pushSchema = z.looseObject({
   data: z.record(z.string(), z.unknown()).optional(),
   encryptData: z.string().max(1_000_000).optional(),
   taskId: idLike.optional(),
-  resultCode: z.union([z.number().int(), z.string().regex(/^-?\d{1,9}$/).transform(Number)]).optional(),
+  resultCode: z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .regex(/^-?\d{1,9}$/)
+        .transform(Number),
+    ])
+    .optional(),
   resultData: z.unknown().optional(),
 });
 

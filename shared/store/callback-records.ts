@@ -3,7 +3,16 @@ import type { TableClient } from './client';
 import { idBounds, RECORD_ID } from './ids';
 import { KeptBodies } from './kept-bodies';
 import { PartitionReader, type ListOptions, type OperationNotifications, type Page, type Scope } from './partition-reader';
-import { eventOf, notificationOf, sharedBodyOf, storedBodyOf, type Deriver, type DeviceEventRecord, type OperationNotificationRecord, type StoredItem } from './records';
+import {
+  eventOf,
+  notificationOf,
+  sharedBodyOf,
+  storedBodyOf,
+  type Deriver,
+  type DeviceEventRecord,
+  type OperationNotificationRecord,
+  type StoredItem,
+} from './records';
 import { ATTR, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from './table';
 
 export type { ListOptions } from './partition-reader';
@@ -53,12 +62,13 @@ export class CallbackRecords {
   private readonly reader: PartitionReader;
   private readonly keptBodies: KeptBodies;
 
-  constructor(
-    client: TableClient,
-    tableName: string,
-    options: { sortLimit?: number; filterCalls?: number } = {},
-  ) {
-    this.reader = new PartitionReader(client, tableName, options.sortLimit, options.filterCalls ?? envInt('QUERY_FILTER_MAX_CALLS', 10, { min: 1, max: 1_000 }));
+  constructor(client: TableClient, tableName: string, options: { sortLimit?: number; filterCalls?: number } = {}) {
+    this.reader = new PartitionReader(
+      client,
+      tableName,
+      options.sortLimit,
+      options.filterCalls ?? envInt('QUERY_FILTER_MAX_CALLS', 10, { min: 1, max: 1_000 }),
+    );
     this.keptBodies = new KeptBodies(this.reader);
   }
 

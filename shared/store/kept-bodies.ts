@@ -44,7 +44,14 @@ export class KeptBodies {
   }
 
   /** The devices a stored body names, but `excluding`; undefined (logged) when the body cannot be read. */
-  private async devicesOf(channelCode: unknown, stored: StoredBody, scopeId: string, sk: string, excluding: string[], derive: () => Promise<Deriver>): Promise<string[] | undefined> {
+  private async devicesOf(
+    channelCode: unknown,
+    stored: StoredBody,
+    scopeId: string,
+    sk: string,
+    excluding: string[],
+    derive: () => Promise<Deriver>,
+  ): Promise<string[] | undefined> {
     const channel = channelOfCode(channelCode);
     try {
       if (!channel) throw new Error('unknown channel');
@@ -75,7 +82,14 @@ export class KeptBodies {
    * references it any more (the holder's own event, when it is there again, holds the body itself).
    * `others`, when known, are the devices to check besides the holder.
    */
-  private async dropUnreferenced(scopeId: string, holder: string, sk: string, deleted: string, derive: () => Promise<Deriver>, others?: string[]): Promise<void> {
+  private async dropUnreferenced(
+    scopeId: string,
+    holder: string,
+    sk: string,
+    deleted: string,
+    derive: () => Promise<Deriver>,
+    others?: string[],
+  ): Promise<void> {
     try {
       let devices = others;
       if (devices === undefined) {

@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { envInt } from '../config';
 import { STATUS_CODES } from './callback-store';
 import { InvalidCursorError, OffsetTooDeepError, TooManyToCountError, TooManyToSortError } from './errors';
@@ -173,13 +166,21 @@ export class PartitionReader {
 
   /** Whether the partition holds any record (one one-item query). */
   async any(pk: string): Promise<boolean> {
-    const out = await this.send({ TableName: this.tableName, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': TABLE.partitionKey }, ExpressionAttributeValues: { ':pk': pk }, Limit: 1 });
+    const out = await this.send({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+      ExpressionAttributeValues: { ':pk': pk },
+      Limit: 1,
+    });
     return (out.Items ?? []).length > 0;
   }
 
   /** One item by key; `consistent` reads it strongly consistent (a delete just made is seen). */
   async get(pk: string, sk: string, consistent = false): Promise<Item | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ...(consistent ? { ConsistentRead: true } : {}) }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ...(consistent ? { ConsistentRead: true } : {}) }),
+    );
     if (out.Item) this.itemsRead++;
     return out.Item;
   }
@@ -213,18 +214,27 @@ export class PartitionReader {
    * operation (its first notification, or its latest when descending), and one more for the other
    * end. Other orders (`startedOn`, `lastSentOn`) read every operation and sort in memory.
    */
-  async operations(pk: string, options: ListOptions, sortValue?: (op: OperationNotifications) => string | number | undefined): Promise<{ items: OperationNotifications[]; limitExceeded: boolean; nextCursor?: string; totalCount?: number }> {
+  async operations(
+    pk: string,
+    options: ListOptions,
+    sortValue?: (op: OperationNotifications) => string | number | undefined,
+  ): Promise<{ items: OperationNotifications[]; limitExceeded: boolean; nextCursor?: string; totalCount?: number }> {
     const fingerprintOf = `${pk}\u0000operations\u0000${options.order}\u0000${options.descending}`;
     if (options.order !== 'key') {
       const all: OperationNotifications[] = [];
-      for (let after: string | undefined; ; ) {
+      for (let after: string | undefined; ;) {
         const next = await this.nextOperation(pk, after, false);
         if (!next) break;
         all.push(next);
         if (all.length > this.sortLimit) throw tooManyToSort(options.order, this.sortLimit);
         after = next.operationId;
       }
-      const sorted = sortInMemory(all, (op) => sortValue?.(op), (op) => op.operationId, options.descending);
+      const sorted = sortInMemory(
+        all,
+        (op) => sortValue?.(op),
+        (op) => op.operationId,
+        options.descending,
+      );
       const page = pageInMemory(sorted, (op) => [sortValue?.(op), op.operationId], options, fingerprintOf);
       await this.withTerminals(pk, page.items);
       return page;
@@ -333,7 +343,12 @@ export class PartitionReader {
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :p)',
         FilterExpression: '#t IN (:c, :f)',
         ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey, '#t': ATTR.status },
-        ExpressionAttributeValues: { ':pk': pk, ':p': `${encodeURIComponent(op.operationId)}${OPERATION_SEPARATOR}`, ':c': TERMINAL_CODES[0], ':f': TERMINAL_CODES[1] },
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ':p': `${encodeURIComponent(op.operationId)}${OPERATION_SEPARATOR}`,
+          ':c': TERMINAL_CODES[0],
+          ':f': TERMINAL_CODES[1],
+        },
         ScanIndexForward: false,
         ExclusiveStartKey: start,
         ...(limit !== undefined ? { Limit: limit } : {}),
@@ -415,7 +430,12 @@ export class PartitionReader {
    * over-read page the offset falls), within the request's bound; when the bound is reached
    * first, where it stopped and how many matches are still `left` to skip.
    */
-  private async skipFiltered(query: QueryCommandInput, offset: number, start: Key | undefined, budget: { left: number }): Promise<{ at: Key; left: number } | 'end'> {
+  private async skipFiltered(
+    query: QueryCommandInput,
+    offset: number,
+    start: Key | undefined,
+    budget: { left: number },
+  ): Promise<{ at: Key; left: number } | 'end'> {
     let skipped = 0;
     for (let call = 0; ; call++) {
       if (budget.left <= 0) return { at: start!, left: offset - skipped };
@@ -530,7 +550,8 @@ function decodeCursor(cursor: string, query: QueryCommandInput): { key: Key; ski
       typeof key[TABLE.sortKey] === 'string' &&
       Buffer.byteLength(key[TABLE.sortKey] as string) <= 1024 &&
       (values[':prefix'] === undefined || (key[TABLE.sortKey] as string).startsWith(values[':prefix'] as string)) &&
-      (values[':lo'] === undefined || ((key[TABLE.sortKey] as string) >= (values[':lo'] as string) && (key[TABLE.sortKey] as string) <= (values[':hi'] as string))) &&
+      (values[':lo'] === undefined ||
+        ((key[TABLE.sortKey] as string) >= (values[':lo'] as string) && (key[TABLE.sortKey] as string) <= (values[':hi'] as string))) &&
       Number.isInteger(skip) &&
       (skip as number) >= 0 &&
       (skip as number) <= 1_000_000

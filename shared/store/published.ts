@@ -2,7 +2,17 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { channelOfCode, type Channel } from '../channels';
 import type { TableClient } from './client';
-import { eventOf, notificationOf, sharedBodyOf, storedBodyOf, type Deriver, type DeviceEventRecord, type OperationNotificationRecord, type StoredBody, type StoredItem } from './records';
+import {
+  eventOf,
+  notificationOf,
+  sharedBodyOf,
+  storedBodyOf,
+  type Deriver,
+  type DeviceEventRecord,
+  type OperationNotificationRecord,
+  type StoredBody,
+  type StoredItem,
+} from './records';
 import { ATTR, eventPk, PUBLISHED_PK_PREFIXES, TABLE } from './table';
 
 /**
@@ -32,7 +42,8 @@ export class SharedBodyMissingError extends Error {
 }
 
 /** A published record: a device event or an operation notification, with the channel that sent it. */
-export type PublishedRecord = { kind: 'event'; channel: Channel; record: DeviceEventRecord } | { kind: 'notification'; channel: Channel; record: OperationNotificationRecord };
+export type PublishedRecord =
+  { kind: 'event'; channel: Channel; record: DeviceEventRecord } | { kind: 'notification'; channel: Channel; record: OperationNotificationRecord };
 
 /** The scope and device a published record's partition key names (`EV#{scope}#{device}`, `NO#...`; the device URI-encoded). */
 function partitionOf(pk: string): { kind: 'event' | 'notification'; scopeId: string; deviceId: string } | undefined {
@@ -48,7 +59,11 @@ function partitionOf(pk: string): { kind: 'event' | 'notification'; scopeId: str
  * not published (receipts, kept bodies, keys...), or a rejection when the item cannot become its
  * record (a shared body not stored, an unknown channel). Payloads are derived with `derive`.
  */
-export async function publishedRecordsOf(items: readonly StoredItem[], readBody: BodyReader, derive: Deriver): Promise<PromiseSettledResult<PublishedRecord | undefined>[]> {
+export async function publishedRecordsOf(
+  items: readonly StoredItem[],
+  readBody: BodyReader,
+  derive: Deriver,
+): Promise<PromiseSettledResult<PublishedRecord | undefined>[]> {
   // A callback naming several devices stores its body once, on its first device's event: usually
   // in the same batch, so look there before reading the table.
   const byKey = new Map(items.map((item) => [`${item[TABLE.partitionKey]}\u0000${item[TABLE.sortKey]}`, item]));

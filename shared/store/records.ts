@@ -94,7 +94,12 @@ export function storedBodyOf(item: Item | undefined): StoredBody | undefined {
  * The body of a further device's event of a multi-device callback: on the first device's event, or
  * (once that event was deleted) on its kept-body item. `get` reads one item by key.
  */
-export async function sharedBodyOf(scopeId: string, holderDevice: string, sk: string, get: (pk: string, sk: string) => Promise<Item | undefined>): Promise<StoredBody | undefined> {
+export async function sharedBodyOf(
+  scopeId: string,
+  holderDevice: string,
+  sk: string,
+  get: (pk: string, sk: string) => Promise<Item | undefined>,
+): Promise<StoredBody | undefined> {
   for (const pk of [eventPk(scopeId, holderDevice), bodyPk(scopeId, holderDevice)]) {
     const stored = storedBodyOf(await get(pk, sk));
     if (stored) return stored;

@@ -51,7 +51,13 @@ export class RejectionRecords {
           },
           ConditionExpression:
             'attribute_not_exists(#pk) OR #x < :now OR attribute_not_exists(#standing) OR #standing <= :standing OR (#source = :source AND #errorCode = :errorCode)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#x': TABLE.ttlAttribute, '#standing': 'standing', '#source': 'source', '#errorCode': 'errorCode' },
+          ExpressionAttributeNames: {
+            '#pk': TABLE.partitionKey,
+            '#x': TABLE.ttlAttribute,
+            '#standing': 'standing',
+            '#source': 'source',
+            '#errorCode': 'errorCode',
+          },
           ExpressionAttributeValues: { ':now': at.nowSeconds, ':standing': at.standing, ':source': at.source, ':errorCode': record.errorCode },
         }),
       );

@@ -76,9 +76,16 @@ export class ThingSpaceClient {
 
   /** The listeners registered for the account on one API. */
   async list(api: CallbackApi, account: string): Promise<Registration[]> {
-    const path = api === 'diagnostics' ? `/api/diagnostics/v1/callbacks?accountName=${encodeURIComponent(account)}` : `${prefix(api)}/callbacks/${encodeURIComponent(account)}`;
+    const path =
+      api === 'diagnostics'
+        ? `/api/diagnostics/v1/callbacks?accountName=${encodeURIComponent(account)}`
+        : `${prefix(api)}/callbacks/${encodeURIComponent(account)}`;
     const out = await this.call<unknown>(`list ${api} callbacks`, 'GET', path);
-    const entries = Array.isArray(out.body) ? out.body : Array.isArray((out.body as { callbacks?: unknown })?.callbacks) ? (out.body as { callbacks: unknown[] }).callbacks : [];
+    const entries = Array.isArray(out.body)
+      ? out.body
+      : Array.isArray((out.body as { callbacks?: unknown })?.callbacks)
+        ? (out.body as { callbacks: unknown[] }).callbacks
+        : [];
     return entries.flatMap((e) => {
       const entry = e as Record<string, unknown>;
       const serviceName = String(entry.serviceName ?? entry.name ?? '');
@@ -103,9 +110,15 @@ export class ThingSpaceClient {
     const [path, body] =
       api === 'diagnostics'
         ? ['/api/diagnostics/v1/callbacks', { accountName: account, serviceName: service, endpoint: url, httpHeaders: extra.httpHeaders ?? {} }]
-        : [`${prefix(api)}/callbacks/${encodeURIComponent(account)}`, { name: service, url, ...(extra.username ? { username: extra.username, password: extra.password } : {}) }];
+        : [
+            `${prefix(api)}/callbacks/${encodeURIComponent(account)}`,
+            { name: service, url, ...(extra.username ? { username: extra.username, password: extra.password } : {}) },
+          ];
     const out = await this.call(`register ${service}`, 'POST', path, { body: JSON.stringify(body) });
-    const key = out.headers.get('shared-key')?.trim().replace(/^"(.*)"$/, '$1');
+    const key = out.headers
+      .get('shared-key')
+      ?.trim()
+      .replace(/^"(.*)"$/, '$1');
     return key ? { sharedKey: key } : {};
   }
 

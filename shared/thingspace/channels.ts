@@ -24,7 +24,11 @@ export const diagnostics = thingspace('diagnostics', {
   detailType: 'ThingSpace Diagnostics Observation',
   // The operation stays tx-0001 (its notifications accumulate); the observation's time makes it new.
   sample: (u) =>
-    JSON.stringify({ transactionID: 'tx-0001', device: { id: '990013907835573', kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value: '-71', createdOn: u.time }] }),
+    JSON.stringify({
+      transactionID: 'tx-0001',
+      device: { id: '990013907835573', kind: 'imei' },
+      attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value: '-71', createdOn: u.time }],
+    }),
   localSecret: () => ({ ...sharedKey(), token: random() }),
 });
 

@@ -53,7 +53,15 @@ export function readConnectivity(body: Buffer): ConnectivityRead {
   const message = parseWith(connectivitySchema, rest, 'Connectivity callback');
   // One pass finds both: the credentials (blanked in what is stored) and NIDD's counters (blanked too in the identity).
   const spans = topLevelValueSpans(body, IN_PLACE);
-  return { credentials, message, storedBody: blankSpans(body, spans.filter((s) => CREDENTIALS.has(s.name))), identity: blankSpans(body, spans) };
+  return {
+    credentials,
+    message,
+    storedBody: blankSpans(
+      body,
+      spans.filter((s) => CREDENTIALS.has(s.name)),
+    ),
+    identity: blankSpans(body, spans),
+  };
 }
 
 /**
@@ -63,9 +71,7 @@ export function readConnectivity(body: Buffer): ConnectivityRead {
  * without a status is final (COMPLETED, or FAILED when its data object names a fault).
  */
 export function mapConnectivity(message: ConnectivityMessage, account: string): CallbackFacts {
-  const dataKey = Object.keys(message).find(
-    (k) => !KNOWN_FIELDS.has(k) && typeof message[k] === 'object' && message[k] !== null && !Array.isArray(message[k]),
-  );
+  const dataKey = Object.keys(message).find((k) => !KNOWN_FIELDS.has(k) && typeof message[k] === 'object' && message[k] !== null && !Array.isArray(message[k]));
   const data = dataKey ? (message[dataKey] as Record<string, unknown>) : undefined;
   const faulted = data !== undefined && Object.keys(data).some((k) => /fault|error/i.test(k));
   const status: OperationStatus = message.status ? statusOf(message.status) : faulted ? 'FAILED' : 'COMPLETED';

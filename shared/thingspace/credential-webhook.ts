@@ -58,12 +58,17 @@ export function createCredentialWebhook<R extends CredentialRead>(
       await verifyWithSecret(runtime.secrets, secret, now(), (versions) => verifyCredentials(early, versions));
     }
     const read = channel.read(event, body);
-    await verifyWithSecret(runtime.secrets, secret, now(), (versions) =>
-      verifyCredentials(read.credentials, versions),
-    );
+    await verifyWithSecret(runtime.secrets, secret, now(), (versions) => verifyCredentials(read.credentials, versions));
     const acceptance = await acceptCallback(
       runtime.store,
-      { provider: 'thingspace', channel: channel.channel, scopeId: account, body: read.storedBody, receivedOn: now(), ...(read.identity !== undefined ? { identity: read.identity } : {}) },
+      {
+        provider: 'thingspace',
+        channel: channel.channel,
+        scopeId: account,
+        body: read.storedBody,
+        receivedOn: now(),
+        ...(read.identity !== undefined ? { identity: read.identity } : {}),
+      },
       channel.map(read, account),
       started,
     );

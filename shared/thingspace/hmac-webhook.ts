@@ -1,11 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_SIGNATURE_HEADERS,
-  DEFAULT_TOKEN_HEADER,
-  envInt,
-  envList,
-} from '../config';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_SIGNATURE_HEADERS, DEFAULT_TOKEN_HEADER, envInt, envList } from '../config';
 import { rawBody, requireJsonMediaType, scopeParam } from '../http/request';
 import { acceptCallback } from '../accept';
 import { CHANNELS } from '../channels';
@@ -46,15 +40,8 @@ export function hmacWebhookConfig(env: NodeJS.ProcessEnv = process.env): HmacWeb
  * account, signature on the exact raw bytes (nothing parses an unverified body), parse, map,
  * store; 2xx only once every record is durable, a redelivery included.
  */
-export function createHmacWebhook<M>(
-  channel: HmacChannel<M>,
-  runtime: Runtime,
-  config: HmacWebhookConfig,
-  now: () => Date = () => new Date(),
-) {
-  return async function receiveThingSpaceCallback(
-    event: APIGatewayProxyEventV2,
-  ): Promise<APIGatewayProxyStructuredResultV2> {
+export function createHmacWebhook<M>(channel: HmacChannel<M>, runtime: Runtime, config: HmacWebhookConfig, now: () => Date = () => new Date()) {
+  return async function receiveThingSpaceCallback(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const started = Date.now();
     logger.appendKeys({ provider: 'thingspace', channel: channel.channel });
     const body = rawBody(event, config.maxBodyBytes);

@@ -35,9 +35,7 @@ const requestSchema = z.looseObject({
   Username: text.optional(),
   Password: text.optional(),
   RequestId: z.string().min(1).max(256).optional(),
-  Device: z
-    .looseObject({ Kind: z.string().min(1).max(32), Identifier: z.string().min(1).max(128) })
-    .optional(),
+  Device: z.looseObject({ Kind: z.string().min(1).max(32), Identifier: z.string().min(1).max(128) }).optional(),
   Data: z.union([z.record(z.string(), z.unknown()), z.literal('')]).optional(),
 });
 
@@ -61,7 +59,11 @@ export function readSoap(body: Buffer, contentType: string | undefined): SoapRea
   const xml = body.toString('utf8');
   const parsed = parseSafeXml(xml);
   if ('refused' in parsed) {
-    throw new BadRequestError(parsed.refused === 'DOCTYPE_REFUSED' ? 'DOCTYPE and entity declarations are not accepted' : `Body is not well-formed XML or nests deeper than ${MAX_XML_DEPTH} levels`);
+    throw new BadRequestError(
+      parsed.refused === 'DOCTYPE_REFUSED'
+        ? 'DOCTYPE and entity declarations are not accepted'
+        : `Body is not well-formed XML or nests deeper than ${MAX_XML_DEPTH} levels`,
+    );
   }
   const doc = parsed.doc;
   const request = (doc as { Envelope?: { Body?: { CallbackRequest?: unknown } } })?.Envelope?.Body?.CallbackRequest;
@@ -78,8 +80,12 @@ export function readSoap(body: Buffer, contentType: string | undefined): SoapRea
     // What is stored must hold no credential, as the parser reads it: parse the redacted envelope
     // again and refuse one whose structure left a Username or Password behind (comments, CDATA tricks).
     const reparsed = parseSafeXml(stored);
-    const again = 'doc' in reparsed ? (reparsed.doc as { Envelope?: { Body?: { CallbackRequest?: { Username?: unknown; Password?: unknown } } } })?.Envelope?.Body?.CallbackRequest : undefined;
-    if (!again || (again.Username ?? '') !== '' || (again.Password ?? '') !== '') throw new BadRequestError('Username and Password must be plain text elements');
+    const again =
+      'doc' in reparsed
+        ? (reparsed.doc as { Envelope?: { Body?: { CallbackRequest?: { Username?: unknown; Password?: unknown } } } })?.Envelope?.Body?.CallbackRequest
+        : undefined;
+    if (!again || (again.Username ?? '') !== '' || (again.Password ?? '') !== '')
+      throw new BadRequestError('Username and Password must be plain text elements');
   }
   return { version, credentials, message, storedBody: Buffer.from(stored) };
 }
@@ -139,9 +145,7 @@ export function mapSoap(message: SoapCallback, account: string): CallbackFacts {
   const resource = Object.keys(data).find((k) => data[k] !== '' && data[k] !== undefined) ?? 'Callback';
   const failed = resource === 'Fault';
   const status = failed ? 'FAILED' : 'COMPLETED';
-  const devices = message.Device
-    ? devicesOf({ device: { id: message.Device.Identifier, kind: message.Device.Kind } }, account)
-    : devicesOf({}, account);
+  const devices = message.Device ? devicesOf({ device: { id: message.Device.Identifier, kind: message.Device.Kind } }, account) : devicesOf({}, account);
   return {
     devices,
     resource,
@@ -168,8 +172,7 @@ function firstText(value: unknown): string | undefined {
   return undefined;
 }
 
-const escapeXml = (s: string) =>
-  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 /** The acknowledgement of an accepted callback, in the request's SOAP version. */
 export function soapAcknowledgement(version: SoapVersion, status: string): { contentType: string; body: string } {

@@ -150,7 +150,13 @@ export class UwsClient {
 
   /** Registers `url` for the service; the username/password are echoed in every callback (empty elements when unused). */
   async registerCallback(account: string, service: string, url: string, credentials: { username?: string; password?: string } = {}): Promise<void> {
-    await this.inSession('RegisterCallback', { AccountName: account, ServiceName: service, Url: url, Username: credentials.username ?? '', Password: credentials.password ?? '' });
+    await this.inSession('RegisterCallback', {
+      AccountName: account,
+      ServiceName: service,
+      Url: url,
+      Username: credentials.username ?? '',
+      Password: credentials.password ?? '',
+    });
   }
 
   async unregisterCallback(account: string, service: string): Promise<void> {

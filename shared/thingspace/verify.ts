@@ -17,12 +17,7 @@ export interface HmacCheck {
  * `token`, the token header must equal one of them. Throws UnauthorizedError (nothing to retry)
  * or SignatureMismatchError (a refreshed secret might verify it).
  */
-export function verifyHmacCallback(
-  headers: Record<string, string | undefined>,
-  body: Buffer,
-  versions: readonly SecretVersion[],
-  check: HmacCheck,
-): void {
+export function verifyHmacCallback(headers: Record<string, string | undefined>, body: Buffer, versions: readonly SecretVersion[], check: HmacCheck): void {
   const keys = versions.map((v) => v.key).filter((k): k is string => typeof k === 'string' && k.length > 0);
   if (keys.length === 0) throw new BadSecretShape('key');
 

@@ -79,7 +79,13 @@ export function deploy(settings: Partial<GatewaySettings>, tableName: string): D
     const roleArn = resolve(fn.Properties.Role);
     if (roleArn !== resolve({ 'Fn::GetAtt': [roleId, 'Arn'] })) throw new Error(`${id}: the function does not run with its own role`);
     const environment = Object.fromEntries(Object.entries<Json>(fn.Properties.Environment?.Variables ?? {}).map(([k, v]) => [k, String(resolve(v))]));
-    functions[id] = { id, roleArn, policies: policiesOfRole(resources, roleId, resolve), environment, platformRequests: platformRequests(resources, fnLogicalId, resolve) };
+    functions[id] = {
+      id,
+      roleArn,
+      policies: policiesOfRole(resources, roleId, resolve),
+      environment,
+      platformRequests: platformRequests(resources, fnLogicalId, resolve),
+    };
   }
   return { template, tableName: resolve({ Ref: tableId }), ...(busId ? { busName: resolve({ Ref: busId }) } : {}), functions };
 }
@@ -98,7 +104,8 @@ function policiesOfRole(resources: Record<string, Json>, roleId: string, resolve
   if (role.Properties.PermissionsBoundary) throw new Error(`${roleId}: permission boundaries are not simulated here yet`);
   for (const [id, r] of Object.entries<Json>(resources)) {
     if (r.Type === 'AWS::IAM::Policy' && refersToRole(r.Properties.Roles)) policies.push({ name: id, policy: resolve(r.Properties.PolicyDocument) });
-    if (r.Type === 'AWS::IAM::ManagedPolicy' && (refersToRole(r.Properties.Roles) || managedIds.has(id))) policies.push({ name: id, policy: resolve(r.Properties.PolicyDocument) });
+    if (r.Type === 'AWS::IAM::ManagedPolicy' && (refersToRole(r.Properties.Roles) || managedIds.has(id)))
+      policies.push({ name: id, policy: resolve(r.Properties.PolicyDocument) });
   }
   return policies;
 }
@@ -109,14 +116,21 @@ function platformRequests(resources: Record<string, Json>, fnLogicalId: string, 
   const logGroup = fn.LoggingConfig?.LogGroup;
   if (!logGroup) throw new Error(`${fnLogicalId}: no log group of its own`);
   const stream = `arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:${resolve(logGroup)}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
-  for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) requests.push({ action, resource: stream, context: {}, origin: 'Lambda writes the function log' });
+  for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
+    requests.push({ action, resource: stream, context: {}, origin: 'Lambda writes the function log' });
   if (fn.DeadLetterConfig?.TargetArn) {
-    requests.push({ action: 'sqs:SendMessage', resource: resolve(fn.DeadLetterConfig.TargetArn), context: {}, origin: 'Lambda sends a failed async invocation to the dead-letter queue' });
+    requests.push({
+      action: 'sqs:SendMessage',
+      resource: resolve(fn.DeadLetterConfig.TargetArn),
+      context: {},
+      origin: 'Lambda sends a failed async invocation to the dead-letter queue',
+    });
   }
   for (const mapping of Object.values<Json>(resources)) {
     if (mapping.Type !== 'AWS::Lambda::EventSourceMapping' || mapping.Properties.FunctionName?.Ref !== fnLogicalId) continue;
     const source = resolve(mapping.Properties.EventSourceArn) as string;
-    if (!/^arn:[^:]+:dynamodb:.*\/stream\//.test(source)) throw new Error(`${fnLogicalId}: event source ${source} is not a DynamoDB stream; extend platformRequests`);
+    if (!/^arn:[^:]+:dynamodb:.*\/stream\//.test(source))
+      throw new Error(`${fnLogicalId}: event source ${source} is not a DynamoDB stream; extend platformRequests`);
     // What the event source mapping does with the function's role (AWS Lambda developer guide, "Execution role permissions" for DynamoDB).
     for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords']) {
       requests.push({ action, resource: source, context: {}, origin: 'the event source mapping reads the stream' });
@@ -124,7 +138,13 @@ function platformRequests(resources: Record<string, Json>, fnLogicalId: string, 
     // ListStreams has no resource type: IAM authorizes it against "*" only.
     requests.push({ action: 'dynamodb:ListStreams', resource: '*', context: {}, origin: 'the event source mapping lists the streams' });
     const onFailure = mapping.Properties.DestinationConfig?.OnFailure?.Destination;
-    if (onFailure) requests.push({ action: 'sqs:SendMessage', resource: resolve(onFailure), context: {}, origin: 'the event source mapping sends a failed batch to its on-failure queue' });
+    if (onFailure)
+      requests.push({
+        action: 'sqs:SendMessage',
+        resource: resolve(onFailure),
+        context: {},
+        origin: 'the event source mapping sends a failed batch to its on-failure queue',
+      });
   }
   return requests;
 }

@@ -169,7 +169,10 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     const bare = JSON.stringify({ transactionID: 'tx-bare', device: { id: 'iam-dev-3', kind: 'imei' } });
     expect((await hmac('diagnostics', A, bare)).status).toBe(200);
     expect(JSON.parse((await hmac('diagnostics', A, bare)).text)).toMatchObject({ status: 'duplicate' });
-    expect(JSON.parse((await hmac('diagnostics', A, diagnostics('tx-shared', ['iam-shared-1', 'iam-shared-2'], 5))).text)).toMatchObject({ status: 'stored', events: 2 });
+    expect(JSON.parse((await hmac('diagnostics', A, diagnostics('tx-shared', ['iam-shared-1', 'iam-shared-2'], 5))).text)).toMatchObject({
+      status: 'stored',
+      events: 2,
+    });
     expect((await hmac('diagnostics', A, single, 'wrong-key')).status).toBe(401);
     for (const channel of ['diagnostics', 'location', 'device-location'] as const) expect((await hmac(channel, UNKNOWN, single, 'any-key')).status).toBe(401);
 
@@ -178,7 +181,12 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     expect(JSON.parse((await hmac('location', A, report)).text)).toMatchObject({ status: 'duplicate' });
     expect((await hmac('location', A, report, 'wrong-key')).status).toBe(401);
 
-    const result = JSON.stringify({ txid: 'iam-loc-1', id: 'iam-dev-2', kind: 'imei', location: { x: '33.45', y: '-84.59', radius: '1000', time: '20261121100500' } });
+    const result = JSON.stringify({
+      txid: 'iam-loc-1',
+      id: 'iam-dev-2',
+      kind: 'imei',
+      location: { x: '33.45', y: '-84.59', radius: '1000', time: '20261121100500' },
+    });
     expect((await hmac('device-location', A, result)).status).toBe(200);
     expect((await hmac('device-location', A, result, 'wrong-key')).status).toBe(401);
     // Without a provider time: a receipt, read back on the redelivery.
@@ -187,7 +195,15 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     expect(JSON.parse((await hmac('device-location', A, timeless)).text)).toMatchObject({ status: 'duplicate' });
 
     const connectivity = (creds = CONNECTIVITY) =>
-      JSON.stringify({ requestId: 'iam-req-1', deviceIds: [{ id: 'iam-iccid-1', kind: 'iccid' }, { id: 'iam-iccid-2', kind: 'iccid' }], carrierService: { state: 'active' }, ...creds });
+      JSON.stringify({
+        requestId: 'iam-req-1',
+        deviceIds: [
+          { id: 'iam-iccid-1', kind: 'iccid' },
+          { id: 'iam-iccid-2', kind: 'iccid' },
+        ],
+        carrierService: { state: 'active' },
+        ...creds,
+      });
     const json = { 'content-type': 'application/json' };
     expect((await post(`/webhooks/thingspace/${A}/connectivity`, connectivity(), json)).status).toBe(200);
     expect(JSON.parse((await post(`/webhooks/thingspace/${A}/connectivity`, connectivity(), json)).text)).toMatchObject({ status: 'duplicate' });
@@ -195,16 +211,28 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     expect((await post(`/webhooks/thingspace/${UNKNOWN}/connectivity`, connectivity(), json)).status).toBe(401);
 
     const soap = (password: string, version: '1.1' | '1.2' = '1.1', account = A) =>
-      post(`/webhooks/thingspace/${account}/soap`, soapEnvelope('<CarrierService><StateChange>Active</StateChange></CarrierService>', version, CONNECTIVITY.username, password, `iam-soap-${version}`, '8586928930'), {
-        'content-type': version === '1.1' ? 'text/xml' : 'application/soap+xml',
-      });
+      post(
+        `/webhooks/thingspace/${account}/soap`,
+        soapEnvelope(
+          '<CarrierService><StateChange>Active</StateChange></CarrierService>',
+          version,
+          CONNECTIVITY.username,
+          password,
+          `iam-soap-${version}`,
+          '8586928930',
+        ),
+        {
+          'content-type': version === '1.1' ? 'text/xml' : 'application/soap+xml',
+        },
+      );
     expect((await soap(CONNECTIVITY.password)).status).toBe(200);
     expect((await soap(CONNECTIVITY.password)).status).toBe(200); // a redelivery: its receipt is read back
     expect((await soap(CONNECTIVITY.password, '1.2')).status).toBe(200);
     expect((await soap('guess')).status).toBe(401);
     expect((await soap(CONNECTIVITY.password, '1.1', UNKNOWN)).status).toBe(401);
 
-    const push = (sn: string, msgId: number, extra: Record<string, unknown>) => JSON.stringify({ appId: APP.id, sn, type: 'text', deviceType: 'node', createdTime: Date.now(), msgId, ...extra });
+    const push = (sn: string, msgId: number, extra: Record<string, unknown>) =>
+      JSON.stringify({ appId: APP.id, sn, type: 'text', deviceType: 'node', createdTime: Date.now(), msgId, ...extra });
     expect((await sensoro(push('IAM-SN-1', 1, { data: { battery: 90 } }))).status).toBe(200);
     expect((await sensoro(push('IAM-SN-1', 1, { data: { battery: 90 } }))).status).toBe(200);
     expect((await sensoro(push('IAM-SN-SAFE', 2, { encryptData: encryptSensoro(APP.appKey, APP.id, '{"battery":77}') }))).status).toBe(200);
@@ -212,7 +240,21 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     const timelessPush = JSON.stringify({ appId: APP.id, sn: 'IAM-SN-2', type: 'text', msgId: 5, data: { battery: 50 } });
     expect((await sensoro(timelessPush)).status).toBe(200);
     expect((await sensoro(timelessPush)).status).toBe(200);
-    expect((await sensoro(JSON.stringify({ appId: APP.id, taskId: 'iam-task', type: 'event', createdTime: Date.now(), msgId: 3, resultCode: 0, resultData: { sn: 'IAM-SN-1' } }))).status).toBe(200);
+    expect(
+      (
+        await sensoro(
+          JSON.stringify({
+            appId: APP.id,
+            taskId: 'iam-task',
+            type: 'event',
+            createdTime: Date.now(),
+            msgId: 3,
+            resultCode: 0,
+            resultData: { sn: 'IAM-SN-1' },
+          }),
+        )
+      ).status,
+    ).toBe(200);
     expect((await sensoro(push('IAM-SN-1', 4, { data: {} }), 'wrong-secret')).status).toBe(401);
     expect((await sensoro(push('IAM-SN-1', 6, { appId: UNKNOWN_APP, data: {} }), APP.appSecret, UNKNOWN_APP)).status).toBe(401);
   });
@@ -232,7 +274,10 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     expect((await api('GET', `${device}/events.xml`, keys.read)).status).toBe(200);
     expect((await api('POST', `${device}/events/_query`, keys.read, { limit: 5, sortDir: 'DESCENDING' })).status).toBe(200);
     expect((await api('POST', `${device}/events/_count`, keys.read, {})).body).toEqual({ count: 2 });
-    expect((await api('GET', `/v1/${APP.id}/devices/IAM-SN-SAFE/events`, keys.read)).body).toMatchObject({ size: 1, items: [{ payload: { data: { battery: 77 } } }] });
+    expect((await api('GET', `/v1/${APP.id}/devices/IAM-SN-SAFE/events`, keys.read)).body).toMatchObject({
+      size: 1,
+      items: [{ payload: { data: { battery: 77 } } }],
+    });
 
     const list = await api('GET', notifications, keys.read);
     expect(list.body).toMatchObject({ size: 1 });
@@ -318,7 +363,8 @@ function requestsByFunction(): Map<string, { recorded: IamRequest[]; platform: I
   return byFn;
 }
 
-const knownDenial = (fn: string, request: IamRequest) => KNOWN_DENIED.find((k) => k.fn === fn && k.action === request.action && k.resource.test(request.resource));
+const knownDenial = (fn: string, request: IamRequest) =>
+  KNOWN_DENIED.find((k) => k.fn === fn && k.action === request.action && k.resource.test(request.resource));
 
 describe('IAM simulation of the synthesised role policies', () => {
   it('every call comes from a function of the stack, and every function made some', () => {
@@ -347,7 +393,10 @@ describe('IAM simulation of the synthesised role policies', () => {
         if (known && verdict.ignored.length === 0 && verdict.decision.endsWith('Denied')) stillKnown.add(known);
         else denied.push(line(fn, verdict));
       }
-      report.push(`${fn} (${recorded.length} distinct recorded requests, ${platform.length} by AWS):`, ...[...lines].map(([l, n]) => `  ${l}${n > 1 ? `  (x${n})` : ''}`));
+      report.push(
+        `${fn} (${recorded.length} distinct recorded requests, ${platform.length} by AWS):`,
+        ...[...lines].map(([l, n]) => `  ${l}${n > 1 ? `  (x${n})` : ''}`),
+      );
     }
     // IAM_REPORT=1 prints what each function was seen doing and the simulator's decision on it.
     if (process.env.IAM_REPORT) process.stdout.write(`${report.join('\n')}\n`);
@@ -381,7 +430,12 @@ describe('IAM simulation of the synthesised role policies', () => {
       item('DeleteItem', 'APIKEY'),
       item('UpdateItem', ev),
       item('BatchWriteItem', ev),
-      ...['DescribeStream', 'GetShardIterator', 'GetRecords'].map((a) => ({ action: `dynamodb:${a}`, resource: streamArn(otherTable), context: {}, origin: 'forbidden: another table\'s stream' })),
+      ...['DescribeStream', 'GetShardIterator', 'GetRecords'].map((a) => ({
+        action: `dynamodb:${a}`,
+        resource: streamArn(otherTable),
+        context: {},
+        origin: "forbidden: another table's stream",
+      })),
       { action: 'events:PutEvents', resource: busArn('default'), context: {}, origin: 'forbidden: the default bus' },
       { action: 'events:PutEvents', resource: busArn(`${deployed.busName}-other`), context: {}, origin: 'forbidden: another bus' },
       { action: 'sqs:SendMessage', resource: queueArn('another-queue'), context: {}, origin: 'forbidden: another queue' },

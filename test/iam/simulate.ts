@@ -31,7 +31,15 @@ function projectionNames(input: Input): string[] | undefined {
   const names = input.ExpressionAttributeNames as Record<string, string> | undefined;
   const projection = input.ProjectionExpression as string | undefined;
   const toGet = input.AttributesToGet as string[] | undefined;
-  if (projection) return [...new Set(projection.split(',').map((p) => p.trim().split(/[.[]/)[0]!).map((n) => (n.startsWith('#') ? names?.[n] ?? n : n)))];
+  if (projection)
+    return [
+      ...new Set(
+        projection
+          .split(',')
+          .map((p) => p.trim().split(/[.[]/)[0]!)
+          .map((n) => (n.startsWith('#') ? (names?.[n] ?? n) : n)),
+      ),
+    ];
   return toGet;
 }
 
@@ -55,7 +63,12 @@ function queryPartitionKey(input: Input): string {
 }
 
 /** The condition keys DynamoDB sets on an item request (those the request can carry). */
-function dynamoContext(input: Input, leadingKeys: string[] | undefined, attributes: string[] | undefined, enclosing?: string): Record<string, string | string[]> {
+function dynamoContext(
+  input: Input,
+  leadingKeys: string[] | undefined,
+  attributes: string[] | undefined,
+  enclosing?: string,
+): Record<string, string | string[]> {
   const context: Record<string, string | string[]> = {};
   if (leadingKeys) context['dynamodb:LeadingKeys'] = leadingKeys;
   if (attributes && attributes.length > 0) context['dynamodb:Attributes'] = attributes;
@@ -88,19 +101,32 @@ export function requestsOf(call: RecordedCall): IamRequest[] {
         case 'UpdateItem':
           return [{ action, resource: resourceOfTable(input.TableName), context: dynamoContext(input, [pkOf(input.Key)], projectionNames(input)), origin }];
         case 'PutItem':
-          return [{ action, resource: resourceOfTable(input.TableName), context: dynamoContext(input, [pkOf(input.Item)], Object.keys(input.Item as Input)), origin }];
+          return [
+            { action, resource: resourceOfTable(input.TableName), context: dynamoContext(input, [pkOf(input.Item)], Object.keys(input.Item as Input)), origin },
+          ];
         case 'Query':
-          return [{ action, resource: resourceOfTable(input.TableName, input.IndexName), context: dynamoContext(input, [queryPartitionKey(input)], projectionNames(input)), origin }];
+          return [
+            {
+              action,
+              resource: resourceOfTable(input.TableName, input.IndexName),
+              context: dynamoContext(input, [queryPartitionKey(input)], projectionNames(input)),
+              origin,
+            },
+          ];
         case 'Scan':
           // A Scan names no partition: dynamodb:LeadingKeys is absent (and ForAllValues holds on it).
-          return [{ action, resource: resourceOfTable(input.TableName, input.IndexName), context: dynamoContext(input, undefined, projectionNames(input)), origin }];
+          return [
+            { action, resource: resourceOfTable(input.TableName, input.IndexName), context: dynamoContext(input, undefined, projectionNames(input)), origin },
+          ];
         case 'BatchGetItem':
         case 'BatchWriteItem':
           return Object.entries(input.RequestItems as Record<string, unknown>).map(([table, requests]) => {
             const keys =
               call.operation === 'BatchGetItem'
                 ? ((requests as { Keys: Input[] }).Keys ?? []).map(pkOf)
-                : (requests as Array<{ PutRequest?: { Item: Input }; DeleteRequest?: { Key: Input } }>).map((r) => pkOf(r.PutRequest?.Item ?? r.DeleteRequest?.Key));
+                : (requests as Array<{ PutRequest?: { Item: Input }; DeleteRequest?: { Key: Input } }>).map((r) =>
+                    pkOf(r.PutRequest?.Item ?? r.DeleteRequest?.Key),
+                  );
             return { action, resource: resourceOfTable(table), context: dynamoContext({}, [...new Set(keys)], undefined), origin };
           });
         case 'TransactWriteItems':
@@ -111,7 +137,12 @@ export function requestsOf(call: RecordedCall): IamRequest[] {
             const itemAction = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' }[kind];
             if (!itemAction) throw new Error(`${call.operation} item of kind ${kind} is not mapped`);
             const pk = pkOf(request.Item ?? request.Key);
-            return { action: `dynamodb:${itemAction}`, resource: resourceOfTable(request.TableName), context: dynamoContext(request, [pk], undefined, call.operation), origin };
+            return {
+              action: `dynamodb:${itemAction}`,
+              resource: resourceOfTable(request.TableName),
+              context: dynamoContext(request, [pk], undefined, call.operation),
+              origin,
+            };
           });
         default:
           if (input.TableName) return [{ action, resource: resourceOfTable(input.TableName), context: {}, origin }];
@@ -165,7 +196,7 @@ export async function evaluate(roleArn: string, policies: IdentityPolicy[], requ
     {},
   );
   if (result.resultType === 'error') return { request, decision: `Error: ${result.errors.message}`, ignored: [] };
-  const ignored = result.resultType === 'single' ? result.result.ignoredContextKeys ?? [] : result.results.flatMap((r) => r.ignoredContextKeys ?? []);
+  const ignored = result.resultType === 'single' ? (result.result.ignoredContextKeys ?? []) : result.results.flatMap((r) => r.ignoredContextKeys ?? []);
   return { request, decision: result.overallResult as Decision, ignored };
 }
 
@@ -200,9 +231,12 @@ export function withoutStatement(fn: DeployedFunction, policy: number, index: nu
 /** A short form of a request for the summary IAM_REPORT prints: partitions by prefix, secrets by name. */
 export function summary(request: IamRequest): string {
   const resource = request.resource
-    .replace(/^arn:aws:dynamodb:[^:]+:\d+:table\/[^/]+\/stream\/.*$/, 'the table\'s stream')
+    .replace(/^arn:aws:dynamodb:[^:]+:\d+:table\/[^/]+\/stream\/.*$/, "the table's stream")
     .replace(/^arn:aws:dynamodb:[^:]+:\d+:table\/[^/]+$/, 'the table')
-    .replace(/^arn:aws:secretsmanager:[^:]+:\d+:secret:(.*?)(-[A-Za-z0-9]{6})?$/, (_m, name: string, suffix?: string) => `secret ${name}${suffix ? '' : ' (not held)'}`)
+    .replace(
+      /^arn:aws:secretsmanager:[^:]+:\d+:secret:(.*?)(-[A-Za-z0-9]{6})?$/,
+      (_m, name: string, suffix?: string) => `secret ${name}${suffix ? '' : ' (not held)'}`,
+    )
     .replace(/^arn:aws:events:[^:]+:\d+:event-bus\/(.*)$/, 'bus $1')
     .replace(/^arn:aws:sqs:[^:]+:\d+:(.*)$/, 'queue $1')
     .replace(/^arn:aws:logs:[^:]+:\d+:log-group:([^:]+):.*$/, 'log group $1');

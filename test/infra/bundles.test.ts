@@ -35,10 +35,26 @@ const environment = (id: string): NodeJS.ProcessEnv => ({
 });
 
 describe('the Lambda bundles', () => {
-  it.each(FUNCTIONS.map((f) => [f.id, f.entry] as const))('%s bundles and loads, exporting its handler', async (id, entry) => {
-    const outfile = join(dir, id, 'index.js');
-    await build({ entryPoints: [join(ROOT, entry)], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'silent' });
-    const { stdout } = await run(process.execPath, ['-e', `const m = require(${JSON.stringify(outfile)}); console.log(typeof m.handler)`], { env: environment(id), timeout: 20_000 });
-    expect(stdout.trim()).toBe('function');
-  }, 30_000);
+  it.each(FUNCTIONS.map((f) => [f.id, f.entry] as const))(
+    '%s bundles and loads, exporting its handler',
+    async (id, entry) => {
+      const outfile = join(dir, id, 'index.js');
+      await build({
+        entryPoints: [join(ROOT, entry)],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        minify: true,
+        logLevel: 'silent',
+      });
+      const { stdout } = await run(process.execPath, ['-e', `const m = require(${JSON.stringify(outfile)}); console.log(typeof m.handler)`], {
+        env: environment(id),
+        timeout: 20_000,
+      });
+      expect(stdout.trim()).toBe('function');
+    },
+    30_000,
+  );
 });

@@ -64,7 +64,7 @@ describe('events out: the bus, the stream and the publisher', () => {
     expect(resources[tableId].Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
   });
 
-  test('one custom bus, named in the outputs, with no rule of the gateway\'s own', () => {
+  test("one custom bus, named in the outputs, with no rule of the gateway's own", () => {
     expect(Object.keys(template.findResources('AWS::Events::EventBus'))).toEqual([busId]);
     expect(resources[busId].Properties.Name).toEqual(expect.any(String));
     template.hasOutput('EventBusName', { Value: { Ref: busId } });
@@ -85,7 +85,7 @@ describe('events out: the bus, the stream and the publisher', () => {
     }
   });
 
-  test('one event source mapping: the table\'s stream to the publisher, batch item failures, bisection, retries, on-failure queue', () => {
+  test("one event source mapping: the table's stream to the publisher, batch item failures, bisection, retries, on-failure queue", () => {
     expect(mappings).toHaveLength(1);
     const [mapping] = mappings;
     expect(mapping).toEqual({
@@ -107,7 +107,10 @@ describe('events out: the bus, the stream and the publisher', () => {
 
   test('the filter lets exactly the inserts of events and notifications through', () => {
     const pattern = JSON.parse(mappings[0]!.FilterCriteria.Filters[0].Pattern);
-    expect(pattern).toEqual({ eventName: ['INSERT'], dynamodb: { Keys: { [TABLE.partitionKey]: { S: PUBLISHED_PK_PREFIXES.map((prefix) => ({ prefix })) } } } });
+    expect(pattern).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: { Keys: { [TABLE.partitionKey]: { S: PUBLISHED_PK_PREFIXES.map((prefix) => ({ prefix })) } } },
+    });
     const record = (eventName: string, pk: string) => ({ eventName, dynamodb: { Keys: { pk: { S: pk }, sk: { S: 'x' } } } });
     const cases: [string, string, boolean][] = [
       ['INSERT', 'EV#0212312345-00001#990013907835001', true],
@@ -121,10 +124,11 @@ describe('events out: the bus, the stream and the publisher', () => {
       ['INSERT', 'REG#0212312345-00001', false],
       ['INSERT', 'APIKEY', false],
     ];
-    for (const [eventName, pk, published] of cases) expect({ eventName, pk, published: matches(pattern, record(eventName, pk)) }).toEqual({ eventName, pk, published });
+    for (const [eventName, pk, published] of cases)
+      expect({ eventName, pk, published: matches(pattern, record(eventName, pk)) }).toEqual({ eventName, pk, published });
   });
 
-  test('the publisher\'s role: its log group, this stream, shared bodies, its bus and its queue; nothing else', () => {
+  test("the publisher's role: its log group, this stream, shared bodies, its bus and its queue; nothing else", () => {
     const mine = statementsByRole(template).filter((s) => s.role === publisherRole);
     const logGroupId = resources[publisherId].Properties.LoggingConfig.LogGroup.Ref;
     expect(mine.map(({ actions, resources: r, condition }) => ({ actions, resources: r, condition }))).toEqual([
@@ -149,16 +153,21 @@ describe('events out: the bus, the stream and the publisher', () => {
     expect([role.Policies, role.ManagedPolicyArns]).toEqual([undefined, undefined]);
   });
 
-  test('no other role may put events, read the stream or use the publisher\'s queue', () => {
+  test("no other role may put events, read the stream or use the publisher's queue", () => {
     for (const s of statementsByRole(template).filter((s) => s.role !== publisherRole)) {
       expect({ role: s.role, events: s.actions.filter((a) => a.startsWith('events:')) }).toEqual({ role: s.role, events: [] });
-      expect({ role: s.role, stream: s.resources.filter((r) => r.includes('StreamArn') || r.includes(busId) || r.includes(queueId)) }).toEqual({ role: s.role, stream: [] });
+      expect({ role: s.role, stream: s.resources.filter((r) => r.includes('StreamArn') || r.includes(busId) || r.includes(queueId)) }).toEqual({
+        role: s.role,
+        stream: [],
+      });
     }
   });
 
   test('its dead-letter queue: SSE, TLS only, 14 days, in the outputs, with an alarm at one message', () => {
     expect(resources[queueId].Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
-    const [policy] = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter((p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: queueId }]));
+    const [policy] = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter(
+      (p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: queueId }]),
+    );
     expect(policy!.Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
@@ -173,7 +182,10 @@ describe('events out: the bus, the stream and the publisher', () => {
 });
 
 describe('a stack without the publisher', () => {
-  const stack: IotCallbackGatewayStack = buildStack({}, FUNCTIONS.filter((f) => f.id !== PUBLISHER_ID));
+  const stack: IotCallbackGatewayStack = buildStack(
+    {},
+    FUNCTIONS.filter((f) => f.id !== PUBLISHER_ID),
+  );
   const template = Template.fromStack(stack);
 
   test('has no stream, no bus, no mapping', () => {

@@ -6,8 +6,7 @@ import { sourceAllowList } from '../../shared/http/source';
 import { AUTHORIZER_ID, FUNCTIONS, ROUTES } from '../../shared/routes';
 import { buildStack, logicalIdOf, type Json } from './support';
 
-const lambdaOf = (stack: IotCallbackGatewayStack, template: Template, fnId: string) =>
-  template.toJSON().Resources[logicalIdOf(stack, fnId)].Properties;
+const lambdaOf = (stack: IotCallbackGatewayStack, template: Template, fnId: string) => template.toJSON().Resources[logicalIdOf(stack, fnId)].Properties;
 const stageOf = (template: Template) => {
   const stages = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'));
   expect(stages).toHaveLength(1);
@@ -67,11 +66,14 @@ describe('API Gateway throttling per route', () => {
     const values = Object.entries<Json>(stage.Properties.RouteSettings);
     for (const [key, value] of values) {
       const webhook = key.startsWith('POST /webhooks/');
-      expect({ key, value }).toEqual({ key, value: webhook ? { ThrottlingRateLimit: 12.5, ThrottlingBurstLimit: 30 } : { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 } });
+      expect({ key, value }).toEqual({
+        key,
+        value: webhook ? { ThrottlingRateLimit: 12.5, ThrottlingBurstLimit: 30 } : { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },
+      });
     }
   });
 
-  test('access logs: one JSON line per request to a log group with the functions\' retention, no headers or bodies', () => {
+  test("access logs: one JSON line per request to a log group with the functions' retention, no headers or bodies", () => {
     const stack = buildStack();
     const template = Template.fromStack(stack);
     const { stage } = stageOf(template);
@@ -79,7 +81,12 @@ describe('API Gateway throttling per route', () => {
     expect(stage.Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
     expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays).toBe(30);
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
-    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status', sourceIp: '$context.identity.sourceIp' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      sourceIp: '$context.identity.sourceIp',
+    });
     expect(Object.values(format).every((v) => typeof v === 'string' && /^\$context\.[a-zA-Z.]+$/.test(v))).toBe(true);
     expect(JSON.stringify(format)).not.toMatch(/header|body|path/i);
     template.hasOutput('ApiAccessLogGroup', { Value: { Ref: logGroupId } });
@@ -117,7 +124,7 @@ describe('source allow-list', () => {
     expect(FUNCTIONS.map(webhookChannel).filter(Boolean)).toEqual(['diagnostics', 'location', 'device-location', 'connectivity', 'soap', 'sensoro']);
   });
 
-  test('ThingSpace\'s published addresses reach the connectivity, SOAP and Device Location functions only, as the functions parse them', () => {
+  test("ThingSpace's published addresses reach the connectivity, SOAP and Device Location functions only, as the functions parse them", () => {
     // Prepare: as cdk.json would hold it, and as `-c` passes it.
     for (const value of [THINGSPACE_ALLOW_LIST, JSON.stringify(THINGSPACE_ALLOW_LIST)]) {
       const settings = settingsFromContext(contextOf({ sourceAllowList: value }));
@@ -157,7 +164,7 @@ describe('source allow-list', () => {
     ['a function id instead of a channel', { 'thingspace-connectivity': ['3.87.163.45'] }, /not one of the webhook channels/],
     ['a function that is no webhook', { query: ['3.87.163.45'] }, /not one of the webhook channels/],
     ['a list without channels', ['3.87.163.45'], /JSON object/],
-    ['a list too long for Lambda\'s environment', { sensoro: Array.from({ length: 200 }, (_, i) => `2001:db8::${i.toString(16)}`) }, /4 KB/],
+    ["a list too long for Lambda's environment", { sensoro: Array.from({ length: 200 }, (_, i) => `2001:db8::${i.toString(16)}`) }, /4 KB/],
   ])('refused at synth: %s', (_, allowList, message) => {
     // From context (cdk.json or `-c`) ...
     expect(() => settingsFromContext(contextOf({ sourceAllowList: allowList }))).toThrow(message);

@@ -19,7 +19,10 @@ function alarmsOf(stack: IotCallbackGatewayStack, template: Template): Record<st
 function dashboardOf(template: Template): Json {
   const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
   const body = dashboard!.Properties.DashboardBody;
-  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((part: Json) => (typeof part === 'string' ? part : `\${${part.Ref ?? part['Fn::GetAtt']?.join('.')}}`)).join('');
+  const text =
+    typeof body === 'string'
+      ? body
+      : body['Fn::Join'][1].map((part: Json) => (typeof part === 'string' ? part : `\${${part.Ref ?? part['Fn::GetAtt']?.join('.')}}`)).join('');
   return JSON.parse(text);
 }
 
@@ -88,7 +91,11 @@ describe('alarms', () => {
     expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' });
     const [expression, ...metrics] = alarm.Metrics;
     expect(expression).toMatchObject({ Expression: `IF(requests >= ${SERVER_ERROR_MIN_REQUESTS}, 100 * errors / requests, 0)`, ReturnData: true });
-    const stat = (name: string) => ({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: name, Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] }, Period: 300, Stat: 'Sum' });
+    const stat = (name: string) => ({
+      Metric: { Namespace: 'AWS/ApiGateway', MetricName: name, Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] },
+      Period: 300,
+      Stat: 'Sum',
+    });
     expect(metrics).toEqual(
       expect.arrayContaining([
         { Id: 'requests', MetricStat: stat('Count'), ReturnData: false },
@@ -111,7 +118,7 @@ describe('alarms', () => {
     expect(query.Expression).not.toMatch(/SEARCH/);
   });
 
-  test('registration failures: any failure in one run (the period is the schedule\'s rate)', () => {
+  test("registration failures: any failure in one run (the period is the schedule's rate)", () => {
     expect(alarms.RegistrationFailures).toMatchObject({
       Namespace: 'IotCallbackGateway',
       MetricName: 'RegistrationFailures',
@@ -212,7 +219,11 @@ describe('dashboard', () => {
     expect({ title, found: found.length }).toEqual({ title, found: 1 });
     return found[0].properties;
   };
-  const expressions = (title: string): string[] => byTitle(title).metrics.flat().filter((m: Json) => m?.expression).map((m: Json) => m.expression);
+  const expressions = (title: string): string[] =>
+    byTitle(title)
+      .metrics.flat()
+      .filter((m: Json) => m?.expression)
+      .map((m: Json) => m.expression);
 
   test('one dashboard, named in the outputs', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
@@ -221,7 +232,9 @@ describe('dashboard', () => {
 
   test('callbacks accepted, duplicate and rejected by channel: SEARCH over the emitted dimension sets', () => {
     expect(expressions('Callbacks accepted by channel')).toEqual([`SEARCH('{IotCallbackGateway,channel,service} MetricName="CallbackAccepted"', 'Sum', 300)`]);
-    expect(expressions('Duplicate callbacks by channel')).toEqual([`SEARCH('{IotCallbackGateway,channel,service} MetricName="CallbackDuplicate"', 'Sum', 300)`]);
+    expect(expressions('Duplicate callbacks by channel')).toEqual([
+      `SEARCH('{IotCallbackGateway,channel,service} MetricName="CallbackDuplicate"', 'Sum', 300)`,
+    ]);
     expect(expressions('Callbacks rejected by channel and reason')).toEqual([
       `SEARCH('{IotCallbackGateway,channel,reason,service} MetricName="CallbackRejected"', 'Sum', 300)`,
     ]);
@@ -242,14 +255,18 @@ describe('dashboard', () => {
   });
 
   test('Lambda duration, errors and throttles of every function', () => {
-    for (const [title, metric] of [['Lambda duration p99 (ms)', 'Duration'], ['Lambda errors', 'Errors'], ['Lambda throttles', 'Throttles']] as const) {
+    for (const [title, metric] of [
+      ['Lambda duration p99 (ms)', 'Duration'],
+      ['Lambda errors', 'Errors'],
+      ['Lambda throttles', 'Throttles'],
+    ] as const) {
       const lines = byTitle(title).metrics as Json[][];
       expect(lines.map((m) => m.slice(0, 2))).toEqual(FUNCTIONS.map(() => ['AWS/Lambda', metric]));
       expect(lines.map((m) => m[3])).toEqual(FUNCTIONS.map((f) => `\${${logicalIdOf(stack, f.id)}}`));
     }
   });
 
-  test('registration changes and failures, dead-letter queue depth, and every alarm\'s state', () => {
+  test("registration changes and failures, dead-letter queue depth, and every alarm's state", () => {
     const registrations = byTitle('Registration changes / failures (per run)').metrics as Json[][];
     expect(registrations.map((m) => m.slice(0, 4))).toEqual([
       ['IotCallbackGateway', 'RegistrationChanges', 'service', 'iot-callback-gateway'],

@@ -63,7 +63,9 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
     .flatMap((c) =>
       c.node.metadata
         .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason }))),
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason })),
+        ),
     );
 }
 
@@ -120,7 +122,9 @@ describe('cdk-nag AwsSolutions', () => {
     test('a function is granted an action on "*" (and synthesis with the checks plugged in throws)', () => {
       const wildcard = (stack: IotCallbackGatewayStack) =>
         stack.functions.query.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }));
-      expect(newFindings(wildcard)).toEqual([{ rule: 'AwsSolutions-IAM5[Resource::*]', severity: 'error', path: `${STACK}/query/Role/DefaultPolicy/Resource` }]);
+      expect(newFindings(wildcard)).toEqual([
+        { rule: 'AwsSolutions-IAM5[Resource::*]', severity: 'error', path: `${STACK}/query/Role/DefaultPolicy/Resource` },
+      ]);
 
       const { app, outdir } = build({}, wildcard);
       try {
@@ -137,9 +141,14 @@ describe('cdk-nag AwsSolutions', () => {
       // The acknowledgement names the exact ARN pattern: a wider one on the same role is still reported.
       const wider = (stack: IotCallbackGatewayStack) =>
         stack.functions['thingspace-location'].function.addToRolePolicy(
-          new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [`arn:aws:secretsmanager:eu-west-1:111111111111:secret:iot-gateway/*`] }),
+          new iam.PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: [`arn:aws:secretsmanager:eu-west-1:111111111111:secret:iot-gateway/*`],
+          }),
         );
-      expect(newFindings(wider).map((f) => f.rule)).toEqual(['AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:eu-west-1:111111111111:secret:iot-gateway/*]']);
+      expect(newFindings(wider).map((f) => f.rule)).toEqual([
+        'AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:eu-west-1:111111111111:secret:iot-gateway/*]',
+      ]);
     });
 
     test('an unencrypted queue without TLS enforcement is added', () => {
@@ -177,9 +186,15 @@ describe('cdk-nag AwsSolutions', () => {
 
     test('a function with the default role (AWS managed execution policy) and a runtime older than the latest is added, unacknowledged', () => {
       const plain = (stack: IotCallbackGatewayStack) =>
-        new lambda.Function(stack, 'Plain', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=1') });
+        new lambda.Function(stack, 'Plain', {
+          runtime: lambda.Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler=1'),
+        });
       const rules = newFindings(plain).map((f) => f.rule);
-      expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'AwsSolutions-L1']));
+      expect(rules).toEqual(
+        expect.arrayContaining(['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'AwsSolutions-L1']),
+      );
     });
   });
 
@@ -189,15 +204,21 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgements(app);
     afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-    test('exactly these rules, each next to its resource: APIG4 per webhook route, L1 per function, IAM5 per wildcard secret grant, SQS3 on the publisher\'s dead-letter queue', () => {
-      const byRule = (rule: RegExp) => acks.filter((a) => rule.test(a.id)).map((a) => a.path).sort();
+    test("exactly these rules, each next to its resource: APIG4 per webhook route, L1 per function, IAM5 per wildcard secret grant, SQS3 on the publisher's dead-letter queue", () => {
+      const byRule = (rule: RegExp) =>
+        acks
+          .filter((a) => rule.test(a.id))
+          .map((a) => a.path)
+          .sort();
       expect(byRule(/^AwsSolutions-APIG4$/)).toEqual(
         WEBHOOKS.flatMap((f) => f.routes.map((r) => `${STACK}/Api/${r.method}${r.path.replace(/\//g, '--')}`)).sort(),
       );
       expect(byRule(/^AwsSolutions-L1$/)).toEqual(FUNCTIONS.map((f) => `${STACK}/${f.id}/Function`).sort());
       // The webhooks' one-segment secret patterns (suffixed and bare name, two each); the publisher's ListStreams
       // (no resource type); the table has no index, so no index wildcard anywhere.
-      expect(byRule(/^AwsSolutions-IAM5\[/)).toEqual([...WEBHOOKS.flatMap((f) => [`${STACK}/${f.id}/Role`, `${STACK}/${f.id}/Role`]), `${STACK}/${PUBLISHER_ID}/Role`].sort());
+      expect(byRule(/^AwsSolutions-IAM5\[/)).toEqual(
+        [...WEBHOOKS.flatMap((f) => [`${STACK}/${f.id}/Role`, `${STACK}/${f.id}/Role`]), `${STACK}/${PUBLISHER_ID}/Role`].sort(),
+      );
       // The stream mapping's on-failure queue, which cdk-nag does not recognise as a dead-letter queue.
       expect(byRule(/^AwsSolutions-SQS3$/)).toEqual([`${STACK}/${PUBLISHER_ID}/DeadLetters`]);
       expect(acks.filter((a) => !/^AwsSolutions-(APIG4|L1|SQS3|IAM5\[Resource::.+\])$/.test(a.id))).toEqual([]);
@@ -209,7 +230,12 @@ describe('cdk-nag AwsSolutions', () => {
       const named = (a: { id: string }) => a.id.replace(/^AwsSolutions-IAM5\[Resource::(.*)\]$/, '$1');
       const iam5 = acks.filter((a) => a.id.startsWith('AwsSolutions-IAM5'));
       const secret = (f: (typeof WEBHOOKS)[number]) => `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:iot-gateway/${f.secrets[0]}`;
-      expect(iam5.filter((a) => named(a) !== '*').map(named).sort()).toEqual(WEBHOOKS.flatMap((f) => [`${secret(f)}-??????`, secret(f)]).sort());
+      expect(
+        iam5
+          .filter((a) => named(a) !== '*')
+          .map(named)
+          .sort(),
+      ).toEqual(WEBHOOKS.flatMap((f) => [`${secret(f)}-??????`, secret(f)]).sort());
       expect(iam5.filter((a) => named(a) === '*').map((a) => a.path)).toEqual([`${STACK}/${PUBLISHER_ID}/Role`]);
     });
 

@@ -9,7 +9,15 @@ import { jobConfig } from '../../shared/reregister/config';
 import type { RegistrationsConfig } from '../../shared/reregister/job';
 import { BODY_PK_PREFIXES } from '../../shared/events/contract';
 import { AUTHORIZER_ID, channelOfService, FUNCTIONS, PUBLISHER_ID, REREGISTER_ID, ROUTES } from '../../shared/routes';
-import { API_KEY_PK, CALLBACK_PK_PREFIXES, DELETABLE_PK_PREFIXES, KEPT_BODY_PK_PREFIX, REGISTRATION_PK_PREFIX, TABLE, WEBHOOK_PK_PREFIXES } from '../../shared/store/table';
+import {
+  API_KEY_PK,
+  CALLBACK_PK_PREFIXES,
+  DELETABLE_PK_PREFIXES,
+  KEPT_BODY_PK_PREFIX,
+  REGISTRATION_PK_PREFIX,
+  TABLE,
+  WEBHOOK_PK_PREFIXES,
+} from '../../shared/store/table';
 import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
 const SETTINGS: GatewaySettings = { ...DEFAULT_SETTINGS, secretPrefix: 'iot-gateway/' };
@@ -59,7 +67,6 @@ interface Statement {
 }
 
 const definitionOf = (fnId: string) => FUNCTIONS.find((f) => f.id === fnId)!;
-
 
 /** The table's ARN as `render` prints it. */
 const tableArnOf = (template: Template) => `\${${Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]}.Arn}`;
@@ -116,10 +123,7 @@ function statementsOf(template: Template, functionId: string): Statement[] {
       expect(s.NotResource).toBeUndefined();
       const conditions = s.Condition
         ? Object.fromEntries(
-            Object.entries<Json>(s.Condition).map(([op, keys]) => [
-              op,
-              Object.fromEntries(Object.entries<Json>(keys).map(([k, v]) => [k, list<string>(v)])),
-            ]),
+            Object.entries<Json>(s.Condition).map(([op, keys]) => [op, Object.fromEntries(Object.entries<Json>(keys).map(([k, v]) => [k, list<string>(v)]))]),
           )
         : undefined;
       return { actions: list(s.Action), resources: list(s.Resource).map(render), conditions };
@@ -144,10 +148,7 @@ function conditionAllows(conditions: Statement['conditions'], pk: string, return
 /** What the statements really allow: `action` on `resource` for an item (or query) in partition `pk`. */
 function canAccess(statements: Statement[], action: string, resource: string, pk: string, returnValues = 'NONE'): boolean {
   return statements.some(
-    (s) =>
-      s.actions.some((a) => iamMatches(a, action)) &&
-      s.resources.some((r) => iamMatches(r, resource)) &&
-      conditionAllows(s.conditions, pk, returnValues),
+    (s) => s.actions.some((a) => iamMatches(a, action)) && s.resources.some((r) => iamMatches(r, resource)) && conditionAllows(s.conditions, pk, returnValues),
   );
 }
 
@@ -175,8 +176,7 @@ function intendedSecrets(fnId: string, registrations: RegistrationsConfig): { re
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether `name` is one of `patterns`, `*` standing for exactly one path segment (as in the function table). */
-const namedBy = (patterns: string[], name: string) =>
-  patterns.some((p) => new RegExp(`^${p.split('*').map(escapeRegExp).join('[^/]+')}$`).test(name));
+const namedBy = (patterns: string[], name: string) => patterns.some((p) => new RegExp(`^${p.split('*').map(escapeRegExp).join('[^/]+')}$`).test(name));
 
 /** The last segment of every ThingSpace secret name: the four channels and the account's API credentials. */
 const CHANNEL_NAMES = ['diagnostics', 'location', 'device-location', 'connectivity', 'api'];
@@ -205,8 +205,7 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
   const arnOf = (name: string) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${name}-??????`;
   // A secret the job writes is also granted by its bare name (how a not-yet-existing secret is authorized).
   const bareArnOf = (name: string) => `${SECRET_ARN_PREFIX}${SETTINGS.secretPrefix}${name}`;
-  const resourcesOf = (action: string) =>
-    [...new Set(secretStatements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources))].sort();
+  const resourcesOf = (action: string) => [...new Set(secretStatements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources))].sort();
   const expectedActions = [...(intended.read.length > 0 ? [GET] : []), ...(intended.write.length > 0 ? [CREATE, PUT] : [])];
   expect([...new Set(secretStatements.flatMap((s) => s.actions))].sort()).toEqual(expectedActions.sort());
   // A webhook's channel pattern is granted by its bare name too: an unknown account's missing secret is then
@@ -271,7 +270,8 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
       for (const pk of [SAMPLE_PKS.apiKey, SAMPLE_PKS.registration, SAMPLE_PKS.sharedBody]) {
         for (const action of ['PutItem', 'GetItem']) expect({ action, pk, ok: may(action, pk) }).toEqual({ action, pk, ok: false });
       }
-      for (const action of ['UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchWriteItem']) expect({ action, ok: may(action, SAMPLE_PKS.event) }).toEqual({ action, ok: false });
+      for (const action of ['UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchWriteItem'])
+        expect({ action, ok: may(action, SAMPLE_PKS.event) }).toEqual({ action, ok: false });
       break;
     case 'read-callbacks':
       expect(tableStatements).toEqual([
@@ -305,7 +305,8 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
       expect(may('PutItem', SAMPLE_PKS.sharedBody)).toBe(true);
       // A kept body goes with the last event that references it.
       expect(may('DeleteItem', SAMPLE_PKS.sharedBody)).toBe(true);
-      for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.apiKey, SAMPLE_PKS.registration, SAMPLE_PKS.receipt]) expect({ pk, put: may('PutItem', pk) }).toEqual({ pk, put: false });
+      for (const pk of [...CALLBACK_PKS, SAMPLE_PKS.apiKey, SAMPLE_PKS.registration, SAMPLE_PKS.receipt])
+        expect({ pk, put: may('PutItem', pk) }).toEqual({ pk, put: false });
       for (const action of ['Query', 'GetItem', 'DeleteItem', 'PutItem']) expect(may(action, SAMPLE_PKS.apiKey)).toBe(false);
       expect(may('GetItem', SAMPLE_PKS.receipt)).toBe(false);
       // The registration status records and rejections: listed and read, never deleted or written.
@@ -364,7 +365,8 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
       for (const pk of [SAMPLE_PKS.notification, SAMPLE_PKS.receipt, SAMPLE_PKS.rejection, SAMPLE_PKS.registration, SAMPLE_PKS.apiKey]) {
         expect({ pk, ok: may('GetItem', pk) }).toEqual({ pk, ok: false });
       }
-      for (const action of ['PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem']) expect({ action, ok: may(action, SAMPLE_PKS.event) }).toEqual({ action, ok: false });
+      for (const action of ['PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem'])
+        expect({ action, ok: may(action, SAMPLE_PKS.event) }).toEqual({ action, ok: false });
       // The stream actions name this table's stream only: not the table, not another table's stream.
       expect(may('GetRecords', SAMPLE_PKS.event, tableArn)).toBe(false);
       expect(may('GetRecords', SAMPLE_PKS.event, 'arn:aws:dynamodb:eu-west-1:111111111111:table/Other/stream/2026-01-01T00:00:00.000')).toBe(false);
@@ -484,7 +486,11 @@ describe('IotCallbackGatewayStack', () => {
     for (const fn of FUNCTIONS.filter((f) => f.routes.length === 0)) {
       expect(Object.values(byRouteKey)).not.toContain(logicalIdOf(stack, fn.id));
     }
-    expect(FUNCTIONS.filter((f) => f.routes.length === 0).map((f) => f.id).sort()).toEqual([AUTHORIZER_ID, REREGISTER_ID, PUBLISHER_ID].sort());
+    expect(
+      FUNCTIONS.filter((f) => f.routes.length === 0)
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual([AUTHORIZER_ID, REREGISTER_ID, PUBLISHER_ID].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
   });
 
@@ -565,7 +571,7 @@ describe('IotCallbackGatewayStack', () => {
     );
   });
 
-  test('outputs the API URL, the table name and the URL of the job\'s dead-letter queue', () => {
+  test("outputs the API URL, the table name and the URL of the job's dead-letter queue", () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('TableName', {});
     template.hasOutput('ReregisterDeadLetterQueueUrl', { Value: { Ref: queueIdOf(stack, REREGISTER_ID) } });
@@ -597,8 +603,7 @@ describe('IotCallbackGatewayStack', () => {
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     });
     // The job may send its failed events there, and the job only (the publisher sends to its own queue only).
-    const sends = (fnId: string) =>
-      statementsOf(template, logicalIdOf(stack, fnId)).filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
+    const sends = (fnId: string) => statementsOf(template, logicalIdOf(stack, fnId)).filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
     expect(sends(REREGISTER_ID)).toEqual([{ actions: ['sqs:SendMessage'], resources: [`\${${queueId}.Arn}`], conditions: undefined }]);
     expect(sends(PUBLISHER_ID).flatMap((s) => s.resources)).toEqual([`\${${queueIdOf(stack, PUBLISHER_ID)}.Arn}`]);
     for (const fn of FUNCTIONS.filter((f) => !f.scheduled && !f.stream)) expect({ id: fn.id, sends: sends(fn.id) }).toEqual({ id: fn.id, sends: [] });
@@ -622,9 +627,7 @@ describe('IotCallbackGatewayStack', () => {
       },
     ]);
     // EventBridge may invoke the job from this rule only, and send to the queue from this rule only.
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
-      (p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === jobId,
-    );
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === jobId);
     expect(permissions.map((p) => [p.Properties.Action, p.Properties.Principal, render(p.Properties.SourceArn)])).toEqual([
       ['lambda:InvokeFunction', 'events.amazonaws.com', `\${${ruleId}.Arn}`],
     ]);
@@ -675,10 +678,9 @@ describe('IotCallbackGatewayStack', () => {
   });
 
   test('no IAM statement anywhere grants secretsmanager or dynamodb on "*"', () => {
-    const all = [
-      ...Object.values(template.findResources('AWS::IAM::Policy')),
-      ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')),
-    ].flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const all = [...Object.values(template.findResources('AWS::IAM::Policy')), ...Object.values(template.findResources('AWS::IAM::ManagedPolicy'))].flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
     for (const s of all) {
       const data = list<string>(s.Action).some((a) => /^(secretsmanager|dynamodb):/.test(a));
       // The one exception, alone in its statement: dynamodb:ListStreams, which has no resource type.
@@ -701,9 +703,7 @@ describe('IotCallbackGatewayStack', () => {
     const fnLogicalId = logicalIdOf(stack, fnId);
     const logGroupId = lambdas[fnLogicalId].Properties.LoggingConfig.LogGroup.Ref;
     const logs = statementsOf(template, fnLogicalId).filter((s) => s.actions.some((a) => a.startsWith('logs:')));
-    expect(logs).toEqual([
-      { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`\${${logGroupId}.Arn}`], conditions: undefined },
-    ]);
+    expect(logs).toEqual([{ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`\${${logGroupId}.Arn}`], conditions: undefined }]);
   });
 
   /** Runs the grant checks of `fnId` on a stack changed by `tamper`. */
@@ -712,15 +712,11 @@ describe('IotCallbackGatewayStack', () => {
     tamper(bad);
     return () => assertNarrowGrants(Template.fromStack(bad), logicalIdOf(bad, fnId), fnId);
   };
-  const grantTo = (fnId: string, statement: iam.PolicyStatement) => (bad: IotCallbackGatewayStack) =>
-    bad.functions[fnId].function.addToRolePolicy(statement);
+  const grantTo = (fnId: string, statement: iam.PolicyStatement) => (bad: IotCallbackGatewayStack) => bad.functions[fnId].function.addToRolePolicy(statement);
 
   test('the grant checks fail on a wildcard secret grant', () => {
     // Prepare: the same stack with one over-broad grant added.
-    const wildcard = grantTo(
-      'thingspace-location',
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }),
-    );
+    const wildcard = grantTo('thingspace-location', new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }));
     // Act / Assess
     expect(checkTampered('thingspace-location', wildcard)).toThrow();
     expect(checkTampered('thingspace-diagnostics', wildcard)).not.toThrow();
@@ -839,15 +835,14 @@ describe('IotCallbackGatewayStack', () => {
   });
 
   test('the grant checks fail when the job could touch more than its status records', () => {
-    const grant = (actions: string[], resources: (bad: IotCallbackGatewayStack) => string[], prefixes?: string[]) =>
-      (bad: IotCallbackGatewayStack) =>
-        bad.functions[REREGISTER_ID].function.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions,
-            resources: resources(bad),
-            conditions: prefixes ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } } : undefined,
-          }),
-        );
+    const grant = (actions: string[], resources: (bad: IotCallbackGatewayStack) => string[], prefixes?: string[]) => (bad: IotCallbackGatewayStack) =>
+      bad.functions[REREGISTER_ID].function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions,
+          resources: resources(bad),
+          conditions: prefixes ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } } : undefined,
+        }),
+      );
     const table = (bad: IotCallbackGatewayStack) => [bad.table.tableArn];
     const tampers: Record<string, (bad: IotCallbackGatewayStack) => void> = {
       // Without the LeadingKeys condition a PutItem could overwrite any callback or API key.
@@ -909,9 +904,12 @@ describe('the re-registration job with two accounts configured', () => {
       [`thingspace/${A}0/diagnostics`, false, false],
     ];
     for (const [name, read, write] of cases) {
-      expect({ name, read: allowsOnSecret(job, GET, name), put: allowsOnSecret(job, PUT, name), create: allowsOnSecret(job, CREATE, name) }).toEqual(
-        { name, read, put: write, create: write },
-      );
+      expect({ name, read: allowsOnSecret(job, GET, name), put: allowsOnSecret(job, PUT, name), create: allowsOnSecret(job, CREATE, name) }).toEqual({
+        name,
+        read,
+        put: write,
+        create: write,
+      });
     }
   });
 
@@ -922,8 +920,15 @@ describe('the re-registration job with two accounts configured', () => {
       const name = r.endsWith('-??????') ? r.slice(0, -'-??????'.length) : r;
       expect({ r, wildcard: /[*?]/.test(name) }).toEqual({ r, wildcard: false });
     }
-    expect(resources.filter((r) => !r.endsWith('-??????')).map((r) => r.split(':secret:')[1]).sort()).toEqual(
-      ['thingspace/0212312345-00001/connectivity', 'thingspace/0212312345-00001/diagnostics', 'thingspace/0212312345-00002/location'].map((n) => `iot-gateway/${n}`),
+    expect(
+      resources
+        .filter((r) => !r.endsWith('-??????'))
+        .map((r) => r.split(':secret:')[1])
+        .sort(),
+    ).toEqual(
+      ['thingspace/0212312345-00001/connectivity', 'thingspace/0212312345-00001/diagnostics', 'thingspace/0212312345-00002/location'].map(
+        (n) => `iot-gateway/${n}`,
+      ),
     );
   });
 
@@ -944,9 +949,7 @@ describe('the re-registration job with two accounts configured', () => {
 
   test('the grant checks fail when the job could write an api secret, an unconfigured channel or any account', () => {
     const write = (name: string) => (bad: IotCallbackGatewayStack) =>
-      bad.functions[REREGISTER_ID].function.addToRolePolicy(
-        new iam.PolicyStatement({ actions: [PUT], resources: [secretArnIn(bad, name)] }),
-      );
+      bad.functions[REREGISTER_ID].function.addToRolePolicy(new iam.PolicyStatement({ actions: [PUT], resources: [secretArnIn(bad, name)] }));
     const tampers: Record<string, (bad: IotCallbackGatewayStack) => void> = {
       api: write(`thingspace/${A}/api`),
       unconfiguredChannel: write(`thingspace/${A}/location`),
@@ -1044,7 +1047,7 @@ describe('the re-registration job with as many accounts as its environment holds
     expect(() => settingsFromContext(contextOf(more))).toThrow(/4 KB/);
   });
 
-  test('every policy of its role fits IAM\'s limits (10,240 inline, 6,144 per managed policy, 10 managed)', () => {
+  test("every policy of its role fits IAM's limits (10,240 inline, 6,144 per managed policy, 10 managed)", () => {
     const { inline, managed } = policiesOf(template, jobId);
     expect(inline.map(resolvedSize).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_240);
     for (const document of managed) expect(resolvedSize(document)).toBeLessThanOrEqual(6_144);
@@ -1092,9 +1095,7 @@ describe('settings', () => {
 
   test('the SENSORO public base URL reaches the SENSORO function only; a malformed one is refused', () => {
     const template = Template.fromStack(buildStack({ sensoroPublicBaseUrl: 'https://hooks.example.com/iot' }));
-    const bases = Object.values(template.findResources('AWS::Lambda::Function')).map(
-      (fn) => fn.Properties.Environment.Variables.SENSORO_PUBLIC_BASE_URL,
-    );
+    const bases = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Environment.Variables.SENSORO_PUBLIC_BASE_URL);
     expect(bases.filter((b) => b !== undefined)).toEqual(['https://hooks.example.com/iot']);
     expect(() => settingsFromContext(contextOf({ sensoroPublicBaseUrl: 'hooks.example.com' }))).toThrow(/not a URL/);
     expect(() => settingsFromContext(contextOf({ sensoroPublicBaseUrl: 'https://h.example/?a=1' }))).toThrow(/without query/);
@@ -1243,7 +1244,13 @@ describe('settings', () => {
     [{ registrations: '[{"account":"acme/other","services":["Location"]}]' }],
     [{ registrations: '[{"account":"a","services":[]}]' }],
     [{ registrations: [{ account: 'a' }] }],
-    [{ registrations: JSON.stringify(Array.from({ length: 60 }, (_, i) => ({ account: `0212312345-${String(i).padStart(5, '0')}`, services: ['Diagnostics', 'Location'] }))) }],
+    [
+      {
+        registrations: JSON.stringify(
+          Array.from({ length: 60 }, (_, i) => ({ account: `0212312345-${String(i).padStart(5, '0')}`, services: ['Diagnostics', 'Location'] })),
+        ),
+      },
+    ],
     [{ thingspaceBaseUrl: 'http://thingspace.verizon.com' }],
     [{ thingspaceBaseUrl: 'thingspace.verizon.com' }],
     [{ publicBaseUrl: 'hooks.example.com' }],

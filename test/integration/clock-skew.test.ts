@@ -22,7 +22,11 @@ afterAll(async () => {
 });
 
 async function send(device: string, createdOn: string, value = '-71', operation = 'obs-skew') {
-  const body = JSON.stringify({ transactionID: operation, device: { id: device, kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value, createdOn }] });
+  const body = JSON.stringify({
+    transactionID: operation,
+    device: { id: device, kind: 'imei' },
+    attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value, createdOn }],
+  });
   const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${ACCOUNT}/diagnostics`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-signature': hexSignature(KEY.key, body), 'x-callback-token': KEY.token },
@@ -32,7 +36,9 @@ async function send(device: string, createdOn: string, value = '-71', operation 
 }
 
 async function items(pk: string) {
-  return (await t.db.send(new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? [];
+  return (
+    (await t.db.send(new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []
+  );
 }
 
 describe('a provider time far ahead of the receive time', () => {
@@ -88,7 +94,13 @@ describe('a redelivery of a message keyed by its receipt, once the gap has shrun
     payload: () => ({}),
     operation: { id: 'op-gap', status: 'RUNNING', progress: 0 },
   });
-  const received = (receivedOn: Date) => ({ provider: 'thingspace' as const, channel: 'diagnostics' as const, scopeId: ACCOUNT, body: Buffer.from('{"gap":1}'), receivedOn });
+  const received = (receivedOn: Date) => ({
+    provider: 'thingspace' as const,
+    channel: 'diagnostics' as const,
+    scopeId: ACCOUNT,
+    body: Buffer.from('{"gap":1}'),
+    receivedOn,
+  });
 
   it('finds the first delivery’s keys (a duplicate, not a second record), before the provider time and after the first receive', async () => {
     const store = new CallbackStore(t.db, { tableName: t.tableName, retentionDays: 30 });

@@ -60,8 +60,12 @@ describe('Connectivity REST through the local server', () => {
   });
 
   it('a NIDD redelivery, which differs only in its callbackCount, is a duplicate', async () => {
-    const first = await post(path, callback('req-redeliver', CONNECTIVITY, { status: 'Delivered', callbackCount: 1, maxCallbackThreshold: 4 }), { 'content-type': 'application/json' });
-    const again = await post(path, callback('req-redeliver', CONNECTIVITY, { status: 'Delivered', callbackCount: 2, maxCallbackThreshold: 4 }), { 'content-type': 'application/json' });
+    const first = await post(path, callback('req-redeliver', CONNECTIVITY, { status: 'Delivered', callbackCount: 1, maxCallbackThreshold: 4 }), {
+      'content-type': 'application/json',
+    });
+    const again = await post(path, callback('req-redeliver', CONNECTIVITY, { status: 'Delivered', callbackCount: 2, maxCallbackThreshold: 4 }), {
+      'content-type': 'application/json',
+    });
     expect(JSON.parse(first.text)).toMatchObject({ status: 'stored' });
     expect(JSON.parse(again.text)).toMatchObject({ status: 'duplicate' });
     expect(await eventsOf(ACCOUNT, 'dev-req-redeliver')).toHaveLength(1);
@@ -110,8 +114,16 @@ describe('legacy SOAP through the local server', () => {
   });
 
   it.each([
-    ['an external entity', '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + envelope('soap-xxe', '1.1', CONNECTIVITY.password, '<CarrierService>&x;</CarrierService>').replace('<?xml version="1.0" encoding="utf-8"?>', '')],
-    ['entity expansion', '<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + envelope('soap-xxe', '1.1', CONNECTIVITY.password, '<CarrierService>&b;</CarrierService>').replace('<?xml version="1.0" encoding="utf-8"?>', '')],
+    [
+      'an external entity',
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>' +
+        envelope('soap-xxe', '1.1', CONNECTIVITY.password, '<CarrierService>&x;</CarrierService>').replace('<?xml version="1.0" encoding="utf-8"?>', ''),
+    ],
+    [
+      'entity expansion',
+      '<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>' +
+        envelope('soap-xxe', '1.1', CONNECTIVITY.password, '<CarrierService>&b;</CarrierService>').replace('<?xml version="1.0" encoding="utf-8"?>', ''),
+    ],
     ['deep nesting', envelope('soap-xxe', '1.1', CONNECTIVITY.password, '<x>'.repeat(500) + '</x>'.repeat(500))],
     ['huge text', envelope('soap-xxe', '1.1', CONNECTIVITY.password, `<CarrierService>${'x'.repeat(300 * 1024)}</CarrierService>`)],
   ])('refuses %s with a 4xx SOAP Fault and stores nothing', async (_label, xml) => {
@@ -161,7 +173,15 @@ describe('SENSORO through the local server', () => {
   });
 
   it('stores a task result as a notification of the task', async () => {
-    const body = JSON.stringify({ appId: APP.id, taskId: 'task-55', type: 'event', createdTime: Date.now(), msgId: 1004, resultCode: 0, resultData: { sn: 'SN-TASK' } });
+    const body = JSON.stringify({
+      appId: APP.id,
+      taskId: 'task-55',
+      type: 'event',
+      createdTime: Date.now(),
+      msgId: 1004,
+      resultCode: 0,
+      resultData: { sn: 'SN-TASK' },
+    });
     expect((await push(body)).status).toBe(200);
     expect((await notificationsOf(APP.id, 'SN-TASK', 'task-55'))[0]).toMatchObject({ status: 'COMPLETED', progress: 100 });
   });

@@ -55,10 +55,19 @@ it('a server killed mid-load and started again on the same data still has every 
 
   child = await start(port);
   const endpoint = external ?? (JSON.parse(readFileSync(join(dataDir, 'engine.json'), 'utf8')) as { endpoint: string }).endpoint;
-  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
   const missing: string[] = [];
   for (const r of acknowledged) {
-    const out = await db.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': eventPk(r.scope, r.device) }, Select: 'COUNT' }));
+    const out = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': eventPk(r.scope, r.device) },
+        Select: 'COUNT',
+      }),
+    );
     if (out.Count !== 1) missing.push(r.device);
   }
   db.destroy();

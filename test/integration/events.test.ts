@@ -125,7 +125,7 @@ async function receivedSince(from: number): Promise<EventEnvelope[]> {
 const problemsOf = (detail: unknown) => (validateDetail(detail) ? [] : validateDetail.errors);
 
 describe('events out, locally (EVENTS_TARGET_URL)', () => {
-  it('a signed callback: exactly one event per stored record, after it is durable, in EventBridge\'s envelope', async () => {
+  it("a signed callback: exactly one event per stored record, after it is durable, in EventBridge's envelope", async () => {
     const from = target.received.length;
     const answer = await postDiagnostics(diagnostics(1, 'tx-events-1'));
     expect(answer).toMatchObject({ status: 200, body: { status: 'stored', events: 1, notifications: 1 } });
@@ -188,11 +188,18 @@ describe('events out, locally (EVENTS_TARGET_URL)', () => {
     const from = target.received.length;
     const body = JSON.stringify({
       requestId: 'req-events-2',
-      deviceIds: [{ id: 'dev-a', kind: 'iccid' }, { id: 'dev-b', kind: 'imei' }],
+      deviceIds: [
+        { id: 'dev-a', kind: 'iccid' },
+        { id: 'dev-b', kind: 'imei' },
+      ],
       carrierService: { state: 'active' },
       ...CONNECTIVITY,
     });
-    const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${SCOPE}/connectivity`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${SCOPE}/connectivity`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(res.status).toBe(200);
 
     const envelopes = await receivedSince(from);
@@ -241,7 +248,13 @@ describe('events out, locally (EVENTS_TARGET_URL)', () => {
       .filter((l) => l.includes('event not delivered to EVENTS_TARGET_URL'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const line = lines[lines.length - 1]!;
-    expect(line).toMatchObject({ level: 'ERROR', target: new URL(target.url).origin, detailType: 'ThingSpace Diagnostics Observation', attempts: 4, cause: expect.stringMatching(cause) });
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      target: new URL(target.url).origin,
+      detailType: 'ThingSpace Diagnostics Observation',
+      attempts: 4,
+      cause: expect.stringMatching(cause),
+    });
     // The origin only: the URL's path and query (which may hold a token) are not logged.
     expect(output.text()).not.toContain('token=abc');
   });
@@ -262,10 +275,12 @@ describe('events out, locally (EVENTS_TARGET_URL)', () => {
     ]);
     for (const envelope of envelopes) expect(problemsOf(envelope.detail)).toEqual([]);
     const stored = await t.events(SCOPE, DEVICE);
-    expect(envelopes.map((e) => e.detail.recordId)).toEqual(stored.filter((e) => ['2026-11-21T10:02:00.000Z', '2026-11-21T10:03:00.000Z'].includes(String(e.sentOn))).map((e) => e.id));
+    expect(envelopes.map((e) => e.detail.recordId)).toEqual(
+      stored.filter((e) => ['2026-11-21T10:02:00.000Z', '2026-11-21T10:03:00.000Z'].includes(String(e.sentOn))).map((e) => e.id),
+    );
   });
 
-  it('replay of a whole scope (the Scan): every device\'s events and notifications, each once', async () => {
+  it("replay of a whole scope (the Scan): every device's events and notifications, each once", async () => {
     const from = target.received.length;
     const client = createDynamoClient({ ...process.env, DYNAMODB_ENDPOINT: t.gateway.dynamoEndpoint });
     try {

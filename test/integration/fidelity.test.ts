@@ -33,7 +33,9 @@ async function post(path: string, body: string | Buffer, headers: Record<string,
 
 /** The stored bodies of a device's events, decoded from the table's bytes (not through the reader). */
 async function storedBodies(scope: string, device: string, channel: 'connectivity' | 'sensoro' | 'diagnostics'): Promise<Buffer[]> {
-  const out = await t.db.send(new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': eventPk(scope, device) } }));
+  const out = await t.db.send(
+    new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': eventPk(scope, device) } }),
+  );
   return (out.Items ?? []).map((item) => decodeBody(channel, item[ATTR.body] as Uint8Array));
 }
 
@@ -97,7 +99,8 @@ describe('SENSORO: a message is its bytes, never its msgId alone', () => {
   });
 
   it('two different readings under one msgId and one createdTime are two records', async () => {
-    const reading = (battery: number) => JSON.stringify({ appId: APP.id, sn: 'SN-SAME-TIME', type: 'text', msgId: 7, createdTime: 1_764_000_000_000, data: { battery } });
+    const reading = (battery: number) =>
+      JSON.stringify({ appId: APP.id, sn: 'SN-SAME-TIME', type: 'text', msgId: 7, createdTime: 1_764_000_000_000, data: { battery } });
     expect((await push(reading(90))).status).toBe(200);
     expect((await push(reading(89))).status).toBe(200);
     expect(await t.countUnder(eventPk(APP.id, 'SN-SAME-TIME'))).toBe(2);
@@ -121,7 +124,8 @@ describe('Diagnostics without createdOn: identity is the body', () => {
   const send = (body: string) => post(path, body, { 'x-signature': hexSignature(DIAGNOSTICS.key, body), 'x-callback-token': DIAGNOSTICS.token });
 
   it('two different observations are two records, the same one twice is one', async () => {
-    const observation = (value: string) => JSON.stringify({ device: { id: 'dev-no-time', kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value }] });
+    const observation = (value: string) =>
+      JSON.stringify({ device: { id: 'dev-no-time', kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value }] });
     expect(JSON.parse((await send(observation('-71'))).text)).toMatchObject({ status: 'stored' });
     expect(JSON.parse((await send(observation('-72'))).text)).toMatchObject({ status: 'stored' });
     expect(JSON.parse((await send(observation('-71'))).text)).toMatchObject({ status: 'duplicate' });

@@ -49,11 +49,12 @@ function program(file: string, args: string[], extra: Record<string, string>): P
 const run = (script: string, args: string[], extra: Record<string, string> = {}) => program(process.execPath, ['--import', 'tsx', script, ...args], extra);
 
 /** `npm run --silent <script>` itself (package.json's script line included). */
-const npmRun = (script: string, args: string[] = [], extra: Record<string, string> = {}) => program('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], extra);
+const npmRun = (script: string, args: string[] = [], extra: Record<string, string> = {}) =>
+  program('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], extra);
 
 const answerOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as { status: string; messageId: string };
 const waitFor = async (check: () => boolean, ms = 10_000) => {
-  for (const until = Date.now() + ms; !check() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+  for (const until = Date.now() + ms; !check() && Date.now() < until;) await new Promise((r) => setTimeout(r, 100));
   return check();
 };
 
@@ -107,7 +108,11 @@ describe('1. a key the query API cannot accept', () => {
     expect(JSON.parse(forbidden.body)).toMatchObject({ type: 'subjectUnauthorizedExceptionInfo', httpErrorCode: 403 });
 
     // Revoked: the authorizer's cache (apiKeyCacheTtlSeconds) may accept it a little longer, then the same 401.
-    const id = (await run('local/apikey.ts', ['list'])).stdout.split('\n').find((l) => l.includes('round-two'))!.trim().split(/\s+/)[0]!;
+    const id = (await run('local/apikey.ts', ['list'])).stdout
+      .split('\n')
+      .find((l) => l.includes('round-two'))!
+      .trim()
+      .split(/\s+/)[0]!;
     expect((await run('local/apikey.ts', ['revoke', id])).code).toBe(0);
     await new Promise((r) => setTimeout(r, (KEY_CACHE_SECONDS + 0.5) * 1000));
     expect({ case: 'revoked', ...(await ask({ authorization: `Bearer ${key}` })) }).toEqual({ case: 'revoked', ...UNAUTHORIZED });
@@ -129,7 +134,10 @@ describe('2. npm run replay', () => {
     const before = received.length;
     const replay = await run('local/replay.ts', ['--scope', DEMO]);
     expect({ code: replay.code, stderr: replay.stderr.split('\n').filter((l) => !l.startsWith('device ') && l !== '') }).toEqual({ code: 0, stderr: [] });
-    const summary = new RegExp(`^Replayed (\\d+) record\\(s\\) of \\d+ device\\(s\\) of ${DEMO} to ${targetUrl.replaceAll('.', '\\.')} \\(EVENTS_TARGET_URL of the running npm start\\)\\.$`, 'm');
+    const summary = new RegExp(
+      `^Replayed (\\d+) record\\(s\\) of \\d+ device\\(s\\) of ${DEMO} to ${targetUrl.replaceAll('.', '\\.')} \\(EVENTS_TARGET_URL of the running npm start\\)\\.$`,
+      'm',
+    );
     expect(replay.stdout).toMatch(summary);
     expect(replay.stdout + replay.stderr).not.toContain('not-for-printing');
     const count = Number(summary.exec(replay.stdout)![1]);
@@ -150,14 +158,18 @@ describe('2. npm run replay', () => {
 });
 
 describe('3. npm run send', () => {
-  it.each(['location', 'device-location', 'connectivity'])('stores and publishes a new %s sample on every send; --fixed sends the same body again', async (channel) => {
-    const first = answerOf((await run('local/send.ts', [channel])).stdout);
-    const second = answerOf((await run('local/send.ts', [channel])).stdout);
-    expect([first.status, second.status]).toEqual(['stored', 'stored']);
-    expect(await waitFor(() => [first, second].every((a) => received.some((e) => e.detail.messageId === a.messageId)))).toBe(true);
-    await run('local/send.ts', [channel, '--fixed']);
-    expect(answerOf((await run('local/send.ts', [channel, '--fixed'])).stdout).status).toBe('duplicate');
-  }, 60_000);
+  it.each(['location', 'device-location', 'connectivity'])(
+    'stores and publishes a new %s sample on every send; --fixed sends the same body again',
+    async (channel) => {
+      const first = answerOf((await run('local/send.ts', [channel])).stdout);
+      const second = answerOf((await run('local/send.ts', [channel])).stdout);
+      expect([first.status, second.status]).toEqual(['stored', 'stored']);
+      expect(await waitFor(() => [first, second].every((a) => received.some((e) => e.detail.messageId === a.messageId)))).toBe(true);
+      await run('local/send.ts', [channel, '--fixed']);
+      expect(answerOf((await run('local/send.ts', [channel, '--fixed'])).stdout).status).toBe('duplicate');
+    },
+    60_000,
+  );
 
   it('lists --fixed in its help', async () => {
     expect((await run('local/send.ts', ['--help'])).stdout).toMatch(/--fixed\s+\S/);
@@ -226,14 +238,23 @@ describe('7. wording', () => {
     const help = (await run('local/apikey.ts', ['--help'])).stdout;
     const named = /list\s+every key, one a line: ([^(]+?) \(/.exec(help.replace(/\s+/g, ' '))?.[1]?.split(', ');
     const [header, ...rows] = (await run('local/apikey.ts', ['list'])).stdout.trim().split('\n');
-    expect(header!.trim().toLowerCase().split(/\s{2,}/)).toEqual(named);
+    expect(
+      header!
+        .trim()
+        .toLowerCase()
+        .split(/\s{2,}/),
+    ).toEqual(named);
     const listed = rows.find((r) => r.includes('listed'))!;
     expect(listed.trim().split(/\s{2,}/)).toEqual([expect.stringMatching(/^\w{12}$/), DEMO, 'read', expect.stringMatching(/^\d{4}-\d\d-\d\dT/), 'listed']);
   }, 60_000);
 
   it('apikey revoke says the key may keep working up to apiKeyCacheTtlSeconds', async () => {
     await run('local/apikey.ts', ['create', '--scope', DEMO, '--label', 'to-revoke']);
-    const id = (await run('local/apikey.ts', ['list'])).stdout.split('\n').find((l) => l.includes('to-revoke'))!.trim().split(/\s+/)[0]!;
+    const id = (await run('local/apikey.ts', ['list'])).stdout
+      .split('\n')
+      .find((l) => l.includes('to-revoke'))!
+      .trim()
+      .split(/\s+/)[0]!;
     const revoked = await run('local/apikey.ts', ['revoke', id]);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain(`Revoked ${id}.`);
@@ -242,13 +263,19 @@ describe('7. wording', () => {
   }, 60_000);
 
   it('an unknown webhook path answers 404 naming the webhook routes, never echoing the path', async () => {
-    const res = await fetch(`${url}/webhooks/thingspace/${DEMO}/%3Cscript%3Ediag`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${url}/webhooks/thingspace/${DEMO}/%3Cscript%3Ediag`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(404);
     const text = await res.text();
     expect(text).not.toMatch(/script/i);
     const body = JSON.parse(text) as { message: string; routes: string[] };
     expect(body.message).toBe('Not Found');
-    expect(body.routes).toEqual(expect.arrayContaining(['POST /webhooks/thingspace/{account}/diagnostics', 'POST /webhooks/thingspace/{account}/soap', 'POST /webhooks/sensoro/{appId}']));
+    expect(body.routes).toEqual(
+      expect.arrayContaining(['POST /webhooks/thingspace/{account}/diagnostics', 'POST /webhooks/thingspace/{account}/soap', 'POST /webhooks/sensoro/{appId}']),
+    );
     expect(body.routes.every((r) => r.startsWith('POST /webhooks/'))).toBe(true);
     // Elsewhere, API Gateway's plain answer.
     expect(await (await fetch(`${url}/nowhere`)).json()).toEqual({ message: 'Not Found' });

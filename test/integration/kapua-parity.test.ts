@@ -27,17 +27,33 @@ beforeAll(async () => {
   deleter = (await keys.create({ scopes: [ACCOUNT], canDelete: true })).key;
   // Three observations of one operation (10:00, 10:05, 10:10 sentOn), and a location result.
   for (const minute of [0, 5, 10]) {
-    const body = JSON.stringify({ transactionID: 'tx-k', device: { id: DEVICE, kind: 'imei' }, attributes: [{ name: 'LINK_QUALITY', value: `Q${minute}`, createdOn: `2026-11-21T10:${String(minute).padStart(2, '0')}:00.000Z` }] });
+    const body = JSON.stringify({
+      transactionID: 'tx-k',
+      device: { id: DEVICE, kind: 'imei' },
+      attributes: [{ name: 'LINK_QUALITY', value: `Q${minute}`, createdOn: `2026-11-21T10:${String(minute).padStart(2, '0')}:00.000Z` }],
+    });
     await webhook('diagnostics', body, { 'x-signature': hexSignature(KEYS.diagnostics, body), 'x-callback-token': KEYS.token });
   }
   const location = JSON.stringify({ txid: 'loc-k', id: DEVICE, kind: 'imei', location: { x: '33.45', y: '-84.59', radius: '1000', time: '20261121103000' } });
   await webhook('device-location', location, { 'x-signature': hexSignature(KEYS.deviceLocation, location) });
-  const push = JSON.stringify({ appId: APP.id, sn: 'SN-GEO', type: 'text', createdTime: Date.parse('2026-11-21T11:00:00Z'), msgId: 5, data: { lonlat: [113.9, 22.5], battery: 80 } });
+  const push = JSON.stringify({
+    appId: APP.id,
+    sn: 'SN-GEO',
+    type: 'text',
+    createdTime: Date.parse('2026-11-21T11:00:00Z'),
+    msgId: 5,
+    data: { lonlat: [113.9, 22.5], battery: 80 },
+  });
   const nonce = String(Date.now());
   const path = `/webhooks/sensoro/${APP.id}`;
   const res = await fetch(`${t.gateway.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-access-id': APP.id, 'x-access-nonce': nonce, 'x-access-signature': sensoroSignature(APP.appSecret, nonce, 'POST', `${t.gateway.url}${path}`, push) },
+    headers: {
+      'content-type': 'application/json',
+      'x-access-id': APP.id,
+      'x-access-nonce': nonce,
+      'x-access-signature': sensoroSignature(APP.appSecret, nonce, 'POST', `${t.gateway.url}${path}`, push),
+    },
     body: push,
   });
   expect(res.status).toBe(200);
@@ -47,7 +63,11 @@ afterAll(async () => {
 });
 
 async function webhook(channel: string, body: string, headers: Record<string, string>) {
-  const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${ACCOUNT}/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${ACCOUNT}/${channel}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   expect(res.status).toBe(200);
 }
 
@@ -63,7 +83,13 @@ async function api(path: string, options: { key?: string; accept?: string; metho
   });
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
-  return { status: res.status, type, text, json: type.startsWith('application/json') && text ? (JSON.parse(text) as Record<string, any>) : undefined, xml: type.startsWith('application/xml') ? (xml.parse(text) as Record<string, any>) : undefined };
+  return {
+    status: res.status,
+    type,
+    text,
+    json: type.startsWith('application/json') && text ? (JSON.parse(text) as Record<string, any>) : undefined,
+    xml: type.startsWith('application/xml') ? (xml.parse(text) as Record<string, any>) : undefined,
+  };
 }
 
 const events = `/v1/${ACCOUNT}/devices/${DEVICE}/events`;
@@ -82,11 +108,19 @@ describe('2. 403 bodies carry Kapua permission objects', () => {
   it('in JSON and XML', async () => {
     const forbidden = await api(`/v1/${OTHER}/devices/${DEVICE}/events`);
     expect(forbidden.status).toBe(403);
-    expect(forbidden.json).toMatchObject({ type: 'subjectUnauthorizedExceptionInfo', permission: { domain: 'device_event', action: 'read', targetScopeId: OTHER, forwardable: false } });
+    expect(forbidden.json).toMatchObject({
+      type: 'subjectUnauthorizedExceptionInfo',
+      permission: { domain: 'device_event', action: 'read', targetScopeId: OTHER, forwardable: false },
+    });
     const refusedDelete = await api(`${events}/AAAAAAAAAAAAAAAA`, { method: 'DELETE' });
     expect(refusedDelete.json).toMatchObject({ permission: { domain: 'device_event', action: 'delete', targetScopeId: ACCOUNT } });
     const inXml = await api(`/v1/${OTHER}/devices/${DEVICE}/operations/tx-k/notifications`, { accept: 'application/xml' });
-    expect(inXml.xml!.subjectUnauthorizedExceptionInfo.permission).toEqual({ domain: 'device_management', action: 'read', targetScopeId: OTHER, forwardable: 'false' });
+    expect(inXml.xml!.subjectUnauthorizedExceptionInfo.permission).toEqual({
+      domain: 'device_management',
+      action: 'read',
+      targetScopeId: OTHER,
+      forwardable: 'false',
+    });
   });
 });
 
@@ -136,7 +170,11 @@ describe('6. parameters parsed as JAX-RS parses them', () => {
     expect(maybe.status).toBe(200);
     expect(maybe.json).not.toHaveProperty('totalCount');
     expect((await api(`${events}?limit=0`)).json).toEqual({ type: 'deviceEventListResult', limitExceeded: true, size: 0, items: [] });
-    expect((await api(`/v1/${ACCOUNT}/devices/${DEVICE}/operations/tx-k/notifications?limit=0`)).json).toMatchObject({ limitExceeded: true, size: 0, items: [] });
+    expect((await api(`/v1/${ACCOUNT}/devices/${DEVICE}/operations/tx-k/notifications?limit=0`)).json).toMatchObject({
+      limitExceeded: true,
+      size: 0,
+      items: [],
+    });
   });
 });
 
@@ -209,7 +247,12 @@ describe('7b. suffixes on fixed path segments', () => {
 
 describe('review: hostile query input is a 4xx, never a 500', () => {
   it('startDate after endDate is an empty page', async () => {
-    expect((await api(`${events}?startDate=2026-11-22T00:00:00.000Z&endDate=2026-11-21T00:00:00.000Z`)).json).toEqual({ type: 'deviceEventListResult', limitExceeded: false, size: 0, items: [] });
+    expect((await api(`${events}?startDate=2026-11-22T00:00:00.000Z&endDate=2026-11-21T00:00:00.000Z`)).json).toEqual({
+      type: 'deviceEventListResult',
+      limitExceeded: false,
+      size: 0,
+      items: [],
+    });
   });
   it('an id that cannot be a record id is a 404, however long', async () => {
     expect((await api(`${events}/${'x'.repeat(1_100)}`)).status).toBe(404);

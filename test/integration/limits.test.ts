@@ -65,7 +65,16 @@ describe('limits', () => {
     const res = await fetch(`${t.gateway.url}/v1/${ACCOUNT}/rejections?sortDir=DESCENDING&limit=5`, { headers: { authorization: `Bearer ${key}` } });
     const page = (await res.json()) as { items: Array<Record<string, unknown>> };
     const record = page.items.find((i) => i.reason === 'Signature does not match')!;
-    expect(record).toMatchObject({ type: 'rejectedRequest', scopeId: ACCOUNT, channel: 'location', provider: 'thingspace', httpStatus: 401, errorCode: 'UNAUTHORIZED', sourceIp: '127.0.0.1', bodyBytes: Buffer.byteLength(body) });
+    expect(record).toMatchObject({
+      type: 'rejectedRequest',
+      scopeId: ACCOUNT,
+      channel: 'location',
+      provider: 'thingspace',
+      httpStatus: 401,
+      errorCode: 'UNAUTHORIZED',
+      sourceIp: '127.0.0.1',
+      bodyBytes: Buffer.byteLength(body),
+    });
     // Names the channel knows are listed; a name the caller made up is only counted.
     expect(record.headerNames).toEqual(expect.arrayContaining(['content-type', 'x-signature']));
     expect(record.headerNames).not.toContain('x-custom-thing');

@@ -28,4 +28,3 @@ it('mixed load over every channel, 20 % duplicates and 10 % forged: each genuine
   expect(new Set(await storedCounts(t, genuine))).toEqual(new Set([1]));
   expect(new Set(await storedCounts(t, forged))).toEqual(new Set([0]));
 }, 180_000);
-

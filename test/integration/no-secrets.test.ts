@@ -16,7 +16,16 @@ const S = {
   connectivity: { username: 'conn-USER-41d2', password: 'conn-PASS-e87b3f' },
   sensoro: { appKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', appSecret: 'sensoro-SECRET-6f0e' },
 };
-const SECRET_VALUES = [S.diagnostics.key, S.diagnostics.token, S.location.key, S.deviceLocation.key, S.connectivity.username, S.connectivity.password, S.sensoro.appKey, S.sensoro.appSecret];
+const SECRET_VALUES = [
+  S.diagnostics.key,
+  S.diagnostics.token,
+  S.location.key,
+  S.deviceLocation.key,
+  S.connectivity.username,
+  S.connectivity.password,
+  S.sensoro.appKey,
+  S.sensoro.appSecret,
+];
 
 let output: ReturnType<typeof captureOutput>;
 let t: TestGateway;
@@ -60,10 +69,19 @@ const TS = `/webhooks/thingspace/${ACCOUNT}`;
 describe('no secret, password, signature or digest in any log line or response', () => {
   it('HMAC channels, accepted and rejected', async () => {
     const diag = JSON.stringify({ transactionID: 'tx-ns', device: { id: 'dev-ns', kind: 'imei' } });
-    expect(await post(`${TS}/diagnostics`, diag, { ...json, 'x-signature': hexSignature(S.diagnostics.key, diag), 'x-callback-token': S.diagnostics.token })).toBe(200);
-    expect(await post(`${TS}/diagnostics`, diag, { ...json, 'x-signature': hexSignature('guess-key-123456', diag), 'x-callback-token': S.diagnostics.token })).toBe(401);
-    expect(await post(`${TS}/diagnostics`, diag, { ...json, 'x-signature': hexSignature(S.diagnostics.key, diag), 'x-callback-token': 'guess-token-0000000' })).toBe(401);
-    for (const [channel, key] of [['location', S.location.key], ['device-location', S.deviceLocation.key]] as const) {
+    expect(
+      await post(`${TS}/diagnostics`, diag, { ...json, 'x-signature': hexSignature(S.diagnostics.key, diag), 'x-callback-token': S.diagnostics.token }),
+    ).toBe(200);
+    expect(
+      await post(`${TS}/diagnostics`, diag, { ...json, 'x-signature': hexSignature('guess-key-123456', diag), 'x-callback-token': S.diagnostics.token }),
+    ).toBe(401);
+    expect(
+      await post(`${TS}/diagnostics`, diag, { ...json, 'x-signature': hexSignature(S.diagnostics.key, diag), 'x-callback-token': 'guess-token-0000000' }),
+    ).toBe(401);
+    for (const [channel, key] of [
+      ['location', S.location.key],
+      ['device-location', S.deviceLocation.key],
+    ] as const) {
       const body = JSON.stringify({ txid: `ns-${channel}`, id: 'dev-ns', kind: 'imei' });
       expect(await post(`${TS}/${channel}`, body, { ...json, signature: base64Signature(key, body) })).toBe(200);
       expect(await post(`${TS}/${channel}`, body, { ...json, signature: base64Signature(`${key}x`, body) })).toBe(401);
@@ -72,20 +90,32 @@ describe('no secret, password, signature or digest in any log line or response',
   });
 
   it('Connectivity REST and SOAP, accepted and rejected', async () => {
-    const rest = (password: string) => JSON.stringify({ requestId: 'req-ns', deviceIds: [{ id: 'dev-ns', kind: 'imei' }], carrierService: {}, username: S.connectivity.username, password });
+    const rest = (password: string) =>
+      JSON.stringify({ requestId: 'req-ns', deviceIds: [{ id: 'dev-ns', kind: 'imei' }], carrierService: {}, username: S.connectivity.username, password });
     expect(await post(`${TS}/connectivity`, rest(S.connectivity.password), json)).toBe(200);
     expect(await post(`${TS}/connectivity`, rest(`${S.connectivity.password}-wrong`), json)).toBe(401);
     const soap = (password: string) => soapEnvelope('<Usage><Bytes>10</Bytes></Usage>', '1.1', S.connectivity.username, password, 'req-ns-soap', 'dev-ns');
     expect(await post(`${TS}/soap`, soap(S.connectivity.password), { 'content-type': 'text/xml' })).toBe(200);
     expect(await post(`${TS}/soap`, soap(`${S.connectivity.password}-wrong`), { 'content-type': 'text/xml' })).toBe(401);
-    expect(await post(`${TS}/soap`, soapEnvelope('<Usage>', '1.2', S.connectivity.username, S.connectivity.password), { 'content-type': 'application/soap+xml' })).toBe(400);
+    expect(
+      await post(`${TS}/soap`, soapEnvelope('<Usage>', '1.2', S.connectivity.username, S.connectivity.password), { 'content-type': 'application/soap+xml' }),
+    ).toBe(400);
   });
 
   it('SENSORO plain and safe mode, accepted and rejected', async () => {
     const url = `${t.gateway.url}/webhooks/sensoro/${APP}`;
     const send = (body: string, secret: string, nonce = String(Date.now())) => {
-      forbidden.add(createHmac('sha256', S.sensoro.appSecret).update(nonce + 'POST' + url + body).digest('base64'));
-      return post(`/webhooks/sensoro/${APP}`, body, { ...json, 'x-access-id': APP, 'x-access-nonce': nonce, 'x-access-signature': sensoroSignature(secret, nonce, 'POST', url, body) });
+      forbidden.add(
+        createHmac('sha256', S.sensoro.appSecret)
+          .update(nonce + 'POST' + url + body)
+          .digest('base64'),
+      );
+      return post(`/webhooks/sensoro/${APP}`, body, {
+        ...json,
+        'x-access-id': APP,
+        'x-access-nonce': nonce,
+        'x-access-signature': sensoroSignature(secret, nonce, 'POST', url, body),
+      });
     };
     const plain = JSON.stringify({ appId: APP, sn: 'SN-NS', type: 'text', msgId: 31, data: { battery: 1 } });
     expect(await send(plain, S.sensoro.appSecret)).toBe(200);

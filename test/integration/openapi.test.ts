@@ -175,7 +175,11 @@ async function call<T = Json>(c: Call): Promise<{ status: number; body: T }> {
   const sent = c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
   const res = await fetch(url, {
     method: c.method,
-    headers: { ...(authorization ? { authorization } : {}), ...(sent !== undefined ? { 'content-type': 'application/json' } : {}), ...(c.accept ? { accept: c.accept } : {}) },
+    headers: {
+      ...(authorization ? { authorization } : {}),
+      ...(sent !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(c.accept ? { accept: c.accept } : {}),
+    },
     body: sent,
   });
   const text = await res.text();
@@ -189,7 +193,11 @@ async function call<T = Json>(c: Call): Promise<{ status: number; body: T }> {
   let body: unknown;
   if (declared.node.content && c.accept?.includes('xml')) {
     // The XML form of the same body (kapua-parity.test.ts checks its elements).
-    expect({ where, type: res.headers.get('content-type'), declared: 'application/xml' in (declared.node.content as object) }).toEqual({ where, type: 'application/xml', declared: true });
+    expect({ where, type: res.headers.get('content-type'), declared: 'application/xml' in (declared.node.content as object) }).toEqual({
+      where,
+      type: 'application/xml',
+      declared: true,
+    });
     expect(text.startsWith('<?xml')).toBe(true);
     body = text;
   } else if (declared.node.content) {
@@ -201,7 +209,9 @@ async function call<T = Json>(c: Call): Promise<{ status: number; body: T }> {
   }
 
   if (res.status < 300) {
-    const queryNames = parametersOf(c.path, c.method).filter((p) => p.in === 'query').map((p) => p.name);
+    const queryNames = parametersOf(c.path, c.method)
+      .filter((p) => p.in === 'query')
+      .map((p) => p.name);
     expect(queryNames).toEqual(expect.arrayContaining(Object.keys(c.query ?? {})));
     const requestBody = operationOf(c.path, c.method).requestBody;
     if (c.body !== undefined) {
@@ -338,7 +348,9 @@ describe('the OpenAPI document', () => {
     expect(problems(operation, notEnded)).not.toEqual([]);
 
     expect(problems(schemaValidator('CountResult'), { count: 1, type: 'count' })).not.toEqual([]);
-    expect(problems(schemaValidator('ExceptionInfo'), { type: 'exceptionInfo', httpErrorCode: 500, message: 'x', kapuaErrorCode: 'INTERNAL_ERROR', stack: 'at' })).not.toEqual([]);
+    expect(
+      problems(schemaValidator('ExceptionInfo'), { type: 'exceptionInfo', httpErrorCode: 500, message: 'x', kapuaErrorCode: 'INTERNAL_ERROR', stack: 'at' }),
+    ).not.toEqual([]);
   });
 });
 
@@ -363,7 +375,11 @@ describe('the routes, as declared', () => {
     expect(next.body).toMatchObject({ limitExceeded: false, size: 1 });
     expect([...ids(first.body), ...ids(next.body)]).toEqual(ids(all.body));
 
-    const queried = await call<Page>({ method: 'POST', path: `${N}/_query`, body: { offset: 1, limit: 1, askTotalCount: true, sortParam: 'createdOn', sortDir: 'ASCENDING' } });
+    const queried = await call<Page>({
+      method: 'POST',
+      path: `${N}/_query`,
+      body: { offset: 1, limit: 1, askTotalCount: true, sortParam: 'createdOn', sortDir: 'ASCENDING' },
+    });
     expect(queried.body).toMatchObject({ size: 1, limitExceeded: true, totalCount: 3 });
     const empty = await call<Page>({ method: 'POST', path: `${N}/_query` });
     expect(empty.body.size).toBe(3);
@@ -426,14 +442,33 @@ describe('the routes, as declared', () => {
 
   it("lists the re-registration job's status records of the scope", async () => {
     const status = new RegistrationStatusStore(t.db, t.tableName);
-    await status.put({ account: SCOPE, service: 'Diagnostics', endpoint: 'https://gw.example/webhooks/thingspace/x/diagnostics', state: 'registered', lastCheckedOn: '2026-11-21T10:00:00.000Z', lastChangedOn: '2026-11-21T09:00:00.000Z' });
-    await status.put({ account: SCOPE, service: 'CarrierService', state: 'error', lastCheckedOn: '2026-11-21T10:00:01.000Z', lastError: 'register CarrierService failed: HTTP 400 INVALID_PARAMETER', needsRegistration: true });
+    await status.put({
+      account: SCOPE,
+      service: 'Diagnostics',
+      endpoint: 'https://gw.example/webhooks/thingspace/x/diagnostics',
+      state: 'registered',
+      lastCheckedOn: '2026-11-21T10:00:00.000Z',
+      lastChangedOn: '2026-11-21T09:00:00.000Z',
+    });
+    await status.put({
+      account: SCOPE,
+      service: 'CarrierService',
+      state: 'error',
+      lastCheckedOn: '2026-11-21T10:00:01.000Z',
+      lastError: 'register CarrierService failed: HTTP 400 INVALID_PARAMETER',
+      needsRegistration: true,
+    });
     const R = '/v1/{scopeId}/registrations';
     const list = await call<Page>({ method: 'GET', path: R, query: { askTotalCount: 'true' } });
     expect(list.body).toMatchObject({ type: 'callbackRegistrationListResult', size: 2, totalCount: 2 });
     expect(list.body.items.map((i) => i.service)).toEqual(['CarrierService', 'Diagnostics']);
     expect(list.body.items[0]).toMatchObject({ status: 'ERROR', needsRegistration: true });
-    const byTime = await call<Page>({ method: 'GET', path: R, params: { scopeId: '_' }, query: { sortParam: 'lastCheckedOn', sortDir: 'DESCENDING', limit: '1' } });
+    const byTime = await call<Page>({
+      method: 'GET',
+      path: R,
+      params: { scopeId: '_' },
+      query: { sortParam: 'lastCheckedOn', sortDir: 'DESCENDING', limit: '1' },
+    });
     expect(byTime.body).toMatchObject({ size: 1, limitExceeded: true, items: [{ service: 'CarrierService' }] });
     const bad = await call({ method: 'GET', path: R, query: { sortParam: 'sentOn' } });
     expect(bad.body).toMatchObject({ argumentName: 'sortParam' });
@@ -449,7 +484,12 @@ describe('the routes, as declared', () => {
     const R = '/v1/{scopeId}/rejections';
     const list = await call<Page>({ method: 'GET', path: R, query: { sortDir: 'DESCENDING', limit: '1' } });
     expect(list.body).toMatchObject({ type: 'rejectedRequestListResult', size: 1 });
-    expect(list.body.items[0]).toMatchObject({ channel: 'diagnostics', httpStatus: 401, errorCode: 'UNAUTHORIZED', headerNames: expect.arrayContaining(['x-signature', 'x-callback-token']) });
+    expect(list.body.items[0]).toMatchObject({
+      channel: 'diagnostics',
+      httpStatus: 401,
+      errorCode: 'UNAUTHORIZED',
+      headerNames: expect.arrayContaining(['x-signature', 'x-callback-token']),
+    });
     expect(JSON.stringify(list.body)).not.toContain('not-the-token');
     expect(JSON.stringify(list.body)).not.toContain('f'.repeat(64));
     const bad = await call({ method: 'GET', path: R, query: { sortParam: 'sentOn' } });
@@ -515,7 +555,10 @@ describe('the routes, as declared', () => {
         method,
         path,
         status: 403,
-        body: expect.objectContaining({ type: 'subjectUnauthorizedExceptionInfo', permission: expect.objectContaining({ action: 'read', targetScopeId: OTHER, forwardable: false }) }),
+        body: expect.objectContaining({
+          type: 'subjectUnauthorizedExceptionInfo',
+          permission: expect.objectContaining({ action: 'read', targetScopeId: OTHER, forwardable: false }),
+        }),
       });
     }
   });
@@ -539,7 +582,12 @@ describe('the routes, as declared', () => {
     await t.cutStore();
     try {
       for (const { method, path } of routes) {
-        const res = await call({ method, path, params: { notificationId: 'AAAAAAAAAAAAAAAA', eventId: 'AAAAAAAAAAAAAAAA' }, key: method === 'DELETE' ? keys.deleter : keys.reader });
+        const res = await call({
+          method,
+          path,
+          params: { notificationId: 'AAAAAAAAAAAAAAAA', eventId: 'AAAAAAAAAAAAAAAA' },
+          key: method === 'DELETE' ? keys.deleter : keys.reader,
+        });
         expect({ method, path, status: res.status, body: res.body }).toEqual({
           method,
           path,

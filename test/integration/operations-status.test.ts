@@ -92,8 +92,21 @@ describe('the operation summary rule', () => {
     'a terminal notification is never undone by a tied, later-stamped or redelivered RUNNING (%s)',
     async (query) => {
       const ops = await operations(query);
-      expect(ops['op-tie']).toMatchObject({ status: 'COMPLETED', progress: 100, endedOn: iso(T), lastNotificationId: ids['op-tie/running'], lastSentOn: iso(T) });
-      expect(ops['op-redelivered']).toMatchObject({ status: 'COMPLETED', progress: 100, endedOn: iso(T), startedOn: iso(T - 60_000), lastNotificationId: ids['op-redelivered/running-2'], lastSentOn: iso(T + 86_400_000) });
+      expect(ops['op-tie']).toMatchObject({
+        status: 'COMPLETED',
+        progress: 100,
+        endedOn: iso(T),
+        lastNotificationId: ids['op-tie/running'],
+        lastSentOn: iso(T),
+      });
+      expect(ops['op-redelivered']).toMatchObject({
+        status: 'COMPLETED',
+        progress: 100,
+        endedOn: iso(T),
+        startedOn: iso(T - 60_000),
+        lastNotificationId: ids['op-redelivered/running-2'],
+        lastSentOn: iso(T + 86_400_000),
+      });
       expect(ops['op-two']).toMatchObject({ status: 'COMPLETED', progress: 100, endedOn: iso(T + 1_000), lastNotificationId: ids['op-two/running'] });
       expect(ops['op-many']).toMatchObject({ status: 'FAILED', progress: 100, endedOn: iso(T), startedOn: iso(T), lastSentOn: iso(T + 30_000) });
       expect(ops['op-running']).toMatchObject({ status: 'RUNNING', progress: 40, lastNotificationId: ids['op-running/running-2'] });
@@ -140,10 +153,14 @@ async function cursorJustBefore(reader: PartitionReader, pk: string, op: string)
 describe("a record's sentOn", () => {
   it('is the provider time kept beside the id (ATTR.sentOn) when the id does not start with it', async () => {
     const future = iso(Date.UTC(2031, 0, 1));
-    const res = await fetch(`${t.gateway.url}/v1/${SCOPE}/devices/${DEVICE}/operations/op-future/notifications`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${t.gateway.url}/v1/${SCOPE}/devices/${DEVICE}/operations/op-future/notifications`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     const body = (await res.json()) as { items: Record<string, unknown>[] };
     expect(body.items).toEqual([expect.objectContaining({ id: ids['op-future/completed'], sentOn: future })]);
-    const one = await fetch(`${t.gateway.url}/v1/${SCOPE}/devices/${DEVICE}/operations/op-future/notifications/${ids['op-future/completed']}`, { headers: { authorization: `Bearer ${key}` } });
+    const one = await fetch(`${t.gateway.url}/v1/${SCOPE}/devices/${DEVICE}/operations/op-future/notifications/${ids['op-future/completed']}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(await one.json()).toMatchObject({ sentOn: future });
     expect((await operations())['op-future']).toMatchObject({ startedOn: future, endedOn: future, lastSentOn: future, status: 'COMPLETED' });
     // Without ATTR.sentOn, the id's own time, as before.

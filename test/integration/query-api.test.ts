@@ -36,12 +36,22 @@ beforeAll(async () => {
   readAB = (await keys.create({ scopes: [A, B] })).key;
 
   // Seed: N notifications of one operation (two resources, sentOn out of order), straight into the store.
-  const store = new CallbackStore(createDynamoClient({ ...process.env, DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT }), { tableName: t.tableName, retentionDays: 0 });
+  const store = new CallbackStore(createDynamoClient({ ...process.env, DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT }), {
+    tableName: t.tableName,
+    retentionDays: 0,
+  });
   for (let i = 0; i < N; i++) {
     const sentOn = new Date(Date.UTC(2026, 10, 21, 10, 0, (i * 7) % N));
     const mapped = toRecords(
       { provider: 'thingspace', channel: 'diagnostics', scopeId: A, body: Buffer.from(`{"seq":${i}}`), receivedOn: new Date(Date.UTC(2026, 10, 21, 11, 0, i)) },
-      { devices: [{ id: DEVICE, kind: 'imei' }], resource: i % 3 === 0 ? 'location' : 'diagnostics', action: 'observation', sentOn, payload: () => ({ seq: i }), operation: { id: OP, status: 'RUNNING', progress: 0 } },
+      {
+        devices: [{ id: DEVICE, kind: 'imei' }],
+        resource: i % 3 === 0 ? 'location' : 'diagnostics',
+        action: 'observation',
+        sentOn,
+        payload: () => ({ seq: i }),
+        operation: { id: OP, status: 'RUNNING', progress: 0 },
+      },
     );
     await store.save(mapped);
   }
@@ -69,7 +79,11 @@ const notifications = (op = OP, device = DEVICE, scope = A) => `/v1/${scope}/dev
 
 describe('webhooks in, queries out', () => {
   it('a Diagnostics callback becomes a notification under its device and operation, and an event of the device', async () => {
-    const body = JSON.stringify({ transactionID: 'tx-live', device: { id: 'dev-live', kind: 'imei' }, attributes: [{ name: 'LINK_QUALITY', value: 'GOOD', createdOn: '2026-11-21T10:00:00.000Z' }] });
+    const body = JSON.stringify({
+      transactionID: 'tx-live',
+      device: { id: 'dev-live', kind: 'imei' },
+      attributes: [{ name: 'LINK_QUALITY', value: 'GOOD', createdOn: '2026-11-21T10:00:00.000Z' }],
+    });
     const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${A}/diagnostics`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-signature': hexSignature(KEY_A, body), 'x-callback-token': TOKEN },
@@ -104,17 +118,41 @@ describe('webhooks in, queries out', () => {
     expect((await send('POST', `${notifications('tx-live', 'dev-live')}/_count`, readA, {})).body).toEqual({ count: 1 });
 
     const events = await get(`/v1/_/devices/dev-live/events`, readA);
-    expect(events.body).toMatchObject({ type: 'deviceEventListResult', size: 1, items: [{ type: 'deviceEvent', deviceId: 'dev-live', resource: 'diagnostics', action: 'SENT', callbackAction: 'observation', operationId: 'tx-live', responseCode: 'ACCEPTED', provider: 'thingspace', channel: 'diagnostics' }] });
+    expect(events.body).toMatchObject({
+      type: 'deviceEventListResult',
+      size: 1,
+      items: [
+        {
+          type: 'deviceEvent',
+          deviceId: 'dev-live',
+          resource: 'diagnostics',
+          action: 'SENT',
+          callbackAction: 'observation',
+          operationId: 'tx-live',
+          responseCode: 'ACCEPTED',
+          provider: 'thingspace',
+          channel: 'diagnostics',
+        },
+      ],
+    });
     expect(events.body!.items[0]).not.toHaveProperty('rawBody');
     const event = await get(`/v1/_/devices/dev-live/events/${events.body!.items[0].id}`, readA);
     expect(event.body).toMatchObject({ rawBody: body, payload: { attributes: [{ name: 'LINK_QUALITY', value: 'GOOD' }] } });
 
     const operations = await get(`/v1/${A}/devices/dev-live/operations`, readA);
-    expect(operations.body).toMatchObject({ type: 'deviceManagementOperationListResult', size: 1, items: [{ type: 'deviceManagementOperation', id: 'tx-live', status: 'RUNNING', lastNotificationId: id }] });
+    expect(operations.body).toMatchObject({
+      type: 'deviceManagementOperationListResult',
+      size: 1,
+      items: [{ type: 'deviceManagementOperation', id: 'tx-live', status: 'RUNNING', lastNotificationId: id }],
+    });
   });
 
   it('deleting the event that holds a body other devices share leaves their events whole', async () => {
-    const body = JSON.stringify({ transactionID: 'tx-shared', deviceIds: ['shared-1', 'shared-2'].map((id) => ({ id, kind: 'imei' })), attributes: [{ name: 'LINK_QUALITY', value: 'OK', createdOn: '2026-11-21T10:30:00.000Z' }] });
+    const body = JSON.stringify({
+      transactionID: 'tx-shared',
+      deviceIds: ['shared-1', 'shared-2'].map((id) => ({ id, kind: 'imei' })),
+      attributes: [{ name: 'LINK_QUALITY', value: 'OK', createdOn: '2026-11-21T10:30:00.000Z' }],
+    });
     const res = await fetch(`${t.gateway.url}/webhooks/thingspace/${A}/diagnostics`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-signature': hexSignature(KEY_A, body), 'x-callback-token': TOKEN },
@@ -125,8 +163,16 @@ describe('webhooks in, queries out', () => {
     expect((await send('DELETE', `/v1/${A}/devices/shared-1/events/${first.id}`, deleteA)).status).toBe(204);
     expect((await get(`/v1/${A}/devices/shared-1/events/${first.id}`, readA)).status).toBe(404);
     const other = await get(`/v1/${A}/devices/shared-2/events/${first.id}`, readA);
-    expect(other.body).toMatchObject({ deviceId: 'shared-2', rawBody: body, operationId: 'tx-shared', payload: { attributes: [{ name: 'LINK_QUALITY', value: 'OK' }] } });
-    expect((await get(`/v1/${A}/devices/shared-2/events`, readA)).body!.items[0]).toMatchObject({ id: first.id, payload: { attributes: [{ name: 'LINK_QUALITY' }] } });
+    expect(other.body).toMatchObject({
+      deviceId: 'shared-2',
+      rawBody: body,
+      operationId: 'tx-shared',
+      payload: { attributes: [{ name: 'LINK_QUALITY', value: 'OK' }] },
+    });
+    expect((await get(`/v1/${A}/devices/shared-2/events`, readA)).body!.items[0]).toMatchObject({
+      id: first.id,
+      payload: { attributes: [{ name: 'LINK_QUALITY' }] },
+    });
   });
 
   it('finds a notification only under its own device and operation', async () => {
@@ -179,7 +225,11 @@ describe('Kapua parity', () => {
 
   it('DELETE answers 204, then the id is 404; a key without the delete right gets 403', async () => {
     const body = JSON.stringify({ transactionID: 'tx-del', device: { id: 'dev-del', kind: 'imei' } });
-    await fetch(`${t.gateway.url}/webhooks/thingspace/${A}/diagnostics`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': hexSignature(KEY_A, body), 'x-callback-token': TOKEN }, body });
+    await fetch(`${t.gateway.url}/webhooks/thingspace/${A}/diagnostics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': hexSignature(KEY_A, body), 'x-callback-token': TOKEN },
+      body,
+    });
     const id = (await get(notifications('tx-del', 'dev-del'), readA)).body!.items[0].id as string;
     const denied = await send('DELETE', `${notifications('tx-del', 'dev-del')}/${id}`, readA);
     expect(denied.status).toBe(403);
@@ -250,19 +300,20 @@ describe('paging property', () => {
 });
 
 describe('access', () => {
-  const routesOfA = (id = 'AAAAAAAAAAAAAAAA') => [
-    ['GET', notifications()],
-    ['GET', `${notifications()}/${id}`],
-    ['DELETE', `${notifications()}/${id}`],
-    ['POST', `${notifications()}/_query`],
-    ['POST', `${notifications()}/_count`],
-    ['GET', `/v1/${A}/devices/${DEVICE}/events`],
-    ['GET', `/v1/${A}/devices/${DEVICE}/events/${id}`],
-    ['DELETE', `/v1/${A}/devices/${DEVICE}/events/${id}`],
-    ['POST', `/v1/${A}/devices/${DEVICE}/events/_query`],
-    ['POST', `/v1/${A}/devices/${DEVICE}/events/_count`],
-    ['GET', `/v1/${A}/devices/${DEVICE}/operations`],
-  ] as const;
+  const routesOfA = (id = 'AAAAAAAAAAAAAAAA') =>
+    [
+      ['GET', notifications()],
+      ['GET', `${notifications()}/${id}`],
+      ['DELETE', `${notifications()}/${id}`],
+      ['POST', `${notifications()}/_query`],
+      ['POST', `${notifications()}/_count`],
+      ['GET', `/v1/${A}/devices/${DEVICE}/events`],
+      ['GET', `/v1/${A}/devices/${DEVICE}/events/${id}`],
+      ['DELETE', `/v1/${A}/devices/${DEVICE}/events/${id}`],
+      ['POST', `/v1/${A}/devices/${DEVICE}/events/_query`],
+      ['POST', `/v1/${A}/devices/${DEVICE}/events/_count`],
+      ['GET', `/v1/${A}/devices/${DEVICE}/operations`],
+    ] as const;
 
   it('no key, a malformed header or an unknown key: 401 {"message":"Unauthorized"}, on every route', async () => {
     for (const [method, path] of routesOfA()) {

@@ -28,8 +28,17 @@ const matches: Record<string, string[]> = {};
 
 function event(device: string, second: number, resource: string): Record<string, unknown> {
   const store = new CallbackStore(t.db, { tableName: t.tableName, retentionDays: 0 });
-  const body = JSON.stringify({ device: { id: device, kind: 'imei' }, attributes: [{ name: 'N', value: String(second), createdOn: new Date(Date.UTC(2026, 10, 21, 10, 0, second)).toISOString() }] });
-  const received = { provider: 'thingspace', channel: 'diagnostics', scopeId: SCOPE, body: Buffer.from(body), receivedOn: new Date(Date.UTC(2026, 10, 21, 11)) } as const;
+  const body = JSON.stringify({
+    device: { id: device, kind: 'imei' },
+    attributes: [{ name: 'N', value: String(second), createdOn: new Date(Date.UTC(2026, 10, 21, 10, 0, second)).toISOString() }],
+  });
+  const received = {
+    provider: 'thingspace',
+    channel: 'diagnostics',
+    scopeId: SCOPE,
+    body: Buffer.from(body),
+    receivedOn: new Date(Date.UTC(2026, 10, 21, 11)),
+  } as const;
   const [item] = store.itemsOf(toRecords(received, factsOf('diagnostics', received.body, SCOPE)));
   item![ATTR.resource] = resource;
   return item!;
@@ -63,7 +72,15 @@ function countingReader(bound = DEFAULT_BOUND) {
   return { reader: new PartitionReader(client, t.tableName, 2_000, bound), counter };
 }
 
-const options = (o: Partial<ListOptions>): ListOptions => ({ offset: 0, limit: 1, askTotalCount: false, order: 'key', descending: false, resource: 'location', ...o });
+const options = (o: Partial<ListOptions>): ListOptions => ({
+  offset: 0,
+  limit: 1,
+  askTotalCount: false,
+  order: 'key',
+  descending: false,
+  resource: 'location',
+  ...o,
+});
 
 /** Every page of a list by cursor: the ids found, and the calls and items read by each request. */
 async function pageThrough(bound: number, device: string, o: Partial<ListOptions>) {

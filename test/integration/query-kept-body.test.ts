@@ -23,22 +23,32 @@ let deleter: string;
 async function callback(requestId: string, devices: string[], retentionDays: number): Promise<string> {
   const store = new CallbackStore(t.db, { tableName: t.tableName, retentionDays });
   const body = Buffer.from(JSON.stringify({ requestId, deviceIds: devices.map((id) => ({ id, kind: 'imei' })), carrierService: { state: 'active' } }));
-  const mapped = toRecords({ provider: 'thingspace', channel: 'connectivity', scopeId: SCOPE, body, receivedOn: new Date() }, factsOf('connectivity', body, SCOPE));
+  const mapped = toRecords(
+    { provider: 'thingspace', channel: 'connectivity', scopeId: SCOPE, body, receivedOn: new Date() },
+    factsOf('connectivity', body, SCOPE),
+  );
   await store.save(mapped);
   return mapped.events[0]!.id;
 }
 
-const item = async (pk: string, sk: string) => (await t.db.send(new GetCommand({ TableName: t.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ConsistentRead: true }))).Item;
+const item = async (pk: string, sk: string) =>
+  (await t.db.send(new GetCommand({ TableName: t.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ConsistentRead: true }))).Item;
 const keptBody = (holder: string, id: string) => item(bodyPk(SCOPE, holder), id);
 
 async function api(method: 'GET' | 'DELETE', device: string, id: string) {
-  const res = await fetch(`${t.gateway.url}/v1/${SCOPE}/devices/${device}/events/${id}`, { method, headers: { authorization: `Bearer ${method === 'DELETE' ? deleter : reader}` } });
+  const res = await fetch(`${t.gateway.url}/v1/${SCOPE}/devices/${device}/events/${id}`, {
+    method,
+    headers: { authorization: `Bearer ${method === 'DELETE' ? deleter : reader}` },
+  });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
 }
 const deleted = async (device: string, id: string) => expect((await api('DELETE', device, id)).status).toBe(204);
 const showsPayload = async (device: string, id: string) =>
-  expect(await api('GET', device, id)).toMatchObject({ status: 200, body: { deviceId: device, payload: { carrierService: { state: 'active' } }, rawBody: expect.stringContaining('"carrierService"') } });
+  expect(await api('GET', device, id)).toMatchObject({
+    status: 200,
+    body: { deviceId: device, payload: { carrierService: { state: 'active' } }, rawBody: expect.stringContaining('"carrierService"') },
+  });
 
 beforeAll(async () => {
   t = await startTestGateway({});
@@ -102,7 +112,9 @@ describe('the kept body of a multi-device callback', () => {
     const client = {
       send: (command: { constructor: { name: string }; input: { Key?: Record<string, string>; Item?: Record<string, string>; ConsistentRead?: boolean } }) => {
         const key = command.input.Key ?? command.input.Item!;
-        log.push(`${command.constructor.name.replace('Command', '')} ${key[TABLE.partitionKey]!.slice(0, 2)} ${key[TABLE.partitionKey]!.split('#').pop()}${command.input.ConsistentRead ? ' consistent' : ''}`);
+        log.push(
+          `${command.constructor.name.replace('Command', '')} ${key[TABLE.partitionKey]!.slice(0, 2)} ${key[TABLE.partitionKey]!.split('#').pop()}${command.input.ConsistentRead ? ' consistent' : ''}`,
+        );
         return t.db.send(command as never);
       },
     } as unknown as DynamoDBDocumentClient;
@@ -126,7 +138,14 @@ describe('the kept body of a multi-device callback', () => {
     // A further device, another left: its item, the delete, the holder (gone), the kept body (to name the devices), the other (found).
     expect(await del('k5-b', id)).toEqual(['Get EV k5-b', 'Delete EV k5-b', 'Get EV k5-a consistent', 'Get MB k5-a consistent', 'Get EV k5-c consistent']);
     // The last: the same, and the kept body deleted.
-    expect(await del('k5-c', id)).toEqual(['Get EV k5-c', 'Delete EV k5-c', 'Get EV k5-a consistent', 'Get MB k5-a consistent', 'Get EV k5-b consistent', 'Delete MB k5-a']);
+    expect(await del('k5-c', id)).toEqual([
+      'Get EV k5-c',
+      'Delete EV k5-c',
+      'Get EV k5-a consistent',
+      'Get MB k5-a consistent',
+      'Get EV k5-b consistent',
+      'Delete MB k5-a',
+    ]);
 
     const other = await callback('req-kept-6', ['k6-a', 'k6-b'], 0);
     // A further device while the holder lives: one read of the holder, nothing else.

@@ -48,7 +48,10 @@ const put = (item: Record<string, unknown>) => t.db.send(new PutCommand({ TableN
 const corrupted = () => Buffer.concat([Buffer.of(0x7f), Buffer.from(MARKER)]);
 
 const diagnostics = (device: string, minute: number) =>
-  JSON.stringify({ device: { id: device, kind: 'imei' }, attributes: [{ name: 'LINK_QUALITY', value: `Q${minute}`, createdOn: `2026-11-21T10:${String(minute).padStart(2, '0')}:00.000Z` }] });
+  JSON.stringify({
+    device: { id: device, kind: 'imei' },
+    attributes: [{ name: 'LINK_QUALITY', value: `Q${minute}`, createdOn: `2026-11-21T10:${String(minute).padStart(2, '0')}:00.000Z` }],
+  });
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 21, 10, minute, 1));
 
 const ids: Record<string, string> = {};
@@ -65,7 +68,11 @@ beforeAll(async () => {
     await put(event!);
   }
   // A Connectivity callback naming two devices whose shared body is corrupted.
-  const shared = itemsOf('connectivity', JSON.stringify({ requestId: 'req-bad', deviceIds: SHARED.map((id) => ({ id, kind: 'imei' })), carrierService: { state: 'active' } }), at(20));
+  const shared = itemsOf(
+    'connectivity',
+    JSON.stringify({ requestId: 'req-bad', deviceIds: SHARED.map((id) => ({ id, kind: 'imei' })), carrierService: { state: 'active' } }),
+    at(20),
+  );
   shared[0]![ATTR.body] = corrupted();
   for (const item of shared) await put(item);
   ids.shared = String(shared[0]![TABLE.sortKey]);
@@ -100,7 +107,14 @@ describe('a stored body that cannot be decoded (item 6)', () => {
     expect(good1).toMatchObject({ callbackAction: 'observation', payload: { attributes: [{ name: 'LINK_QUALITY', value: 'Q0' }] } });
     expect(good2).toMatchObject({ payload: { attributes: [{ value: 'Q10' }] } });
     for (const good of [good1, good2]) expect(good).not.toHaveProperty('bodyError');
-    expect(bad).toMatchObject({ id: ids[`${BAD}/5`], deviceId: BAD, resource: 'diagnostics', channel: 'diagnostics', sentOn: '2026-11-21T10:05:00.000Z', bodyError: 'undecodable' });
+    expect(bad).toMatchObject({
+      id: ids[`${BAD}/5`],
+      deviceId: BAD,
+      resource: 'diagnostics',
+      channel: 'diagnostics',
+      sentOn: '2026-11-21T10:05:00.000Z',
+      bodyError: 'undecodable',
+    });
     expect(bad).not.toHaveProperty('payload');
     expect(bad).not.toHaveProperty('rawBody');
     expect(problems('DeviceEventListResult', page.body)).toEqual([]);
@@ -142,11 +156,16 @@ describe('a stored body that cannot be decoded (item 6)', () => {
 });
 
 describe("an event's sentOn (item 5b)", () => {
-  it('is the provider time kept beside the id when there is one, else the id\'s own', async () => {
+  it("is the provider time kept beside the id when there is one, else the id's own", async () => {
     const one = await call('GET', `/${DATED}/events/${ids.future}`);
     expect(one.body).toMatchObject({ sentOn: '2031-01-01T00:00:00.000Z' });
     const page = await call('GET', `/${DATED}/events?sortDir=ASCENDING`);
-    expect(page.body!.items.map((e: { sentOn: string }) => e.sentOn)).toEqual(['2026-11-21T10:00:00.000Z', '2026-11-21T10:05:00.000Z', '2026-11-21T10:10:00.000Z', '2031-01-01T00:00:00.000Z']);
+    expect(page.body!.items.map((e: { sentOn: string }) => e.sentOn)).toEqual([
+      '2026-11-21T10:00:00.000Z',
+      '2026-11-21T10:05:00.000Z',
+      '2026-11-21T10:10:00.000Z',
+      '2031-01-01T00:00:00.000Z',
+    ]);
   });
 });
 
@@ -164,7 +183,12 @@ describe('events _count with startDate / endDate (item 7)', () => {
     for (const [range, expected] of cases) {
       const count = await call('POST', `/${DATED}/events/_count`, range);
       const listed = await call('POST', `/${DATED}/events/_query`, { ...range, askTotalCount: true });
-      expect({ range, status: count.status, count: count.body!.count, size: listed.body!.size }).toEqual({ range, status: 200, count: expected, size: expected });
+      expect({ range, status: count.status, count: count.body!.count, size: listed.body!.size }).toEqual({
+        range,
+        status: 200,
+        count: expected,
+        size: expected,
+      });
       if (expected > 0) expect(listed.body!.totalCount).toBe(expected);
     }
   });

@@ -75,7 +75,16 @@ const printedStatuses = (stdout: string) => [...stdout.matchAll(/ -> (\d{3})$/gm
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The answers the "Read it back" block prints beside its commands, in order. */
-const READ_BACK = ["[ 'RUNNING', 'COMPLETED' ]", '2026-11-21T10:05:00.000Z', '{"count":2}', "[ 'FAIR', 'GOOD' ]", "[ 'tx-walk COMPLETED' ]", '204', '{"count":1}', '401'];
+const READ_BACK = [
+  "[ 'RUNNING', 'COMPLETED' ]",
+  '2026-11-21T10:05:00.000Z',
+  '{"count":2}',
+  "[ 'FAIR', 'GOOD' ]",
+  "[ 'tx-walk COMPLETED' ]",
+  '204',
+  '{"count":1}',
+  '401',
+];
 
 function inOrder(stdout: string, answers: string[]): void {
   const lines = stdout.split('\n').map((l) => l.trim());
@@ -144,7 +153,8 @@ const RUN: Array<{
     name: "Events out: replay, with only npm start's EVENTS_TARGET_URL",
     stderr: /^device \d+ of \d+ \(.+\): \d+ published, 0 failed so far$/, // its progress, a line per page off a terminal
     check: async (out, code) => {
-      const summary = (url: string) => new RegExp(`Replayed (\\d+) record\\(s\\) of \\d+ device\\(s\\) of ${DEMO} to ${escaped(url)} \\(EVENTS_TARGET_URL of the running npm start\\)\\.`);
+      const summary = (url: string) =>
+        new RegExp(`Replayed (\\d+) record\\(s\\) of \\d+ device\\(s\\) of ${DEMO} to ${escaped(url)} \\(EVENTS_TARGET_URL of the running npm start\\)\\.`);
       expect(code).toMatch(summary('http://127.0.0.1:8080/events'));
       const replayed = Number(summary(targetUrl).exec(out.stdout)?.[1]);
       expect(replayed).toBeGreaterThan(0);
@@ -155,7 +165,8 @@ const RUN: Array<{
     has: 'npm run reregister                # registers',
     name: 'Keep the registrations alive: two runs and a delivery',
     check: (out) => {
-      for (const service of ['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService']) expect(out.stdout).toMatch(new RegExp(`^  ${DEMO}  ${service} +registered\\b`, 'm'));
+      for (const service of ['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService'])
+        expect(out.stdout).toMatch(new RegExp(`^  ${DEMO}  ${service} +registered\\b`, 'm'));
       expect(out.stdout).toMatch(/^Nothing changed\.$/m);
       expect(out.stdout).toMatch(/^\{"status":200,"text":"\{\\"status\\":\\"stored\\"/m);
     },
@@ -173,7 +184,17 @@ const RUN: Array<{
 /** A fresh terminal: only DATA_DIR and THINGSPACE_BASE_URL of this test; nothing the runner, npm start or another block had. */
 function terminal(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, THINGSPACE_BASE_URL: doubleUrl };
-  const unset = ['PORT', 'SECRETS_FILE', 'DYNAMODB_ENDPOINT', 'TABLE_NAME', 'EVENTS_TARGET_URL', 'POWERTOOLS_LOG_LEVEL', 'REGISTRATIONS', 'PUBLIC_BASE_URL', 'UWS_BASE_URL'];
+  const unset = [
+    'PORT',
+    'SECRETS_FILE',
+    'DYNAMODB_ENDPOINT',
+    'TABLE_NAME',
+    'EVENTS_TARGET_URL',
+    'POWERTOOLS_LOG_LEVEL',
+    'REGISTRATIONS',
+    'PUBLIC_BASE_URL',
+    'UWS_BASE_URL',
+  ];
   for (const name of unset) delete env[name];
   return env;
 }
@@ -206,7 +227,11 @@ beforeAll(async () => {
   gateway = started.child;
   gatewayUrl = /listening on (http:\/\/\S+)/.exec(started.output())![1]!;
   // `npm run thingspace-double` (after npm start: it reads the API credentials npm start wrote), on a free port.
-  double = spawn(process.execPath, ['--import', 'tsx', 'local/thingspace-double-main.ts'], { cwd: ROOT, env: { ...terminal(), THINGSPACE_DOUBLE_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  double = spawn(process.execPath, ['--import', 'tsx', 'local/thingspace-double-main.ts'], {
+    cwd: ROOT,
+    env: { ...terminal(), THINGSPACE_DOUBLE_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   doubleUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
     double!.stdout!.on('data', (d: Buffer) => {
@@ -240,11 +265,15 @@ it('prints, beside each command of "Read it back", the answer it gives', () => {
 });
 
 describe.each(RUN)('$name', ({ has, times = 1, stderr, check }) => {
-  it.each(Array.from({ length: times }, (_, i) => i + 1))('run %i, pasted into a fresh terminal, prints its answers', async () => {
-    const code = blockWith(has)[0]!.code;
-    const out = await paste(code);
-    const unexpected = out.stderr.split('\n').filter((line) => line !== '' && !stderr?.test(line));
-    expect({ code: out.code, stderr: unexpected }).toEqual({ code: 0, stderr: [] });
-    await check(out, code);
-  }, 180_000);
+  it.each(Array.from({ length: times }, (_, i) => i + 1))(
+    'run %i, pasted into a fresh terminal, prints its answers',
+    async () => {
+      const code = blockWith(has)[0]!.code;
+      const out = await paste(code);
+      const unexpected = out.stderr.split('\n').filter((line) => line !== '' && !stderr?.test(line));
+      expect({ code: out.code, stderr: unexpected }).toEqual({ code: 0, stderr: [] });
+      await check(out, code);
+    },
+    180_000,
+  );
 });

@@ -15,7 +15,10 @@ const CAP = 8;
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway({ [`thingspace/${ACCOUNT}/location`]: { current: { key: KEY } } }, { REJECTION_LOG_CAP: String(CAP), REJECTION_LOG_PER_MINUTE: '10000' });
+  t = await startTestGateway(
+    { [`thingspace/${ACCOUNT}/location`]: { current: { key: KEY } } },
+    { REJECTION_LOG_CAP: String(CAP), REJECTION_LOG_PER_MINUTE: '10000' },
+  );
 });
 afterAll(async () => {
   await t.stop();
@@ -25,17 +28,29 @@ afterAll(async () => {
 function postFrom(localAddress: string, body: string, headers: Record<string, string>): Promise<number> {
   const url = new URL(`${t.gateway.url}/webhooks/thingspace/${ACCOUNT}/location`);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress,
+        headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 async function recordsOf(scopeId: string): Promise<Record<string, unknown>[]> {
-  const out = await t.db.send(new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': rejectionPk(scopeId) } }));
+  const out = await t.db.send(
+    new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': rejectionPk(scopeId) } }),
+  );
   return out.Items ?? [];
 }
 

@@ -33,7 +33,11 @@ const issued = new Set<string>();
 
 beforeAll(async () => {
   output = captureOutput();
-  t = await startTestGateway({ [`thingspace/${S}/api`]: { current: API_S }, [`thingspace/${M}/api`]: { current: API_M }, [`thingspace/${B}/api`]: { current: API_B } });
+  t = await startTestGateway({
+    [`thingspace/${S}/api`]: { current: API_S },
+    [`thingspace/${M}/api`]: { current: API_M },
+    [`thingspace/${B}/api`]: { current: API_B },
+  });
   secretsFile = t.gateway.secretsFile;
   status = new RegistrationStatusStore(t.db, t.tableName);
   double = await startThingSpaceDouble({ [S]: API_S, [M]: API_M, [B]: API_B });
@@ -65,7 +69,13 @@ async function run(over: Partial<JobConfig> = {}, secrets: SecretStore = new Fil
   }
   return changes;
 }
-type Stored = { current: Record<string, string>; pending?: Record<string, string>; previous?: Record<string, string>; previousValidUntil?: string; rotatedOn?: string };
+type Stored = {
+  current: Record<string, string>;
+  pending?: Record<string, string>;
+  previous?: Record<string, string>;
+  previousValidUntil?: string;
+  rotatedOn?: string;
+};
 const readSecrets = () => JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, Stored>;
 const connectivitySecret = (account = S) => readSecrets()[`thingspace/${account}/connectivity`]!;
 const registration = (api: string, account: string, service: string) => double.registrations.get(`${api}|${account}|${service}`);
@@ -78,7 +88,14 @@ const postSoap = (credentials: Record<string, string>, requestId: string) =>
   fetch(soapUrl(), {
     method: 'POST',
     headers: { 'content-type': 'text/xml; charset=utf-8' },
-    body: soapEnvelope('<CarrierService><Status>Success</Status></CarrierService>', '1.1', credentials.username, credentials.password, requestId, `mdn-${requestId}`),
+    body: soapEnvelope(
+      '<CarrierService><Status>Success</Status></CarrierService>',
+      '1.1',
+      credentials.username,
+      credentials.password,
+      requestId,
+      `mdn-${requestId}`,
+    ),
   });
 /** What the double's `/_double/deliver` answers when asked to send a SOAP callback. */
 async function deliver(service: string, requestId: string): Promise<{ status: number; text: string }> {
@@ -143,7 +160,14 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
       const from = double.calls.length;
       const changes = await run({ maxAgeMs: 0 });
       expect(actions(changes)).toEqual({ [`${S}/CarrierService`]: 'rotated', [`${S}/DeviceUsage`]: 'rotated' });
-      expect(operations(from).filter((o) => o.endsWith('Callback'))).toEqual(['RegisterCallback', 'UnregisterCallback', 'RegisterCallback', 'RegisterCallback', 'UnregisterCallback', 'RegisterCallback']);
+      expect(operations(from).filter((o) => o.endsWith('Callback'))).toEqual([
+        'RegisterCallback',
+        'UnregisterCallback',
+        'RegisterCallback',
+        'RegisterCallback',
+        'UnregisterCallback',
+        'RegisterCallback',
+      ]);
       expect(registration('uws', S, 'CarrierService')!.password).toBe(connectivitySecret().current.password);
     } finally {
       double.duplicatePolicy = 'update';
@@ -194,11 +218,19 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
     const file = new FileSecretSource(secretsFile);
     const good = readSecrets()[`thingspace/${S}/api`];
     await file.put(`thingspace/${S}/api`, JSON.stringify({ current: { username: API_S.username, password: 'wrong-password' } }));
-    const registrations: JobConfig['registrations'] = [{ account: S, services: SOAP_SERVICES, api: 'soap' }, { account: B, services: ['Location'] }];
+    const registrations: JobConfig['registrations'] = [
+      { account: S, services: SOAP_SERVICES, api: 'soap' },
+      { account: B, services: ['Location'] },
+    ];
     const logins = count('LogIn');
     const first = await run({ registrations, loginBackoffMs: 60 * 60_000 });
     expect(first).toEqual([
-      expect.objectContaining({ account: S, service: 'CarrierService', action: 'error', detail: 'LogIn failed: HTTP 500 Authentication.Failed (not retried before the next run)' }),
+      expect.objectContaining({
+        account: S,
+        service: 'CarrierService',
+        action: 'error',
+        detail: 'LogIn failed: HTTP 500 Authentication.Failed (not retried before the next run)',
+      }),
       expect.objectContaining({ account: S, service: 'DeviceUsage', action: 'error' }),
       expect.objectContaining({ account: B, service: 'Location', action: 'registered' }),
     ]);
@@ -222,7 +254,11 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
     double.fail({ method: 'POST', path: '/api/v2/CallbackRegistrationService.svc', operation: 'RegisterCallback', status: 500, errorCode: 'Internal.Error' });
     const changes = await run();
     expect(actions(changes)).toEqual({ [`${S}/CarrierService`]: 'error', [`${S}/DeviceUsage`]: 'registered' });
-    expect(await status.get(S, 'CarrierService')).toMatchObject({ state: 'error', lastError: 'RegisterCallback failed: HTTP 500 Internal.Error', needsRegistration: true });
+    expect(await status.get(S, 'CarrierService')).toMatchObject({
+      state: 'error',
+      lastError: 'RegisterCallback failed: HTTP 500 Internal.Error',
+      needsRegistration: true,
+    });
     // The next run registers the one that failed with the pair the other carries: no rotation.
     const before = connectivitySecret();
     const next = await run();
@@ -246,13 +282,23 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
 
   it('is held to the SOAP contract by the double: SOAPAction, namespaces, session token', async () => {
     const post = (service: string, action: string, body: string) =>
-      fetch(`${double.url}/api/v2/${service}.svc`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${action}"` }, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+      fetch(`${double.url}/api/v2/${service}.svc`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${action}"` },
+        body,
+      }).then(async (r) => ({ status: r.status, text: await r.text() }));
     const list = buildUwsRequest('GetCallbackRegistrations', { AccountName: S });
     const action = 'http://nphase.com/unifiedwebservice/v2/ICallbackRegistrationService/GetCallbackRegistrations';
     expect(await post('CallbackRegistrationService', action, list)).toMatchObject({ status: 500, text: expect.stringContaining('a:SessionToken.Invalid') });
     expect(await post('CallbackRegistrationService', 'urn:other', list)).toMatchObject({ status: 500, text: expect.stringContaining('a:ActionNotSupported') });
-    const wrongNamespace = buildUwsRequest('LogIn', { Username: API_S.username, Password: API_S.password }).replace('Contract.SessionService', 'Contract.Other');
-    expect(await post('SessionService', 'http://nphase.com/unifiedwebservice/v2/ISessionService/LogIn', wrongNamespace)).toMatchObject({ status: 500, text: expect.stringContaining('a:Request.Invalid') });
+    const wrongNamespace = buildUwsRequest('LogIn', { Username: API_S.username, Password: API_S.password }).replace(
+      'Contract.SessionService',
+      'Contract.Other',
+    );
+    expect(await post('SessionService', 'http://nphase.com/unifiedwebservice/v2/ISessionService/LogIn', wrongNamespace)).toMatchObject({
+      status: 500,
+      text: expect.stringContaining('a:Request.Invalid'),
+    });
 
     // The same faults through the client, mapped to their codes.
     await expect(new UwsClient(uws).getCallbackRegistrations(S)).rejects.toMatchObject({ name: 'UwsFault', errorCode: 'SessionToken.Invalid' });
@@ -260,7 +306,9 @@ describe('the re-registration job through the legacy UWS SOAP service', () => {
   });
 
   it('never put a password in a log line, a change or a status record', async () => {
-    const records = JSON.stringify(await Promise.all([S, M, B].flatMap((account) => [...SOAP_SERVICES, 'Location', '_login'].map((service) => status.get(account, service)))));
+    const records = JSON.stringify(
+      await Promise.all([S, M, B].flatMap((account) => [...SOAP_SERVICES, 'Location', '_login'].map((service) => status.get(account, service)))),
+    );
     const logged = output.text();
     // The gateway logged the callbacks it took (at DEBUG), so there was something to look through.
     expect(logged).toContain('"function_name":"thingspace-soap"');

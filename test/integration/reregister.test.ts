@@ -46,7 +46,11 @@ const config = (over: Partial<JobConfig> = {}): JobConfig => ({
 });
 const run = (over: Partial<JobConfig> = {}, secrets: SecretStore = new FileSecretSource(secretsFile), now?: () => Date) =>
   runReregistration(config(over), { secrets, status, client: () => new ThingSpaceClient(double.url, 5_000), writeAttempts: 2, ...(now ? { now } : {}) });
-const secrets = () => JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, { current: Record<string, string>; previous?: Record<string, string>; previousValidUntil?: string; rotatedOn?: string }>;
+const secrets = () =>
+  JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<
+    string,
+    { current: Record<string, string>; previous?: Record<string, string>; previousValidUntil?: string; rotatedOn?: string }
+  >;
 const registration = (api: string, account: string, service: string) => double.registrations.get(`${api}|${account}|${service}`);
 const actions = (changes: Awaited<ReturnType<typeof run>>) => Object.fromEntries(changes.map((c) => [`${c.account}/${c.service}`, c.action]));
 const logins = () => double.calls.filter((c) => c.path === '/api/m2m/v1/session/login').length;
@@ -80,8 +84,13 @@ describe('the re-registration job against the ThingSpace test double', () => {
 
   it('accepts callbacks the double sends with what it issued, on every channel', async () => {
     expect((await double.deliver(A, 'Diagnostics', JSON.stringify({ transactionID: 'tx-rr', device: { id: 'dev-rr', kind: 'imei' } }))).status).toBe(200);
-    expect((await double.deliver(A, 'DeviceLocation', JSON.stringify({ txid: 'loc-rr', id: 'dev-rr', kind: 'imei', location: { x: '1', y: '2' } }))).status).toBe(200);
-    expect((await double.deliver(A, 'CarrierService', JSON.stringify({ requestId: 'req-rr', deviceIds: [{ id: 'dev-rr', kind: 'imei' }], carrierService: {} }))).status).toBe(200);
+    expect(
+      (await double.deliver(A, 'DeviceLocation', JSON.stringify({ txid: 'loc-rr', id: 'dev-rr', kind: 'imei', location: { x: '1', y: '2' } }))).status,
+    ).toBe(200);
+    expect(
+      (await double.deliver(A, 'CarrierService', JSON.stringify({ requestId: 'req-rr', deviceIds: [{ id: 'dev-rr', kind: 'imei' }], carrierService: {} })))
+        .status,
+    ).toBe(200);
   });
 
   it('changes nothing on a second run', async () => {
@@ -117,7 +126,11 @@ describe('the re-registration job against the ThingSpace test double', () => {
     const oldKey = registration('location', A, 'Location')!.sharedKey!;
     const body = (n: number) => JSON.stringify({ txid: `grace-${n}`, status: 'Completed' });
     const post = (key: string, b: string) =>
-      fetch(`${t.gateway.url}/webhooks/thingspace/${A}/location`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': hexSignature(key, b) }, body: b });
+      fetch(`${t.gateway.url}/webhooks/thingspace/${A}/location`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': hexSignature(key, b) },
+        body: b,
+      });
     // Every credential is past its age: the run rotates them all, with a short grace period.
     const changes = await run({ maxAgeMs: 0, graceMs: 2_000 });
     expect(actions(changes)[`${A}/Location`]).toBe('rotated');
@@ -143,7 +156,9 @@ describe('the re-registration job against the ThingSpace test double', () => {
     };
     double.registrations.delete(`location|${B}|Location`);
     const failed = await run({ registrations: [{ account: B, services: ['Location'] }] }, broken);
-    expect(failed).toEqual([expect.objectContaining({ account: B, service: 'Location', action: 'error', detail: expect.stringContaining('Shared-Key could not be stored') })]);
+    expect(failed).toEqual([
+      expect.objectContaining({ account: B, service: 'Location', action: 'error', detail: expect.stringContaining('Shared-Key could not be stored') }),
+    ]);
     expect(failed[0]!.detail).not.toContain(registration('location', B, 'Location')!.sharedKey!);
     expect(await status.get(B, 'Location')).toMatchObject({ state: 'error', needsRegistration: true });
 
@@ -164,7 +179,11 @@ describe('the re-registration job against the ThingSpace test double', () => {
     // The injected failure hits CarrierService's registration; NiddService still goes through.
     expect(byService[`${A}/CarrierService`]).toBe('error');
     expect(byService[`${A}/NiddService`]).toBe('registered');
-    expect(await status.get(A, 'CarrierService')).toMatchObject({ state: 'error', lastError: expect.stringContaining('HTTP 500 INTERNAL_ERROR'), needsRegistration: true });
+    expect(await status.get(A, 'CarrierService')).toMatchObject({
+      state: 'error',
+      lastError: expect.stringContaining('HTTP 500 INTERNAL_ERROR'),
+      needsRegistration: true,
+    });
     // The next run finishes the job.
     const next = await run({ registrations: [{ account: A, services: ['Location', 'CarrierService', 'NiddService'] }] });
     expect(next.every((c) => c.action !== 'error')).toBe(true);
@@ -199,7 +218,9 @@ describe('the re-registration job against the ThingSpace test double', () => {
     const res = await fetch(`${t.gateway.url}/v1/${A}/registrations`, { headers: { authorization: `Bearer ${key}` } });
     const body = (await res.json()) as { items: Array<{ service: string; status: string }> };
     expect(res.status).toBe(200);
-    expect(body.items.map((i) => i.service)).toEqual(expect.arrayContaining(['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService', 'NiddService', '_login']));
+    expect(body.items.map((i) => i.service)).toEqual(
+      expect.arrayContaining(['Diagnostics', 'Location', 'DeviceLocation', 'CarrierService', 'NiddService', '_login']),
+    );
     expect(JSON.stringify(body)).not.toContain(API_A.password);
   });
 });

@@ -40,13 +40,18 @@ const secretsText = () => readFileSync(t.gateway.secretsFile, 'utf8');
 const stored = (account: string, channel: string) => (JSON.parse(secretsText()) as Record<string, Stored>)[`thingspace/${account}/${channel}`]!;
 const actions = (changes: Change[]) => Object.fromEntries(changes.map((c) => [c.service, c.action]));
 const pairOf = (r: Pair | undefined) => ({ username: r?.username, password: r?.password });
-const sleepPast = (iso: string | number) => new Promise((r) => setTimeout(r, Math.max(0, (typeof iso === 'string' ? Date.parse(iso) : iso) - Date.now()) + 100));
+const sleepPast = (iso: string | number) =>
+  new Promise((r) => setTimeout(r, Math.max(0, (typeof iso === 'string' ? Date.parse(iso) : iso) - Date.now()) + 100));
 
 /** Every password the job stored, and every change it reported, to prove none of the one is in the other or in a status record. */
 const passwords = new Set<string>();
 const reported: Change[] = [];
 
-async function run(registrations: JobConfig['registrations'], over: Partial<JobConfig> = {}, secrets: SecretStore = new FileSecretSource(t.gateway.secretsFile)): Promise<Change[]> {
+async function run(
+  registrations: JobConfig['registrations'],
+  over: Partial<JobConfig> = {},
+  secrets: SecretStore = new FileSecretSource(t.gateway.secretsFile),
+): Promise<Change[]> {
   const config: JobConfig = {
     registrations,
     thingspaceBaseUrl: double.url,
@@ -98,7 +103,10 @@ const paths = [
 describe.each(paths)('Connectivity credential rotation through $api', ({ api, account, kind, route, registerCall, payload, post }) => {
   const registrations = [{ account, services: SERVICES, api }];
   const registration = (service: string) => double.registrations.get(`${kind}|${account}|${service}`);
-  const registerCalls = () => double.calls.filter((c) => c.method === registerCall.method && c.path === registerCall.path && (!registerCall.operation || c.operation === registerCall.operation)).length;
+  const registerCalls = () =>
+    double.calls.filter(
+      (c) => c.method === registerCall.method && c.path === registerCall.path && (!registerCall.operation || c.operation === registerCall.operation),
+    ).length;
   /** Queued over HTTP, as someone reproducing this by hand against `npm run thingspace-double` would. */
   const failRegistering = async (service: string, times: number) => {
     const failure = { ...registerCall, status: 500, errorCode: api === 'soap' ? 'Internal.Error' : 'INTERNAL_ERROR', service, times };
@@ -107,7 +115,8 @@ describe.each(paths)('Connectivity credential rotation through $api', ({ api, ac
   /** The double sends a callback the way ThingSpace would: with the pair this service is registered with. */
   const deliver = async (service: string, id: string) => (await double.deliver(account, service, JSON.stringify(payload(service, id)))).status;
   /** A callback posted to the gateway with a pair the test holds. */
-  const postWith = async (pair: Pair, id: string) => (await fetch(`${t.gateway.url}/webhooks/thingspace/${account}/${route}`, { method: 'POST', ...post(pair, id) })).status;
+  const postWith = async (pair: Pair, id: string) =>
+    (await fetch(`${t.gateway.url}/webhooks/thingspace/${account}/${route}`, { method: 'POST', ...post(pair, id) })).status;
 
   it('registers both services with one pair', async () => {
     expect(actions(await run(registrations))).toEqual({ CarrierService: 'registered', DeviceUsage: 'registered' });
@@ -192,7 +201,9 @@ describe.each(paths)('Connectivity credential rotation through $api', ({ api, ac
       },
     };
     const first = await run(registrations, { maxAgeMs: 0 }, failing);
-    expect(first).toEqual(SERVICES.map((service) => expect.objectContaining({ service, action: 'error', detail: expect.stringContaining('could not be stored') })));
+    expect(first).toEqual(
+      SERVICES.map((service) => expect.objectContaining({ service, action: 'error', detail: expect.stringContaining('could not be stored') })),
+    );
     const pending = stored(account, 'connectivity').pending!;
     expect(stored(account, 'connectivity').current).toEqual(old);
     for (const service of SERVICES) expect(pairOf(registration(service))).toEqual(pending);
@@ -209,7 +220,8 @@ describe.each(paths)('Connectivity credential rotation through $api', ({ api, ac
 
 describe('Diagnostics token rotation (REST)', () => {
   const registrations = [{ account: DIAG, services: ['Diagnostics'] }];
-  const deliver = async (id: string) => (await double.deliver(DIAG, 'Diagnostics', JSON.stringify({ transactionID: id, device: { id: `dev-${id}`, kind: 'imei' } }))).status;
+  const deliver = async (id: string) =>
+    (await double.deliver(DIAG, 'Diagnostics', JSON.stringify({ transactionID: id, device: { id: `dev-${id}`, kind: 'imei' } }))).status;
 
   it('keeps the token and key a live registration uses valid while it cannot be registered again, reusing the pending token', async () => {
     expect(actions(await run(registrations))).toEqual({ Diagnostics: 'registered' });
@@ -234,7 +246,11 @@ describe('Diagnostics token rotation (REST)', () => {
     const postOld = () =>
       fetch(`${t.gateway.url}/webhooks/thingspace/${DIAG}/diagnostics`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': hexSignature(old.sharedKey!, oldCallback), 'x-callback-token': old.httpHeaders['x-callback-token']! },
+        headers: {
+          'content-type': 'application/json',
+          'x-signature': hexSignature(old.sharedKey!, oldCallback),
+          'x-callback-token': old.httpHeaders['x-callback-token']!,
+        },
         body: oldCallback,
       });
     expect((await postOld()).status).toBe(200);

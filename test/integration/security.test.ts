@@ -26,7 +26,12 @@ let t: TestGateway;
 let output: ReturnType<typeof captureOutput>;
 beforeAll(async () => {
   output = captureOutput();
-  t = await startTestGateway(SECRETS, { SECRET_UNKNOWN_NAMES_PER_MINUTE: '5', REJECTION_LOG_PER_MINUTE: '10', SECRET_CACHE_TTL_SECONDS: '1', SECRET_MIN_REFRESH_MS: '0' });
+  t = await startTestGateway(SECRETS, {
+    SECRET_UNKNOWN_NAMES_PER_MINUTE: '5',
+    REJECTION_LOG_PER_MINUTE: '10',
+    SECRET_CACHE_TTL_SECONDS: '1',
+    SECRET_MIN_REFRESH_MS: '0',
+  });
 });
 afterAll(async () => {
   output.restore();
@@ -50,7 +55,8 @@ describe('1. SENSORO: the stored bytes are the signed bytes', () => {
       ...headers,
     });
   };
-  const push = (sn: string, extra: Record<string, unknown> = {}) => JSON.stringify({ appId: APP.id, sn, type: 'text', createdTime: Date.now(), data: { battery: 90 }, ...extra });
+  const push = (sn: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ appId: APP.id, sn, type: 'text', createdTime: Date.now(), data: { battery: 90 }, ...extra });
 
   it('a captured push without msgId, resent with one space added, is refused: stored once', async () => {
     const body = push('SN-SPACE');
@@ -164,7 +170,9 @@ describe('6. SOAP costs what JSON costs', () => {
   });
 
   it('blanks only the credential elements: a password that also appears as data leaves the data whole', async () => {
-    const res = await post(path, soapEnvelope(carrier, '1.1', CONNECTIVITY.username, CONNECTIVITY.password, 'soap-redact', 'mdn-redact'), { 'content-type': 'text/xml' });
+    const res = await post(path, soapEnvelope(carrier, '1.1', CONNECTIVITY.username, CONNECTIVITY.password, 'soap-redact', 'mdn-redact'), {
+      'content-type': 'text/xml',
+    });
     expect(res.status).toBe(200);
     const [event] = await t.events(ACCOUNT, 'mdn-redact');
     expect(event?.rawBody).toContain('<Username></Username><Password></Password>');
@@ -184,7 +192,8 @@ describe('7. small ones', () => {
 
   it('a key removed from a secret stops verifying within SECRET_CACHE_TTL_SECONDS (1 s here)', async () => {
     const body = JSON.stringify({ txid: 'removed-key-1', status: 'Completed' });
-    const send = (b: string) => post(`/webhooks/thingspace/${ACCOUNT}/location`, b, { 'content-type': 'application/json', 'x-signature': hexSignature(KEY, b) });
+    const send = (b: string) =>
+      post(`/webhooks/thingspace/${ACCOUNT}/location`, b, { 'content-type': 'application/json', 'x-signature': hexSignature(KEY, b) });
     expect((await send(body)).status).toBe(200);
     t.writeSecrets({ ...SECRETS, [`thingspace/${ACCOUNT}/location`]: { current: { key: 'a-new-key' } } });
     await new Promise((r) => setTimeout(r, 1_100));
@@ -201,7 +210,10 @@ describe('2. unknown accounts cost nothing', () => {
     const statuses: number[] = [];
     const answers = new Set<string>();
     for (let i = 0; i < 40; i++) {
-      const res = await post(`/webhooks/thingspace/${String(7_000_000_000 + i)}-00000/location`, body, { 'content-type': 'application/json', 'x-signature': hexSignature('guess', body) });
+      const res = await post(`/webhooks/thingspace/${String(7_000_000_000 + i)}-00000/location`, body, {
+        'content-type': 'application/json',
+        'x-signature': hexSignature('guess', body),
+      });
       statuses.push(res.status);
       if (res.status === 401) answers.add(res.text);
     }
@@ -225,13 +237,18 @@ describe('2. unknown accounts cost nothing', () => {
 
   it('while the budget is spent, a forged request to a known account gets exactly the answer one to an unknown account gets', async () => {
     const body = JSON.stringify({ txid: 'forged-while-spent' });
-    const forged = (account: string) => post(`/webhooks/thingspace/${account}/location`, body, { 'content-type': 'application/json', 'x-signature': hexSignature('guess', body) });
+    const forged = (account: string) =>
+      post(`/webhooks/thingspace/${account}/location`, body, { 'content-type': 'application/json', 'x-signature': hexSignature('guess', body) });
     // Spend this minute's budget (5 here) again, in case the minute turned since the test above.
     for (let i = 0; i < 6; i++) await forged(`79000000${String(i).padStart(2, '0')}-00000`);
     const known = await forged(ACCOUNT); // its secret is in memory
     const unknown = await forged('7999999999-00000'); // never asked for before
     // Date and Retry-After count down with the clock (the same for every account: the seconds left in the minute).
-    const shape = (r: Awaited<ReturnType<typeof post>>) => ({ status: r.status, body: r.text, headers: [...r.headers].filter(([name]) => name !== 'date' && name !== 'retry-after') });
+    const shape = (r: Awaited<ReturnType<typeof post>>) => ({
+      status: r.status,
+      body: r.text,
+      headers: [...r.headers].filter(([name]) => name !== 'date' && name !== 'retry-after'),
+    });
     expect(shape(known)).toEqual(shape(unknown));
     expect(Math.abs(Number(known.headers.get('retry-after')) - Number(unknown.headers.get('retry-after')))).toBeLessThanOrEqual(1);
     expect(known.status).toBe(429);

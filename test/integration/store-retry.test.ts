@@ -124,7 +124,11 @@ describe('a first delivery whose write answer was lost', () => {
     const again = await accept(store, callback('dev-lost-3', new Date(first.getTime() + 5_000)), facts('dev-lost-3', sentOn));
     expect(again.acceptance.status).toBe('duplicate');
     const { Items } = await db.client.send(
-      new (await import('@aws-sdk/lib-dynamodb')).QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': eventPk(SCOPE, 'dev-lost-3') } }),
+      new (await import('@aws-sdk/lib-dynamodb')).QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': eventPk(SCOPE, 'dev-lost-3') },
+      }),
     );
     expect(Items).toHaveLength(1);
     expect(Items![0]!.r).toBe(first.getTime());

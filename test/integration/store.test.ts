@@ -91,7 +91,13 @@ describe('CallbackStore on a real engine (lean layout)', () => {
     expect(item[TABLE.ttlAttribute]).toBe(Date.parse('2026-11-21T12:00:00Z') / 1000 + 30 * 86_400);
     expect(item[ATTR.body]).toBeInstanceOf(Uint8Array);
     const [event] = await storedEvents(client, tableName, SCOPE, 'dev-once');
-    expect(event).toMatchObject({ rawBody: '{"a":1}', receivedOn: '2026-11-21T12:00:00.000Z', sentOn: '2026-11-21T10:00:00.000Z', deviceKind: 'imei', resource: 'diagnostics' });
+    expect(event).toMatchObject({
+      rawBody: '{"a":1}',
+      receivedOn: '2026-11-21T12:00:00.000Z',
+      sentOn: '2026-11-21T10:00:00.000Z',
+      deviceKind: 'imei',
+      resource: 'diagnostics',
+    });
   });
 
   it('completes an interrupted write on retry and still stores each record once', async () => {
@@ -121,10 +127,17 @@ describe('CallbackStore on a real engine (lean layout)', () => {
 
   it('a time-less callback interrupted after its receipt is completed by the retry, under the same ids', async () => {
     const faulty = failingOnCall(2); // the receipt is written, the record writes fail
-    await expect(acceptCallback(store(faulty), received('{"timeless":2}', new Date('2026-11-21T13:00:00Z')), facts('dev-timeless-2', 'op-t', null), Date.now())).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(
+      acceptCallback(store(faulty), received('{"timeless":2}', new Date('2026-11-21T13:00:00Z')), facts('dev-timeless-2', 'op-t', null), Date.now()),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
     faulty.destroy();
     expect(await countUnder(receiptPk(SCOPE, 'dev-timeless-2'))).toBe(1);
-    const retry = await acceptCallback(store(), received('{"timeless":2}', new Date('2026-11-21T13:10:00Z')), facts('dev-timeless-2', 'op-t', null), Date.now());
+    const retry = await acceptCallback(
+      store(),
+      received('{"timeless":2}', new Date('2026-11-21T13:10:00Z')),
+      facts('dev-timeless-2', 'op-t', null),
+      Date.now(),
+    );
     expect(retry.status).toBe('stored');
     expect(timeOfId(retry.messageId)).toBe(Date.parse('2026-11-21T13:00:00Z'));
     expect(await countUnder(eventPk(SCOPE, 'dev-timeless-2'))).toBe(1);
@@ -177,8 +190,12 @@ describe('CallbackStore on a real engine (lean layout)', () => {
 
   it('reports the table being unreachable as StoreUnavailableError', async () => {
     const dead = createDynamoClient({ ...env, DYNAMODB_ENDPOINT: 'http://127.0.0.1:9', DYNAMODB_MAX_ATTEMPTS: '1' });
-    await expect(new CallbackStore(dead, { tableName, retentionDays: 0 }).save(toRecords(received('{"d":4}'), facts()))).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(new CallbackStore(dead, { tableName, retentionDays: 0 }).firstReceivedOn(received('{"d":5}'), 'dev')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(new CallbackStore(dead, { tableName, retentionDays: 0 }).save(toRecords(received('{"d":4}'), facts()))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
+    await expect(new CallbackStore(dead, { tableName, retentionDays: 0 }).firstReceivedOn(received('{"d":5}'), 'dev')).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
     dead.destroy();
   });
 });

@@ -127,7 +127,10 @@ describe('ThingSpace HMAC webhooks through the local server', () => {
     expect((await post('location', report(0), signed('location', report(0)))).status).toBe(200); // caches loc-key-1
     // The grace period is short here so the test can outlive it; the cached secret expires it on its own.
     const validUntil = Date.now() + 2_000;
-    t.writeSecrets({ ...SECRETS, [name]: { current: { key: 'loc-key-2' }, previous: { key: KEYS.location }, previousValidUntil: new Date(validUntil).toISOString() } });
+    t.writeSecrets({
+      ...SECRETS,
+      [name]: { current: { key: 'loc-key-2' }, previous: { key: KEYS.location }, previousValidUntil: new Date(validUntil).toISOString() },
+    });
     expect((await post('location', report(1), signed('location', report(1), 'loc-key-2'))).status).toBe(200);
     expect((await post('location', report(2), signed('location', report(2), KEYS.location))).status).toBe(200);
     await new Promise((r) => setTimeout(r, validUntil - Date.now() + 50));

@@ -54,35 +54,89 @@ export function loadRequest(channel: LoadChannel, n: number, baseUrl: string, fo
   switch (channel) {
     case 'diagnostics': {
       const body = JSON.stringify({ transactionID: `tx-${n}`, device: { id: device, kind: 'imei' }, attributes: [{ name: 'LINK_QUALITY', value: 'GOOD' }] });
-      return { channel, path: `${ts}/diagnostics`, body, headers: { ...json, 'x-signature': hexSignature(wrong(LOAD_SECRETS.diagnostics.key), body), 'x-callback-token': LOAD_SECRETS.diagnostics.token }, scope: LOAD_ACCOUNT, device, forged };
+      return {
+        channel,
+        path: `${ts}/diagnostics`,
+        body,
+        headers: { ...json, 'x-signature': hexSignature(wrong(LOAD_SECRETS.diagnostics.key), body), 'x-callback-token': LOAD_SECRETS.diagnostics.token },
+        scope: LOAD_ACCOUNT,
+        device,
+        forged,
+      };
     }
     case 'location':
     case 'device-location': {
       const body = JSON.stringify({ txid: `loc-${n}`, id: device, kind: 'imei', location: { x: '33.4', y: '-84.5', radius: '100' } });
-      return { channel, path: `${ts}/${channel}`, body, headers: { ...json, 'x-signature': hexSignature(wrong(LOAD_SECRETS[channel].key), body) }, scope: LOAD_ACCOUNT, device, forged };
+      return {
+        channel,
+        path: `${ts}/${channel}`,
+        body,
+        headers: { ...json, 'x-signature': hexSignature(wrong(LOAD_SECRETS[channel].key), body) },
+        scope: LOAD_ACCOUNT,
+        device,
+        forged,
+      };
     }
     case 'connectivity': {
-      const body = JSON.stringify({ requestId: `req-${n}`, deviceIds: [{ id: device, kind: 'iccid' }], carrierService: { state: 'active' }, username: LOAD_SECRETS.connectivity.username, password: wrong(LOAD_SECRETS.connectivity.password) });
+      const body = JSON.stringify({
+        requestId: `req-${n}`,
+        deviceIds: [{ id: device, kind: 'iccid' }],
+        carrierService: { state: 'active' },
+        username: LOAD_SECRETS.connectivity.username,
+        password: wrong(LOAD_SECRETS.connectivity.password),
+      });
       return { channel, path: `${ts}/connectivity`, body, headers: json, scope: LOAD_ACCOUNT, device, forged };
     }
     case 'soap': {
-      const body = soapEnvelope('<Usage><Bytes>1</Bytes></Usage>', n % 2 === 0 ? '1.1' : '1.2', LOAD_SECRETS.connectivity.username, wrong(LOAD_SECRETS.connectivity.password), `soap-${n}`, device);
-      return { channel, path: `${ts}/soap`, body, headers: { 'content-type': n % 2 === 0 ? 'text/xml' : 'application/soap+xml' }, scope: LOAD_ACCOUNT, device, forged };
+      const body = soapEnvelope(
+        '<Usage><Bytes>1</Bytes></Usage>',
+        n % 2 === 0 ? '1.1' : '1.2',
+        LOAD_SECRETS.connectivity.username,
+        wrong(LOAD_SECRETS.connectivity.password),
+        `soap-${n}`,
+        device,
+      );
+      return {
+        channel,
+        path: `${ts}/soap`,
+        body,
+        headers: { 'content-type': n % 2 === 0 ? 'text/xml' : 'application/soap+xml' },
+        scope: LOAD_ACCOUNT,
+        device,
+        forged,
+      };
     }
     case 'sensoro':
     case 'sensoro-safe': {
       const push = { appId: LOAD_APP, sn: device, type: 'text', deviceType: 'node', createdTime: Date.now(), msgId: `${channel}-${n}` };
-      const body = JSON.stringify(channel === 'sensoro' ? { ...push, data: { battery: 90 } } : { ...push, encryptData: encryptSensoro(LOAD_SECRETS.sensoro.appKey, LOAD_APP, '{"battery":80}') });
+      const body = JSON.stringify(
+        channel === 'sensoro'
+          ? { ...push, data: { battery: 90 } }
+          : { ...push, encryptData: encryptSensoro(LOAD_SECRETS.sensoro.appKey, LOAD_APP, '{"battery":80}') },
+      );
       const path = `/webhooks/sensoro/${LOAD_APP}`;
       const nonce = String(Date.now());
       const signature = sensoroSignature(wrong(LOAD_SECRETS.sensoro.appSecret), nonce, 'POST', `${baseUrl}${path}`, body);
-      return { channel, path, body, headers: { ...json, 'x-access-id': LOAD_APP, 'x-access-nonce': nonce, 'x-access-signature': signature }, scope: LOAD_APP, device, forged };
+      return {
+        channel,
+        path,
+        body,
+        headers: { ...json, 'x-access-id': LOAD_APP, 'x-access-nonce': nonce, 'x-access-signature': signature },
+        scope: LOAD_APP,
+        device,
+        forged,
+      };
     }
   }
 }
 
 /** Sends every request with `concurrency` in flight; returns the statuses in request order. */
-export async function sendAll(baseUrl: string, requests: LoadRequest[], concurrency: number, onAnswer?: (i: number, status: number) => void): Promise<number[]> {
+export async function sendAll(
+  baseUrl: string,
+  requests: LoadRequest[],
+  concurrency: number,
+  onAnswer?: (i: number, status: number) => void,
+): Promise<number[]> {
   const statuses = new Array<number>(requests.length).fill(0);
   let next = 0;
   const worker = async () => {
@@ -114,7 +168,6 @@ export function shuffle<T>(items: T[], seed = 42): T[] {
   }
   return out;
 }
-
 
 /** How many events are stored for each request's device (1 when stored once), fifty queries at a time. */
 export async function storedCounts(t: TestGateway, requests: LoadRequest[]): Promise<number[]> {

@@ -33,7 +33,13 @@ export async function storedEvents(db: DynamoDBDocumentClient, tableName: string
 }
 
 /** A device's stored notifications (of one operation when named), decoded as the query API decodes them. */
-export async function storedNotifications(db: DynamoDBDocumentClient, tableName: string, scopeId: string, deviceId: string, operationId?: string): Promise<Item[]> {
+export async function storedNotifications(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  scopeId: string,
+  deviceId: string,
+  operationId?: string,
+): Promise<Item[]> {
   const items = await itemsUnder(db, tableName, notificationPk(scopeId, deviceId), operationId === undefined ? undefined : operationPrefix(operationId));
   return items.map((item) => ({ type: 'notification', ...notificationOf(item, scopeId, deviceId) }));
 }

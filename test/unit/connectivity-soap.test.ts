@@ -11,7 +11,10 @@ const ACCOUNT = '0212312345-00001';
 const receivedOn = new Date('2026-11-21T12:00:00Z');
 
 describe('verifyCredentials', () => {
-  const versions = [{ username: 'u2', password: 'p2' }, { username: 'u1', password: 'p1' }];
+  const versions = [
+    { username: 'u2', password: 'p2' },
+    { username: 'u1', password: 'p1' },
+  ];
   it('accepts the pair of one valid version', () => {
     expect(() => verifyCredentials({ username: 'u2', password: 'p2' }, versions)).not.toThrow();
     expect(() => verifyCredentials({ username: 'u1', password: 'p1' }, versions)).not.toThrow();
@@ -30,7 +33,10 @@ describe('verifyCredentials', () => {
 describe('Connectivity REST callbacks', () => {
   const body = {
     requestId: '595f5c44-c31c-4552-8670-020a1545a84d',
-    deviceIds: [{ id: '89148000000800139708', kind: 'iccid' }, { id: '5555550100', kind: 'mdn' }],
+    deviceIds: [
+      { id: '89148000000800139708', kind: 'iccid' },
+      { id: '5555550100', kind: 'mdn' },
+    ],
     carrierService: { state: 'active', servicePlan: 'M2M_4G' },
     username: 'user-1',
     password: 'secret-pass-1',
@@ -47,7 +53,10 @@ describe('Connectivity REST callbacks', () => {
 
   it('become one event per device and a COMPLETED notification of the request, resource = the data object', () => {
     const read = readConnectivity(Buffer.from(JSON.stringify(body)));
-    const mapped = toRecords({ provider: 'thingspace', channel: 'connectivity', scopeId: ACCOUNT, body: read.storedBody, receivedOn }, mapConnectivity(read.message, ACCOUNT));
+    const mapped = toRecords(
+      { provider: 'thingspace', channel: 'connectivity', scopeId: ACCOUNT, body: read.storedBody, receivedOn },
+      mapConnectivity(read.message, ACCOUNT),
+    );
     expect(mapped.events.map((e) => [e.deviceId, e.deviceKind, e.resource])).toEqual([
       ['89148000000800139708', 'iccid', 'carrierService'],
       ['5555550100', 'mdn', 'carrierService'],
@@ -65,22 +74,41 @@ describe('Connectivity REST callbacks', () => {
     ['Queued', 'RUNNING', 0],
     ['DeliveryFailed', 'FAILED', 100],
   ])('map NIDD status %s to %s', (status, expected, progress) => {
-    const read = readConnectivity(Buffer.from(JSON.stringify({ requestId: 'r', deviceIds: [{ id: 'd', kind: 'imei' }], status, callbackCount: 1, maxCallbackThreshold: 4, username: 'u', password: 'p' })));
+    const read = readConnectivity(
+      Buffer.from(
+        JSON.stringify({
+          requestId: 'r',
+          deviceIds: [{ id: 'd', kind: 'imei' }],
+          status,
+          callbackCount: 1,
+          maxCallbackThreshold: 4,
+          username: 'u',
+          password: 'p',
+        }),
+      ),
+    );
     const facts = mapConnectivity(read.message, ACCOUNT);
     expect(facts.operation).toMatchObject({ status: expected, progress });
   });
 
   it('fuzz: random bodies yield a read or our own 400', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.json(), fc.string(), fc.record({ requestId: fc.jsonValue(), deviceIds: fc.jsonValue(), status: fc.jsonValue(), username: fc.jsonValue() }).map((v) => JSON.stringify(v))), (text) => {
-        try {
-          const read = readConnectivity(Buffer.from(text));
-          mapConnectivity(read.message, ACCOUNT);
-        } catch (error) {
-          expect(error).toBeInstanceOf(GatewayError);
-          expect((error as GatewayError).statusCode).toBe(400);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.record({ requestId: fc.jsonValue(), deviceIds: fc.jsonValue(), status: fc.jsonValue(), username: fc.jsonValue() }).map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          try {
+            const read = readConnectivity(Buffer.from(text));
+            mapConnectivity(read.message, ACCOUNT);
+          } catch (error) {
+            expect(error).toBeInstanceOf(GatewayError);
+            expect((error as GatewayError).statusCode).toBe(400);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -90,7 +118,10 @@ describe('SOAP CallbackRequest', () => {
   const carrier = '<CarrierService><StateChange>Active</StateChange></CarrierService>';
 
   it('parses SOAP 1.1 and 1.2 and maps the populated Data child to the resource', () => {
-    for (const [version, type] of [['1.1', 'text/xml; charset=utf-8'], ['1.2', 'application/soap+xml']] as const) {
+    for (const [version, type] of [
+      ['1.1', 'text/xml; charset=utf-8'],
+      ['1.2', 'application/soap+xml'],
+    ] as const) {
       const read = readSoap(Buffer.from(soapEnvelope(carrier, version)), type);
       expect(read.version).toBe(version);
       expect(read.credentials).toEqual({ username: 'user-1', password: 'pass-1' });
@@ -102,7 +133,10 @@ describe('SOAP CallbackRequest', () => {
   });
 
   it('turns a Fault into a FAILED notification with its text, and unwraps the seed’s nested Data', () => {
-    const read = readSoap(Buffer.from(soapEnvelope('<Data><Fault><FaultCode>12</FaultCode><FaultString>Device not found</FaultString></Fault></Data>')), 'text/xml');
+    const read = readSoap(
+      Buffer.from(soapEnvelope('<Data><Fault><FaultCode>12</FaultCode><FaultString>Device not found</FaultString></Fault></Data>')),
+      'text/xml',
+    );
     expect(mapSoap(read.message, ACCOUNT).operation).toMatchObject({ status: 'FAILED', message: 'Device not found' });
     expect(mapSoap(read.message, ACCOUNT).resource).toBe('Fault');
   });
@@ -121,7 +155,10 @@ describe('SOAP CallbackRequest', () => {
 
   const hostile: Array<[string, string]> = [
     ['an external entity (XXE)', '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'],
-    ['nested entity expansion (billion laughs)', '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>'],
+    [
+      'nested entity expansion (billion laughs)',
+      '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>',
+    ],
     ['a bare DOCTYPE', '<!DOCTYPE html><s:Envelope xmlns:s="x"/>'],
     ['an external parameter entity', '<!DOCTYPE d [<!ENTITY % p SYSTEM "http://127.0.0.1/x.dtd"> %p;]><d/>'],
     ['deep nesting', soapEnvelope('<a>'.repeat(200) + '</a>'.repeat(200))],
@@ -149,7 +186,9 @@ describe('SOAP CallbackRequest', () => {
     const xmlish = fc.oneof(
       fc.string(),
       fc.string().map((s) => soapEnvelope(s)),
-      fc.array(fc.constantFrom('<a>', '</a>', '<b/>', '&amp;', '&x;', '<![CDATA[', ']]>', '<!--', '-->', 'text', '<Data>', '</Data>', '<?pi x?>')).map((parts) => soapEnvelope(parts.join(''))),
+      fc
+        .array(fc.constantFrom('<a>', '</a>', '<b/>', '&amp;', '&x;', '<![CDATA[', ']]>', '<!--', '-->', 'text', '<Data>', '</Data>', '<?pi x?>'))
+        .map((parts) => soapEnvelope(parts.join(''))),
     );
     fc.assert(
       fc.property(xmlish, (xml) => {

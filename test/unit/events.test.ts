@@ -73,18 +73,30 @@ const streamEvent = (records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Recor
 
 /** A Connectivity callback of an operation naming two devices: two events (one holding the body) and two notifications. */
 const connectivity = (requestId = 'req-1', status = 'DeliveryFailed') =>
-  JSON.stringify({ requestId, status, deviceIds: [{ id: '89148000000800139708', kind: 'iccid' }, { id: '354403064522046', kind: 'imei' }], smsDelivery: { state: 'x' } });
+  JSON.stringify({
+    requestId,
+    status,
+    deviceIds: [
+      { id: '89148000000800139708', kind: 'iccid' },
+      { id: '354403064522046', kind: 'imei' },
+    ],
+    smsDelivery: { state: 'x' },
+  });
 
 /** A Diagnostics observation of one device at 10:mm. */
 const diagnostics = (minute: number, device = '990013907835001') =>
-  JSON.stringify({ device: { id: device, kind: 'imei' }, attributes: [{ name: 'LINK_QUALITY', value: `GOOD-${minute}`, createdOn: `2026-11-21T10:${String(minute).padStart(2, '0')}:00.000Z` }] });
+  JSON.stringify({
+    device: { id: device, kind: 'imei' },
+    attributes: [{ name: 'LINK_QUALITY', value: `GOOD-${minute}`, createdOn: `2026-11-21T10:${String(minute).padStart(2, '0')}:00.000Z` }],
+  });
 
 /** Every entry PutEvents was called with, per call. */
 const calls = () => eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries as PutEventsRequestEntry[]);
 const accepted = (entries: PutEventsRequestEntry[] | undefined) => ({ FailedEntryCount: 0, Entries: (entries ?? []).map((_, i) => ({ EventId: `id-${i}` })) });
 
 const noBodies: BodyReader = async () => undefined;
-const publisher = (readBody: BodyReader = noBodies) => createStreamPublisher(readBody, new EventBridgeSink(new EventBridgeClient({ region: 'eu-west-1' }), BUS, { backoffMs: 1 }));
+const publisher = (readBody: BodyReader = noBodies) =>
+  createStreamPublisher(readBody, new EventBridgeSink(new EventBridgeClient({ region: 'eu-west-1' }), BUS, { backoffMs: 1 }));
 
 beforeEach(() => {
   eventBridge.reset();
@@ -142,12 +154,19 @@ describe('the stream publisher', () => {
     });
     // The second device's event shares the first's body (in the same batch): the same payload.
     expect(second).toMatchObject({ deviceId: '354403064522046', deviceKind: 'imei', payload: first.payload, recordId: first.recordId });
-    expect(n1).toMatchObject({ recordType: 'notification', deviceId: '89148000000800139708', operationId: 'req-1', status: 'FAILED', progress: 100, message: 'status DeliveryFailed' });
+    expect(n1).toMatchObject({
+      recordType: 'notification',
+      deviceId: '89148000000800139708',
+      operationId: 'req-1',
+      status: 'FAILED',
+      progress: 100,
+      message: 'status DeliveryFailed',
+    });
     expect(n2).toMatchObject({ recordType: 'notification', deviceId: '354403064522046', status: 'FAILED' });
     expect(new Set(details.map((d) => d.messageId)).size).toBe(1);
   });
 
-  it('skips any other item even without the mapping\'s filter, and reports an event image it cannot read', async () => {
+  it("skips any other item even without the mapping's filter, and reports an event image it cannot read", async () => {
     const apiKey = record({ [TABLE.partitionKey]: 'APIKEY', [TABLE.sortKey]: 'hash' });
     apiKey.dynamodb!.NewImage!.canDelete = { BOOL: true };
     const odd = record(itemsOf('diagnostics', diagnostics(5))[0]!);
@@ -181,7 +200,11 @@ describe('the stream publisher', () => {
     const out = await publisher(noBodies)(streamEvent(records));
 
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber }]);
-    expect(calls().flat().map((e) => e.DetailType)).toEqual(['Operation Notification']);
+    expect(
+      calls()
+        .flat()
+        .map((e) => e.DetailType),
+    ).toEqual(['Operation Notification']);
   });
 
   it('publishes an event whose stored body cannot be decoded with bodyError and no payload, and reports no failure for it (a retry can never succeed)', async () => {
@@ -204,7 +227,9 @@ describe('the stream publisher', () => {
     }
 
     expect(out.batchItemFailures).toEqual([]);
-    const details = calls().flat().map((e) => JSON.parse(e.Detail!));
+    const details = calls()
+      .flat()
+      .map((e) => JSON.parse(e.Detail!));
     expect(details.map((d) => [d.recordType, d.deviceId, d.bodyError, d.payload !== undefined])).toEqual([
       ['event', '990013907835001', 'undecodable', false],
       ['event', '89148000000800139708', 'undecodable', false],
@@ -220,19 +245,31 @@ describe('the stream publisher', () => {
     expect(JSON.stringify(details)).not.toContain(marker);
     // Logged by its ids, never its bytes.
     const logged = JSON.stringify(errors);
-    expect(errors).toContainEqual(['stored body not decodable', expect.objectContaining({ scopeId: SCOPE, deviceId: '990013907835001', recordId: bad![TABLE.sortKey], channel: 'diagnostics' })]);
+    expect(errors).toContainEqual([
+      'stored body not decodable',
+      expect.objectContaining({ scopeId: SCOPE, deviceId: '990013907835001', recordId: bad![TABLE.sortKey], channel: 'diagnostics' }),
+    ]);
     expect(logged).not.toContain(marker);
     expect(logged).not.toContain(Buffer.from(marker).toString('base64'));
   });
 
   it("publishes a record's sentOn as the provider time kept beside its id (ATTR.sentOn), else the id's own", async () => {
-    const [event, notification] = itemsOf('connectivity', JSON.stringify({ requestId: 'req-future', status: 'Delivered', deviceIds: [{ id: 'dev-f', kind: 'imei' }], smsDelivery: { state: 'x' } }));
+    const [event, notification] = itemsOf(
+      'connectivity',
+      JSON.stringify({ requestId: 'req-future', status: 'Delivered', deviceIds: [{ id: 'dev-f', kind: 'imei' }], smsDelivery: { state: 'x' } }),
+    );
     const later = Date.UTC(2031, 0, 1);
-    const records = [{ ...event!, [ATTR.sentOn]: later }, { ...notification!, [ATTR.sentOn]: later }, ...itemsOf('diagnostics', diagnostics(8))].map((i) => record(i));
+    const records = [{ ...event!, [ATTR.sentOn]: later }, { ...notification!, [ATTR.sentOn]: later }, ...itemsOf('diagnostics', diagnostics(8))].map((i) =>
+      record(i),
+    );
 
     await publisher()(streamEvent(records));
 
-    expect(calls().flat().map((e) => JSON.parse(e.Detail!).sentOn)).toEqual(['2031-01-01T00:00:00.000Z', '2031-01-01T00:00:00.000Z', '2026-11-21T10:08:00.000Z']);
+    expect(
+      calls()
+        .flat()
+        .map((e) => JSON.parse(e.Detail!).sentOn),
+    ).toEqual(['2031-01-01T00:00:00.000Z', '2031-01-01T00:00:00.000Z', '2026-11-21T10:08:00.000Z']);
   });
 
   it('resends exactly the failed entries of a partial PutEvents failure', async () => {
@@ -255,7 +292,9 @@ describe('the stream publisher', () => {
     // The second entry of every call fails.
     eventBridge.on(PutEventsCommand).callsFake((input: { Entries?: PutEventsRequestEntry[] }) => ({
       FailedEntryCount: 1,
-      Entries: input.Entries!.map((e, i) => (e === input.Entries![input.Entries!.length === 3 ? 1 : 0] ? { ErrorCode: 'InternalFailure' } : { EventId: `id-${i}` })),
+      Entries: input.Entries!.map((e, i) =>
+        e === input.Entries![input.Entries!.length === 3 ? 1 : 0] ? { ErrorCode: 'InternalFailure' } : { EventId: `id-${i}` },
+      ),
     }));
 
     const out = await publisher()(streamEvent(records));
@@ -280,34 +319,58 @@ describe('the stream publisher', () => {
     await publisher()(streamEvent(records));
 
     expect(calls().map((c) => c.length)).toEqual([10, 10, 3]);
-    expect(calls().flat().map((e) => JSON.parse(e.Detail!).deviceId)).toEqual(records.map((_, m) => `dev-${m}`));
+    expect(
+      calls()
+        .flat()
+        .map((e) => JSON.parse(e.Detail!).deviceId),
+    ).toEqual(records.map((_, m) => `dev-${m}`));
   });
 
   it('keeps each call within 256 KB, and an event too large for one entry loses its payload rather than never being published', async () => {
     // SENSORO sensor data with a large reading: small stored (it compresses), large as a payload.
     const push = (sn: string, kb: number) =>
-      JSON.stringify({ appId: 'app-1', sn, type: 'text', deviceType: 'node', createdTime: 1_763_719_200_000, msgId: kb, data: { samples: 'ab'.repeat(kb * 512) } });
+      JSON.stringify({
+        appId: 'app-1',
+        sn,
+        type: 'text',
+        deviceType: 'node',
+        createdTime: 1_763_719_200_000,
+        msgId: kb,
+        data: { samples: 'ab'.repeat(kb * 512) },
+      });
     const items = [itemsOf('sensoro', push('sn-1', 100))[0]!, itemsOf('sensoro', push('sn-2', 100))[0]!, itemsOf('sensoro', push('sn-3', 300))[0]!];
 
     const out = await publisher()(streamEvent(items.map((i) => record(i))));
 
     expect(out.batchItemFailures).toEqual([]);
-    const sizes = calls().map((c) => c.reduce((sum, e) => sum + Buffer.byteLength(e.Source!) + Buffer.byteLength(e.DetailType!) + Buffer.byteLength(e.Detail!), 0));
+    const sizes = calls().map((c) =>
+      c.reduce((sum, e) => sum + Buffer.byteLength(e.Source!) + Buffer.byteLength(e.DetailType!) + Buffer.byteLength(e.Detail!), 0),
+    );
     for (const size of sizes) expect(size).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
-    const details = calls().flat().map((e) => JSON.parse(e.Detail!));
+    const details = calls()
+      .flat()
+      .map((e) => JSON.parse(e.Detail!));
     expect(details.map((d) => [d.deviceId, d.payload !== undefined, d.payloadOmitted])).toEqual([
       ['sn-1', true, undefined],
       ['sn-2', true, undefined],
       ['sn-3', false, true],
     ]);
-    expect(calls().flat().map((e) => e.DetailType)).toEqual(['SENSORO Sensor Data', 'SENSORO Sensor Data', 'SENSORO Sensor Data']);
+    expect(
+      calls()
+        .flat()
+        .map((e) => e.DetailType),
+    ).toEqual(['SENSORO Sensor Data', 'SENSORO Sensor Data', 'SENSORO Sensor Data']);
     for (const detail of details) expect(validateDetail(detail)).toBe(true);
   });
 
   it('names a SENSORO task result by its own detail-type', async () => {
     const task = JSON.stringify({ appId: 'app-1', type: 'event', taskId: 'task-9', resultCode: 0, resultData: { sn: 'sn-9' }, createdTime: 1_763_719_200_000 });
     await publisher()(streamEvent(itemsOf('sensoro', task).map((i) => record(i))));
-    expect(calls().flat().map((e) => [e.DetailType, JSON.parse(e.Detail!).status])).toEqual([
+    expect(
+      calls()
+        .flat()
+        .map((e) => [e.DetailType, JSON.parse(e.Detail!).status]),
+    ).toEqual([
       ['SENSORO Task Result', undefined],
       ['Operation Notification', 'COMPLETED'],
     ]);

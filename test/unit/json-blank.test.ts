@@ -7,7 +7,11 @@ describe('blanking top-level values in place', () => {
   it('changes only the named members’ values, whatever the rest of the object holds', () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.string().filter((k) => !CREDENTIALS.has(k)), fc.jsonValue(), { maxKeys: 6 }),
+        fc.dictionary(
+          fc.string().filter((k) => !CREDENTIALS.has(k)),
+          fc.jsonValue(),
+          { maxKeys: 6 },
+        ),
         fc.string({ minLength: 1 }),
         fc.string({ minLength: 1 }),
         fc.nat(6),
@@ -17,7 +21,9 @@ describe('blanking top-level values in place', () => {
           entries.splice(Math.min(at, entries.length), 0, ['username', username], ['password', password]);
           const sent = JSON.stringify(Object.fromEntries(entries), null, space);
           // What the stored bytes must be: the same text with the two values' JSON strings blanked.
-          const expected = sent.replace(`"username":${space ? ' ' : ''}${JSON.stringify(username)}`, `"username":${space ? ' ' : ''}""`).replace(`"password":${space ? ' ' : ''}${JSON.stringify(password)}`, `"password":${space ? ' ' : ''}""`);
+          const expected = sent
+            .replace(`"username":${space ? ' ' : ''}${JSON.stringify(username)}`, `"username":${space ? ' ' : ''}""`)
+            .replace(`"password":${space ? ' ' : ''}${JSON.stringify(password)}`, `"password":${space ? ' ' : ''}""`);
           expect(blankTopLevelValues(Buffer.from(sent), CREDENTIALS).toString('utf8')).toBe(expected);
         },
       ),
@@ -31,7 +37,9 @@ describe('blanking top-level values in place', () => {
 
   it('blanks a value of any type whole: an object, an array, a number, null', () => {
     const sent = '{"username":{"a":[1,{"b":"}"}]},"k":[{"password":"nested"}],"password":[1,[2]],"n":{"username":"deep"},"z":null}';
-    expect(blankTopLevelValues(Buffer.from(sent), CREDENTIALS).toString('utf8')).toBe('{"username":"","k":[{"password":"nested"}],"password":"","n":{"username":"deep"},"z":null}');
+    expect(blankTopLevelValues(Buffer.from(sent), CREDENTIALS).toString('utf8')).toBe(
+      '{"username":"","k":[{"password":"nested"}],"password":"","n":{"username":"deep"},"z":null}',
+    );
     expect(blankTopLevelValues(Buffer.from('{"password":12.50,"username":null}'), CREDENTIALS).toString('utf8')).toBe('{"password":"","username":""}');
   });
 

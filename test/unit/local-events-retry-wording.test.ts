@@ -27,8 +27,17 @@ afterAll(() => new Promise<void>((r) => target.close(() => r())));
 const event: GatewayEvent = {
   detailType: 'ThingSpace Diagnostics Observation',
   detail: {
-    recordType: 'event', scopeId: '0212312345-00001', deviceId: 'dev-1', provider: 'thingspace', channel: 'diagnostics', resource: 'diagnostics',
-    sentOn: '2026-11-21T10:00:00.000Z', receivedOn: '2026-11-21T10:00:01.000Z', recordId: 'r-1', messageId: 'm-1', replayed: false,
+    recordType: 'event',
+    scopeId: '0212312345-00001',
+    deviceId: 'dev-1',
+    provider: 'thingspace',
+    channel: 'diagnostics',
+    resource: 'diagnostics',
+    sentOn: '2026-11-21T10:00:00.000Z',
+    receivedOn: '2026-11-21T10:00:01.000Z',
+    recordId: 'r-1',
+    messageId: 'm-1',
+    replayed: false,
   },
 };
 

@@ -46,7 +46,11 @@ async function uws(): Promise<UwsClient> {
   await client.logIn(API);
   return client;
 }
-const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as ThingSpaceApiError);
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as ThingSpaceApiError,
+  );
 const deliverOverHttp = async (body: Record<string, unknown>) =>
   (await (await fetch(`${double.url}/_double/deliver`, { method: 'POST', body: JSON.stringify(body) })).json()) as { status: number; text: string };
 

@@ -10,8 +10,18 @@ describe('listOptions', () => {
     expect(listOptions({}, SORTS, 'sentOn', 500)).toEqual({ offset: 0, limit: 50, askTotalCount: false, order: 'time', descending: false });
   });
   it('reads query-string text and body JSON alike', () => {
-    const fromQuery = listOptions({ offset: '5', limit: '10', askTotalCount: 'true', sortParam: 'createdOn', sortDir: 'DESCENDING', resource: 'diagnostics' }, SORTS, 'sentOn', 500);
-    const fromBody = listOptions({ offset: 5, limit: 10, askTotalCount: true, sortParam: 'createdOn', sortDir: 'DESCENDING', resource: 'diagnostics' }, SORTS, 'sentOn', 500);
+    const fromQuery = listOptions(
+      { offset: '5', limit: '10', askTotalCount: 'true', sortParam: 'createdOn', sortDir: 'DESCENDING', resource: 'diagnostics' },
+      SORTS,
+      'sentOn',
+      500,
+    );
+    const fromBody = listOptions(
+      { offset: 5, limit: 10, askTotalCount: true, sortParam: 'createdOn', sortDir: 'DESCENDING', resource: 'diagnostics' },
+      SORTS,
+      'sentOn',
+      500,
+    );
     expect(fromQuery).toEqual(fromBody);
     expect(fromQuery).toEqual({ offset: 5, limit: 10, askTotalCount: true, order: 'created', descending: true, resource: 'diagnostics' });
   });
@@ -79,8 +89,32 @@ describe('ApiKeyAuthorizer', () => {
 
 describe('Kapua shapes', () => {
   it('omit null fields and unknown attributes of stored items', () => {
-    expect(toNotification({ id: 'n', scopeId: 's', createdOn: 'c', createdBy: 'thingspace', operationId: 'o', progress: 0, resource: 'r', sentOn: 't', status: 'RUNNING', message: undefined, pk: 'NO#x', rawBody: '{}' })).toEqual({
-      type: 'managementOperationNotification', id: 'n', scopeId: 's', createdOn: 'c', createdBy: 'thingspace', operationId: 'o', progress: 0, resource: 'r', sentOn: 't', status: 'RUNNING',
+    expect(
+      toNotification({
+        id: 'n',
+        scopeId: 's',
+        createdOn: 'c',
+        createdBy: 'thingspace',
+        operationId: 'o',
+        progress: 0,
+        resource: 'r',
+        sentOn: 't',
+        status: 'RUNNING',
+        message: undefined,
+        pk: 'NO#x',
+        rawBody: '{}',
+      }),
+    ).toEqual({
+      type: 'managementOperationNotification',
+      id: 'n',
+      scopeId: 's',
+      createdOn: 'c',
+      createdBy: 'thingspace',
+      operationId: 'o',
+      progress: 0,
+      resource: 'r',
+      sentOn: 't',
+      status: 'RUNNING',
     });
   });
   it('show the raw body of an event only when asked', () => {
@@ -90,7 +124,11 @@ describe('Kapua shapes', () => {
   });
   it('answer 401 {"message":"Unauthorized"} in JSON whatever was asked, and hide unknown errors behind exceptionInfo', () => {
     for (const media of ['json', 'xml'] as const) {
-      expect(kapuaErrorResponse(unauthenticated(), media)).toEqual({ statusCode: 401, headers: { 'content-type': 'application/json' }, body: '{"message":"Unauthorized"}' });
+      expect(kapuaErrorResponse(unauthenticated(), media)).toEqual({
+        statusCode: 401,
+        headers: { 'content-type': 'application/json' },
+        body: '{"message":"Unauthorized"}',
+      });
     }
     const hidden = kapuaErrorResponse(new Error('secret internals'));
     expect(hidden.statusCode).toBe(500);
@@ -100,15 +138,41 @@ describe('Kapua shapes', () => {
 });
 
 describe('toOperation', () => {
-  const n = (id: string, status: string, progress: number, sentOn: string) => ({ id, operationId: 'op', scopeId: 's', deviceId: 'd', status, progress, sentOn, createdOn: sentOn, resource: 'r', provider: 'thingspace', channel: 'diagnostics', createdBy: 'thingspace' });
+  const n = (id: string, status: string, progress: number, sentOn: string) => ({
+    id,
+    operationId: 'op',
+    scopeId: 's',
+    deviceId: 'd',
+    status,
+    progress,
+    sentOn,
+    createdOn: sentOn,
+    resource: 'r',
+    provider: 'thingspace',
+    channel: 'diagnostics',
+    createdBy: 'thingspace',
+  });
   const first = n('a', 'RUNNING', 0, '2026-11-21T10:00:00.000Z');
   it('takes status, progress and endedOn from the terminal notification when the latest is not terminal, the rest from the latest; without one, the latest decides', () => {
     const latest = n('c', 'RUNNING', 10, '2026-11-21T10:02:00.000Z');
     const terminal = n('b', 'FAILED', 100, '2026-11-21T10:01:00.000Z');
-    expect(toOperation({ first, latest, terminal })).toMatchObject({ status: 'FAILED', progress: 100, endedOn: '2026-11-21T10:01:00.000Z', lastNotificationId: 'c', lastSentOn: '2026-11-21T10:02:00.000Z', modifiedOn: '2026-11-21T10:02:00.000Z', startedOn: '2026-11-21T10:00:00.000Z' });
+    expect(toOperation({ first, latest, terminal })).toMatchObject({
+      status: 'FAILED',
+      progress: 100,
+      endedOn: '2026-11-21T10:01:00.000Z',
+      lastNotificationId: 'c',
+      lastSentOn: '2026-11-21T10:02:00.000Z',
+      modifiedOn: '2026-11-21T10:02:00.000Z',
+      startedOn: '2026-11-21T10:00:00.000Z',
+    });
     // A STALE latest does not undo an earlier COMPLETED either.
-    expect(toOperation({ first, latest: n('c', 'STALE', 0, '2026-11-21T10:02:00.000Z'), terminal: n('b', 'COMPLETED', 100, '2026-11-21T10:01:00.000Z') })).toMatchObject({ status: 'COMPLETED', endedOn: '2026-11-21T10:01:00.000Z' });
+    expect(
+      toOperation({ first, latest: n('c', 'STALE', 0, '2026-11-21T10:02:00.000Z'), terminal: n('b', 'COMPLETED', 100, '2026-11-21T10:01:00.000Z') }),
+    ).toMatchObject({ status: 'COMPLETED', endedOn: '2026-11-21T10:01:00.000Z' });
     expect(toOperation({ first, latest: n('c', 'RUNNING', 40, '2026-11-21T10:02:00.000Z') })).not.toHaveProperty('endedOn');
-    expect(toOperation({ first, latest: n('c', 'STALE', 40, '2026-11-21T10:02:00.000Z') })).toMatchObject({ status: 'STALE', endedOn: '2026-11-21T10:02:00.000Z' });
+    expect(toOperation({ first, latest: n('c', 'STALE', 40, '2026-11-21T10:02:00.000Z') })).toMatchObject({
+      status: 'STALE',
+      endedOn: '2026-11-21T10:02:00.000Z',
+    });
   });
 });

@@ -31,14 +31,15 @@ describe('the channel registry', () => {
     expect(everyPartListed).toBe(true);
     expect(CHANNEL_NAMES).toEqual(['diagnostics', 'location', 'device-location', 'connectivity', 'soap', 'sensoro']);
     for (const [channel, definition] of entries) {
-      for (const part of STRING_PARTS) expect({ channel, part, value: typeof definition[part] === 'string' && definition[part].length > 0 }).toEqual({ channel, part, value: true });
+      for (const part of STRING_PARTS)
+        expect({ channel, part, value: typeof definition[part] === 'string' && definition[part].length > 0 }).toEqual({ channel, part, value: true });
       for (const part of FUNCTION_PARTS) expect({ channel, part, type: typeof definition[part] }).toEqual({ channel, part, type: 'function' });
       expect(definition.route).toContain(`{${definition.scopeParam}}`);
       expect(definition.code).toMatch(/^[A-Z]$/);
     }
   });
 
-  it('keys nothing twice: routes, functions, codes and detail-types are unique; only SOAP shares a secret (Connectivity\'s)', () => {
+  it("keys nothing twice: routes, functions, codes and detail-types are unique; only SOAP shares a secret (Connectivity's)", () => {
     const unique = (values: string[]) => expect(new Set(values).size).toBe(values.length);
     unique(entries.map(([, d]) => d.route));
     unique(entries.map(([, d]) => d.functionId));
@@ -84,7 +85,7 @@ describe('the channel registry', () => {
   });
 });
 
-describe('each channel\'s sample, signed with the secret its own generator made', () => {
+describe("each channel's sample, signed with the secret its own generator made", () => {
   let dir: string;
   let t: TestGateway;
   let secrets: Record<string, { current: Record<string, string> }>;
@@ -106,7 +107,11 @@ describe('each channel\'s sample, signed with the secret its own generator made'
   });
 
   it.each(CHANNEL_NAMES)('%s: verified, mapped and stored by its handler, read back by its own reader', async (channel) => {
-    const { path, headers, payload } = buildCallback(channel, { url: t.gateway.url, account: DEMO_ACCOUNT, app: DEMO_APP_ID }, (name) => secrets[name]!.current);
+    const { path, headers, payload } = buildCallback(
+      channel,
+      { url: t.gateway.url, account: DEMO_ACCOUNT, app: DEMO_APP_ID },
+      (name) => secrets[name]!.current,
+    );
     const res = await fetch(`${t.gateway.url}${path}`, { method: 'POST', headers, body: payload });
     expect({ status: res.status, body: await res.text() }).toMatchObject({ status: 200 });
 
@@ -119,7 +124,11 @@ describe('each channel\'s sample, signed with the secret its own generator made'
 
   it('a wrong signature or password on the same sample is refused (the check can fail)', async () => {
     for (const channel of CHANNEL_NAMES) {
-      const { path, headers, payload } = buildCallback(channel, { url: t.gateway.url, account: DEMO_ACCOUNT, app: DEMO_APP_ID, wrong: true }, (name) => secrets[name]!.current);
+      const { path, headers, payload } = buildCallback(
+        channel,
+        { url: t.gateway.url, account: DEMO_ACCOUNT, app: DEMO_APP_ID, wrong: true },
+        (name) => secrets[name]!.current,
+      );
       const res = await fetch(`${t.gateway.url}${path}`, { method: 'POST', headers, body: payload });
       expect({ channel, status: res.status }).toEqual({ channel, status: 401 });
     }

@@ -14,7 +14,15 @@ function fakeClient() {
 function itemSize(item: Record<string, unknown>): number {
   const size = (value: unknown): number => {
     if (typeof value === 'string') return Buffer.byteLength(value);
-    if (typeof value === 'number') return 1 + Math.ceil(String(Math.abs(value)).replace('.', '').replace(/^0+|0+$/g, '').length / 2);
+    if (typeof value === 'number')
+      return (
+        1 +
+        Math.ceil(
+          String(Math.abs(value))
+            .replace('.', '')
+            .replace(/^0+|0+$/g, '').length / 2,
+        )
+      );
     if (typeof value === 'boolean') return 1;
     if (Array.isArray(value)) return 3 + value.reduce((sum: number, v) => sum + 1 + size(v), 0);
     throw new Error(`unexpected attribute value ${typeof value}`);
@@ -54,7 +62,17 @@ describe('RejectionLog', () => {
     const headers = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`x-${String(i).padStart(2, '0')}-${'é'.repeat(60)}`, '1']));
     const scopeId = 'a'.repeat(64);
     const reason = `no secret thingspace/${scopeId}/device-location: not an account of this gateway; ${'and more '.repeat(20)}`;
-    await log.record(rejection('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', { scopeId, reason, statusCode: 429, errorCode: 'TOO_MANY_REQUESTS', fromPublishedSource: true, bodyBytes: 262_144, ...headerNamesOf(headers) }));
+    await log.record(
+      rejection('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', {
+        scopeId,
+        reason,
+        statusCode: 429,
+        errorCode: 'TOO_MANY_REQUESTS',
+        fromPublishedSource: true,
+        bodyBytes: 262_144,
+        ...headerNamesOf(headers),
+      }),
+    );
     expect(itemSize(writes[0]!.input.Item)).toBeLessThanOrEqual(1_024);
   });
 
@@ -69,7 +87,9 @@ describe('RejectionLog', () => {
 describe('header names in the rejected-request log', () => {
   it('knows the header names of its channel: the configured signature and token headers, SENSORO X-ACCESS-*, SOAPAction', () => {
     const env = { THINGSPACE_SIGNATURE_HEADERS: 'x-vz-sig', THINGSPACE_TOKEN_HEADER: 'X-My-Token' };
-    expect([...knownHeaderNames('thingspace', 'diagnostics', env)]).toEqual(expect.arrayContaining(['x-vz-sig', 'x-my-token', 'content-type', 'user-agent', 'x-forwarded-for']));
+    expect([...knownHeaderNames('thingspace', 'diagnostics', env)]).toEqual(
+      expect.arrayContaining(['x-vz-sig', 'x-my-token', 'content-type', 'user-agent', 'x-forwarded-for']),
+    );
     expect(knownHeaderNames('thingspace', 'location', env).has('x-signature')).toBe(false);
     expect(knownHeaderNames('thingspace', 'location', {}).has('x-signature')).toBe(true);
     expect([...knownHeaderNames('sensoro', 'sensoro', {})]).toEqual(expect.arrayContaining(['x-access-id', 'x-access-nonce', 'x-access-signature']));

@@ -1,6 +1,9 @@
 import { jobConfig } from '../../shared/reregister/config';
 
-const base = { PUBLIC_BASE_URL: 'https://abc.execute-api.us-east-1.amazonaws.com', REGISTRATIONS: '[{"account":"0212312345-00001","services":["Diagnostics","CarrierService"]}]' };
+const base = {
+  PUBLIC_BASE_URL: 'https://abc.execute-api.us-east-1.amazonaws.com',
+  REGISTRATIONS: '[{"account":"0212312345-00001","services":["Diagnostics","CarrierService"]}]',
+};
 
 describe('jobConfig', () => {
   it('reads the registrations and the defaults', () => {

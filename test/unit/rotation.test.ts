@@ -8,13 +8,20 @@ const inPlace = (...services: string[]) => new Map(services.map((s) => [s, undef
 
 describe('stored secrets', () => {
   it('reads a secret written before pending existed exactly as before', () => {
-    const value = JSON.stringify({ current: OLD, previous: { username: 'a', password: 'b' }, previousValidUntil: '2026-03-01T13:00:00.000Z', rotatedOn: '2026-02-01T00:00:00.000Z' });
+    const value = JSON.stringify({
+      current: OLD,
+      previous: { username: 'a', password: 'b' },
+      previousValidUntil: '2026-03-01T13:00:00.000Z',
+      rotatedOn: '2026-02-01T00:00:00.000Z',
+    });
     expect(parseStoredSecret('n', value)).toEqual(JSON.parse(value));
   });
 
   it('keeps pendingServices only beside a pending version, and treats a malformed secret as none', () => {
     expect(parseStoredSecret('n', JSON.stringify({ current: OLD, pendingServices: ['CarrierService'] }))).toEqual({ current: OLD });
-    expect(parseStoredSecret('n', JSON.stringify({ current: OLD, pending: NEW, pendingServices: ['CarrierService'] }))).toMatchObject({ pendingServices: ['CarrierService'] });
+    expect(parseStoredSecret('n', JSON.stringify({ current: OLD, pending: NEW, pendingServices: ['CarrierService'] }))).toMatchObject({
+      pendingServices: ['CarrierService'],
+    });
     expect(parseStoredSecret('n', JSON.stringify({ current: OLD, pending: NEW, pendingServices: 'CarrierService' }))?.pendingServices).toBeUndefined();
     expect(parseStoredSecret('n', '{"current":"x"}')).toBeUndefined();
   });
@@ -30,7 +37,10 @@ describe('planConnectivity', () => {
   });
 
   it('registers only a drifted service, with the pair the others carry', () => {
-    const drift = new Map([['CarrierService', undefined], ['DeviceUsage', 'it was missing']]);
+    const drift = new Map([
+      ['CarrierService', undefined],
+      ['DeviceUsage', 'it was missing'],
+    ]);
     const plan = planConnectivity(secret, drift, false, newPair, NOW);
     expect(plan).toMatchObject({ pair: OLD, newPair: false });
     expect(plan.write).toBeUndefined();
@@ -53,7 +63,11 @@ describe('planConnectivity', () => {
 
   it('finishes a rotation in progress with its pending pair: the services not on it yet, and any that drifted', () => {
     const rotating: StoredSecret = { ...secret, pending: NEW, pendingServices: ['CarrierService', 'DeviceUsage'] };
-    const drift = new Map([['CarrierService', undefined], ['DeviceUsage', 'it was missing'], ['NiddService', undefined]]);
+    const drift = new Map([
+      ['CarrierService', undefined],
+      ['DeviceUsage', 'it was missing'],
+      ['NiddService', undefined],
+    ]);
     const plan = planConnectivity(rotating, drift, true, () => ({ username: 'never', password: 'used' }), NOW);
     expect(plan).toMatchObject({ pair: NEW, newPair: true });
     expect(plan.write).toBeUndefined();

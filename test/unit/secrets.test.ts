@@ -151,7 +151,10 @@ describe('verifyWithSecret', () => {
     let at = 0;
     const source = new FakeSource(undefined);
     const cache = new SecretCache(source, { ttlMs: 60_000, unknownNamesPerMinute: 5, now: () => at });
-    const attempt = (name: string) => verifyWithSecret(cache, name, now, () => { throw new SignatureMismatchError('Signature does not match'); }).catch((e: unknown) => e);
+    const attempt = (name: string) =>
+      verifyWithSecret(cache, name, now, () => {
+        throw new SignatureMismatchError('Signature does not match');
+      }).catch((e: unknown) => e);
     const answers = [];
     for (let i = 0; i < 40; i++) answers.push(await attempt(`thingspace/random-${i}/diagnostics`));
     expect(source.reads).toBe(5);
@@ -191,7 +194,13 @@ describe('verifyWithSecret', () => {
 
   it('while the budget is spent, refuses a forged request with the same 429 whether its account exists (secret in memory) or not', async () => {
     let at = 0;
-    const source = { reads: 0, async get(name: string) { this.reads++; return name === 'known' ? secret('k') : undefined; } };
+    const source = {
+      reads: 0,
+      async get(name: string) {
+        this.reads++;
+        return name === 'known' ? secret('k') : undefined;
+      },
+    };
     const cache = new SecretCache(source, { ttlMs: 300_000, minRefreshIntervalMs: 1_000, unknownNamesPerMinute: 2, now: () => at });
     const forged = (name: string) => verifyWithSecret(cache, name, now, verifyKey('a guess')).catch((e: unknown) => e);
     await verifyWithSecret(cache, 'known', now, verifyKey('k')); // in memory now (one unit of the budget)
@@ -203,7 +212,12 @@ describe('verifyWithSecret', () => {
       expect(answer).toBeInstanceOf(TooManyRequestsError);
       expect((answer as TooManyRequestsError).message).not.toMatch(/account|known|seen|memory/i);
     }
-    const shape = (e: unknown) => ({ status: (e as TooManyRequestsError).statusCode, code: (e as TooManyRequestsError).errorCode, message: (e as Error).message, retryAfter: (e as TooManyRequestsError).retryAfterSeconds });
+    const shape = (e: unknown) => ({
+      status: (e as TooManyRequestsError).statusCode,
+      code: (e as TooManyRequestsError).errorCode,
+      message: (e as Error).message,
+      retryAfter: (e as TooManyRequestsError).retryAfterSeconds,
+    });
     expect(shape(known)).toEqual(shape(unknown));
     // Only the log says which was which.
     expect((known as TooManyRequestsError).logReason).toContain('Signature does not match');

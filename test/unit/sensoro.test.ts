@@ -87,10 +87,29 @@ describe('SENSORO pushes', () => {
     toRecords({ provider: 'sensoro', channel: 'sensoro', scopeId: '123456', body, receivedOn }, mapPush(push, '123456'));
 
   it('turn sensor data into an event of the device with the readings', () => {
-    const push = parsePush(Buffer.from(JSON.stringify({ appId: '123456', sn: '0117C9XXXX', type: 'text', deviceType: 'node', createdTime: 1_795_000_000_000, msgId: 77, data: { battery: 90, lonlat: [116.3, 39.9] } })));
+    const push = parsePush(
+      Buffer.from(
+        JSON.stringify({
+          appId: '123456',
+          sn: '0117C9XXXX',
+          type: 'text',
+          deviceType: 'node',
+          createdTime: 1_795_000_000_000,
+          msgId: 77,
+          data: { battery: 90, lonlat: [116.3, 39.9] },
+        }),
+      ),
+    );
     const { events, notifications } = records(push);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ deviceId: '0117C9XXXX', deviceKind: 'sn', resource: 'sensor', action: 'text', sentOn: new Date(1_795_000_000_000).toISOString(), payload: { deviceType: 'node', data: { battery: 90, lonlat: [116.3, 39.9] } } });
+    expect(events[0]).toMatchObject({
+      deviceId: '0117C9XXXX',
+      deviceKind: 'sn',
+      resource: 'sensor',
+      action: 'text',
+      sentOn: new Date(1_795_000_000_000).toISOString(),
+      payload: { deviceType: 'node', data: { battery: 90, lonlat: [116.3, 39.9] } },
+    });
     expect(notifications).toEqual([]);
   });
 
@@ -120,7 +139,19 @@ describe('SENSORO pushes', () => {
     const body = fc.oneof(
       fc.json(),
       fc.string(),
-      fc.record({ appId: fc.oneof(fc.string(), fc.integer()), sn: fc.jsonValue(), type: fc.constantFrom('text', 'event', 'x'), taskId: fc.jsonValue(), data: fc.jsonValue(), resultCode: fc.jsonValue() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc
+        .record(
+          {
+            appId: fc.oneof(fc.string(), fc.integer()),
+            sn: fc.jsonValue(),
+            type: fc.constantFrom('text', 'event', 'x'),
+            taskId: fc.jsonValue(),
+            data: fc.jsonValue(),
+            resultCode: fc.jsonValue(),
+          },
+          { requiredKeys: [] },
+        )
+        .map((v) => JSON.stringify(v)),
     );
     fc.assert(
       fc.property(body, (text) => {

@@ -8,14 +8,20 @@ const hash = (n: number) => Buffer.alloc(6, n);
 describe('record ids', () => {
   it('look like the ids before them (16 base64url characters) and sort as their time', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.uint8Array({ minLength: 6, maxLength: 6 }), (a, b, ha, hb) => {
-        const ia = recordId(a, ha);
-        const ib = recordId(b, hb);
-        expect(ia).toMatch(/^[A-Za-z0-9_-]{16}$/);
-        expect(timeOfId(ia)).toBe(a);
-        if (a < b) expect(ia < ib).toBe(true);
-        if (a > b) expect(ia > ib).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+        fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+        fc.uint8Array({ minLength: 6, maxLength: 6 }),
+        fc.uint8Array({ minLength: 6, maxLength: 6 }),
+        (a, b, ha, hb) => {
+          const ia = recordId(a, ha);
+          const ib = recordId(b, hb);
+          expect(ia).toMatch(/^[A-Za-z0-9_-]{16}$/);
+          expect(timeOfId(ia)).toBe(a);
+          if (a < b) expect(ia < ib).toBe(true);
+          if (a > b) expect(ia > ib).toBe(true);
+        },
+      ),
     );
   });
 
@@ -52,7 +58,9 @@ describe('stored bodies', () => {
   });
 
   it('shrink a typical small callback to well under half with the channel dictionary', () => {
-    const body = Buffer.from('{"transactionID":"tx-0001","device":{"id":"990013907835573","kind":"imei"},"attributes":[{"name":"RADIO_SIGNAL_STRENGTH","value":"-71","createdOn":"2026-11-21T10:00:00.000Z"}]}');
+    const body = Buffer.from(
+      '{"transactionID":"tx-0001","device":{"id":"990013907835573","kind":"imei"},"attributes":[{"name":"RADIO_SIGNAL_STRENGTH","value":"-71","createdOn":"2026-11-21T10:00:00.000Z"}]}',
+    );
     const stored = encodeBody('diagnostics', body);
     expect(stored[0]).toBe(2);
     expect(stored.length).toBeLessThan(body.length / 2);

@@ -22,9 +22,12 @@ describe('the stored body format', () => {
     expect(decodeBody(channel, Buffer.from(b.stored, 'base64')).toString('utf8')).toBe(b.body);
   });
 
-  it.each(pinned.bodies.filter((b) => b.format !== 1).map((b) => [b.channel, b.format, b] as const))('writes a %s body in format %i, byte for byte as pinned', (channel, _format, b) => {
-    expect(encodeBody(channel, Buffer.from(b.body)).toString('base64')).toBe(b.stored);
-  });
+  it.each(pinned.bodies.filter((b) => b.format !== 1).map((b) => [b.channel, b.format, b] as const))(
+    'writes a %s body in format %i, byte for byte as pinned',
+    (channel, _format, b) => {
+      expect(encodeBody(channel, Buffer.from(b.body)).toString('base64')).toBe(b.stored);
+    },
+  );
 
   it('refuses a body inflated with another dictionary than its own, instead of decoding it wrong', () => {
     const diagnostics = pinned.bodies.find((b) => b.channel === 'diagnostics' && b.format === 2)!;

@@ -68,7 +68,16 @@ describe('Diagnostics callbacks', () => {
   });
 
   it('keep one event per distinct device named', () => {
-    const body = Buffer.from(JSON.stringify({ transactionID: 't', deviceIds: [{ id: 'A', kind: 'imei' }, { id: 'B', kind: 'imei' }, { id: 'A', kind: 'IMEI' }] }));
+    const body = Buffer.from(
+      JSON.stringify({
+        transactionID: 't',
+        deviceIds: [
+          { id: 'A', kind: 'imei' },
+          { id: 'B', kind: 'imei' },
+          { id: 'A', kind: 'IMEI' },
+        ],
+      }),
+    );
     const { events, notifications } = records(diagnosticsChannel, body);
     expect(events.map((e) => e.deviceId)).toEqual(['A', 'B']);
     expect(notifications.map((n) => n.deviceId)).toEqual(['A', 'B']);
@@ -141,7 +150,9 @@ describe('fuzz: any body yields records or our own 400, never another error', ()
   const jsonish = fc.oneof(
     fc.json({ depthSize: 'medium' }),
     fc.jsonValue().map((v) => JSON.stringify({ device: v, txid: v, transactionID: v, attributes: v, location: v, error: v })),
-    fc.record({ device: fc.record({ id: fc.string(), kind: fc.string() }), attributes: fc.array(fc.record({ name: fc.string(), value: fc.jsonValue() })) }).map((v) => JSON.stringify(v)),
+    fc
+      .record({ device: fc.record({ id: fc.string(), kind: fc.string() }), attributes: fc.array(fc.record({ name: fc.string(), value: fc.jsonValue() })) })
+      .map((v) => JSON.stringify(v)),
     fc.string(),
   );
 

@@ -39,7 +39,11 @@ describe('buildUwsRequest', () => {
   const raw = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, trimValues: false });
 
   it('puts the operation in the UWS namespace, the fields in the contract namespace and the token in the header', () => {
-    const xml = buildUwsRequest('RegisterCallback', { AccountName: '0212312345-00001', ServiceName: 'CarrierService', Url: 'https://gw.example.com/x', Username: 'u', Password: 'p' }, 'tok-1');
+    const xml = buildUwsRequest(
+      'RegisterCallback',
+      { AccountName: '0212312345-00001', ServiceName: 'CarrierService', Url: 'https://gw.example.com/x', Username: 'u', Password: 'p' },
+      'tok-1',
+    );
     const doc = raw.parse(xml);
     const env = doc['soapenv:Envelope'];
     expect(env['@_xmlns:soapenv']).toBe(SOAP11);
@@ -73,7 +77,8 @@ describe('buildUwsRequest', () => {
 
 describe('parseUwsResponse', () => {
   it('reads the LogIn token from the body, and from the header when the body has none', () => {
-    const output = (inner: string) => `<LogInResponse xmlns="${UWS_NS}"><Output xmlns:a="${contractNamespace('SessionService')}">${inner}</Output></LogInResponse>`;
+    const output = (inner: string) =>
+      `<LogInResponse xmlns="${UWS_NS}"><Output xmlns:a="${contractNamespace('SessionService')}">${inner}</Output></LogInResponse>`;
     expect(sessionTokenOf(parseUwsResponse('LogIn', 200, envelope(output('<a:SessionToken>body-token</a:SessionToken>'))))).toBe('body-token');
     const headerOnly = envelope(output(''), `<token xmlns="${UWS_NS}">header-token</token>`);
     expect(sessionTokenOf(parseUwsResponse('LogIn', 200, headerOnly))).toBe('header-token');
@@ -82,12 +87,20 @@ describe('parseUwsResponse', () => {
 
   it('lists registrations wherever the Output nests them, one or many', () => {
     const answer = (inner: string) =>
-      parseUwsResponse('GetCallbackRegistrations', 200, envelope(`<GetCallbackRegistrationsResponse xmlns="${UWS_NS}"><Output xmlns:a="${REGISTRATION_NS}">${inner}</Output></GetCallbackRegistrationsResponse>`));
+      parseUwsResponse(
+        'GetCallbackRegistrations',
+        200,
+        envelope(
+          `<GetCallbackRegistrationsResponse xmlns="${UWS_NS}"><Output xmlns:a="${REGISTRATION_NS}">${inner}</Output></GetCallbackRegistrationsResponse>`,
+        ),
+      );
     const one = '<a:ServiceName>CarrierService</a:ServiceName><a:Url>https://gw/soap</a:Url>';
     const two = '<a:ServiceName>DeviceUsage</a:ServiceName><a:Url>https://gw/soap2</a:Url>';
-    expect(registrationsOf(answer(`<a:AccountName>acc</a:AccountName><a:CallbackRegistrations><a:CallbackRegistration>${one}</a:CallbackRegistration></a:CallbackRegistrations>`))).toEqual([
-      { serviceName: 'CarrierService', url: 'https://gw/soap' },
-    ]);
+    expect(
+      registrationsOf(
+        answer(`<a:AccountName>acc</a:AccountName><a:CallbackRegistrations><a:CallbackRegistration>${one}</a:CallbackRegistration></a:CallbackRegistrations>`),
+      ),
+    ).toEqual([{ serviceName: 'CarrierService', url: 'https://gw/soap' }]);
     expect(registrationsOf(answer(`<a:Registrations><a:Item>${one}</a:Item><a:Item>${two}</a:Item></a:Registrations>`))).toEqual([
       { serviceName: 'CarrierService', url: 'https://gw/soap' },
       { serviceName: 'DeviceUsage', url: 'https://gw/soap2' },
@@ -123,7 +136,12 @@ describe('parseUwsResponse', () => {
     ['an empty error answer', 404, '', 'LogIn failed: HTTP 404'],
     ['a 200 that is not XML', 200, 'not xml <', 'LogIn failed: HTTP 200 NOT_XML'],
     ['a 200 that is not SOAP', 200, '<html><body>hi</body></html>', 'LogIn failed: HTTP 200 NOT_SOAP'],
-    ['the answer to another operation', 200, envelope(`<LogOutResponse xmlns="${UWS_NS}"><Output/></LogOutResponse>`), 'LogIn failed: HTTP 200 UNEXPECTED_RESPONSE'],
+    [
+      'the answer to another operation',
+      200,
+      envelope(`<LogOutResponse xmlns="${UWS_NS}"><Output/></LogOutResponse>`),
+      'LogIn failed: HTTP 200 UNEXPECTED_RESPONSE',
+    ],
     ['a DOCTYPE', 200, `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${envelope('<x>&e;</x>')}`, 'LogIn failed: HTTP 200 DOCTYPE_REFUSED'],
     ['deep nesting', 200, envelope('<x>'.repeat(100) + '</x>'.repeat(100)), 'LogIn failed: HTTP 200 NOT_XML'],
   ])('refuses %s with a code of ours', (_, status, xml, message) => {
@@ -133,8 +151,25 @@ describe('parseUwsResponse', () => {
   });
 
   it('throws nothing but its own fault on any input (fuzz)', () => {
-    const fragments = fc.constantFrom('<s:Envelope xmlns:s="x">', '</s:Envelope>', '<s:Body>', '</s:Body>', '<s:Fault>', '<faultcode>', '</faultcode>', '<LogInResponse>', '<Output>', '&amp;', '<!DOCTYPE', ']]>', '<![CDATA[');
-    const xml = fc.oneof(fc.string(), fc.array(fc.oneof(fragments, fc.string({ maxLength: 5 })), { maxLength: 20 }).map((parts) => parts.join('')));
+    const fragments = fc.constantFrom(
+      '<s:Envelope xmlns:s="x">',
+      '</s:Envelope>',
+      '<s:Body>',
+      '</s:Body>',
+      '<s:Fault>',
+      '<faultcode>',
+      '</faultcode>',
+      '<LogInResponse>',
+      '<Output>',
+      '&amp;',
+      '<!DOCTYPE',
+      ']]>',
+      '<![CDATA[',
+    );
+    const xml = fc.oneof(
+      fc.string(),
+      fc.array(fc.oneof(fragments, fc.string({ maxLength: 5 })), { maxLength: 20 }).map((parts) => parts.join('')),
+    );
     fc.assert(
       fc.property(fc.constantFrom(200, 400, 500), xml, (status, body) => {
         const error = thrown(() => parseUwsResponse('LogIn', status, body));
@@ -153,7 +188,9 @@ describe('UWS endpoints and SOAPAction', () => {
       soapAction: DEFAULT_UWS_SOAP_ACTION,
     });
     expect(soapActionOf(DEFAULT_UWS_SOAP_ACTION, 'LogIn')).toBe('http://nphase.com/unifiedwebservice/v2/ISessionService/LogIn');
-    expect(soapActionOf(DEFAULT_UWS_SOAP_ACTION, 'RegisterCallback')).toBe('http://nphase.com/unifiedwebservice/v2/ICallbackRegistrationService/RegisterCallback');
+    expect(soapActionOf(DEFAULT_UWS_SOAP_ACTION, 'RegisterCallback')).toBe(
+      'http://nphase.com/unifiedwebservice/v2/ICallbackRegistrationService/RegisterCallback',
+    );
     expect(soapActionOf('urn:{operation}', 'UnregisterCallback')).toBe('urn:UnregisterCallback');
   });
 
@@ -175,7 +212,11 @@ describe('UWS endpoints and SOAPAction', () => {
       UWS_CALLBACK_REGISTRATION_URL: 'https://other.example.com/cb.svc',
       UWS_SOAP_ACTION: '',
     });
-    expect(custom.uws).toEqual({ sessionUrl: 'https://uws.example.com/v2/SessionService.svc', callbackRegistrationUrl: 'https://other.example.com/cb.svc', soapAction: '' });
+    expect(custom.uws).toEqual({
+      sessionUrl: 'https://uws.example.com/v2/SessionService.svc',
+      callbackRegistrationUrl: 'https://other.example.com/cb.svc',
+      soapAction: '',
+    });
     expect(custom.registrations).toEqual([{ account: '0212312345-00001', services: ['CarrierService'], api: 'soap' }]);
   });
 

@@ -34,7 +34,10 @@ describe('verifyHmacCallback', () => {
 
   it('requires the token header when a version holds a token, matching any valid version', () => {
     const sig = hexSignature('k1', body);
-    const versions = [{ key: 'k1', token: 'tok-new' }, { key: 'k0', token: 'tok-old' }];
+    const versions = [
+      { key: 'k1', token: 'tok-new' },
+      { key: 'k0', token: 'tok-old' },
+    ];
     expect(attempt({ 'x-signature': sig }, versions)).toBe('unauthorized: Missing callback token header');
     expect(attempt({ 'x-signature': sig, 'X-Callback-Token': 'tok-new' }, versions)).toBe('ok');
     expect(attempt({ 'x-signature': sig, 'x-callback-token': 'tok-old' }, versions)).toBe('ok');
