@@ -125,7 +125,7 @@ function isAttributeValue(value: unknown): value is AttributeValue {
 
 function valueSize(value: unknown): number {
   if (isAttributeValue(value)) {
-    const [type, inner] = Object.entries(value)[0]!;
+    const [type, inner] = Object.entries(value as unknown as Record<string, unknown>)[0]!;
     if (type === 'N') return numberSize(String(inner));
     if (type === 'L') return valueSize(inner);
     if (type === 'M') return valueSize(inner);

@@ -330,8 +330,8 @@ export async function runColdStart(): Promise<GroupResult> {
         why: {
           function: REPRESENTATIVE,
           totalLoadMs: totalNs / 1e6,
-          parts: Object.fromEntries([
-            ...parts.map((p, i) => [p.name, { loadMs: partNs[i]! / 1e6, bytes: p.bytes }]),
+          parts: Object.fromEntries<{ loadMs: number; bytes?: number }>([
+            ...parts.map((p, i): [string, { loadMs: number; bytes: number }] => [p.name, { loadMs: partNs[i]! / 1e6, bytes: p.bytes }]),
             ['app init', { loadMs: appInitNs / 1e6, bytes: bytes.get(APP) ?? 0 }],
             ['rest', { loadMs: restNs / 1e6 }],
           ]),

@@ -66,7 +66,7 @@ const received = (channel: Channel, scopeId: string, body: Buffer, identity?: Bu
 function floorOf(key: string, hmacBytes: Buffer, json: Buffer = hmacBytes): () => unknown {
   return () => {
     createHmac('sha256', key).update(hmacBytes).digest();
-    return JSON.parse(json.toString('utf8'));
+    return JSON.parse(json.toString('utf8')) as unknown;
   };
 }
 

@@ -182,20 +182,24 @@ function registrationsContext(value: unknown): RegistrationsConfig {
   return result.data;
 }
 
+/** A context value as the text it was given as (context values arrive as strings, numbers or JSON). */
+const textOf = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+
 function stringContext(value: unknown, fallback: string): string {
-  return value === undefined || value === null ? fallback : String(value).trim();
+  return value === undefined || value === null ? fallback : textOf(value).trim();
 }
 
 function intContext(key: string, value: unknown, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined || value === null || String(value).trim() === '') return fallback;
+  if (value === undefined || value === null || textOf(value).trim() === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`Context ${key} must be an integer in [${min}, ${max}], got "${String(value)}"`);
+    throw new Error(`Context ${key} must be an integer in [${min}, ${max}], got "${textOf(value)}"`);
   }
   return n;
 }
 
 function listContext(value: unknown): string[] {
-  const items = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
+  const items = Array.isArray(value) ? value.map(textOf) : value === undefined || value === null ? [] : textOf(value).split(',');
   return items.map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
 }

@@ -26,7 +26,7 @@ export function allowedSourceIps(channel: string, entries: readonly string[]): s
       throw new Error(`Context ${where}: ${JSON.stringify(entry)} is not one address or CIDR range`);
     }
   }
-  const value = entries.map((entry) => entry.trim()).join(',');
+  const value = entries.map((entry: string) => entry.trim()).join(',');
   try {
     parseSourceAllowList(value);
   } catch (error) {

@@ -30,7 +30,8 @@ export function addStreamPublishers(
       // Only the records that are published reach the function (and are billed): new events and notifications.
       filters: [
         lambda.FilterCriteria.filter({
-          eventName: lambda.FilterRule.isEqual('INSERT'),
+          // FilterRule.isEqual is typed `any` in aws-cdk-lib; it returns the rule's value list.
+          eventName: lambda.FilterRule.isEqual('INSERT') as unknown[],
           dynamodb: { Keys: { [TABLE.partitionKey]: { S: PUBLISHED_PK_PREFIXES.flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } },
         }),
       ],

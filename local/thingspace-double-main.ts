@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   console.log(
     `  curl -s ${double.url}/_double/deliver -d '{"account":"0212312345-00001","service":"DeviceUsage","api":"soap","payload":"{\\"requestId\\":\\"req-1\\",\\"device\\":{\\"kind\\":\\"mdn\\",\\"id\\":\\"8586928930\\"},\\"data\\":{\\"DeviceUsage\\":{\\"Status\\":\\"Success\\"}}}"}'`,
   );
-  const stop = () => double.close().then(() => process.exit(0));
+  const stop = () => void double.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -470,7 +470,7 @@ function elementsOf(qname: string, value: unknown, scope: ReadonlyMap<string, st
   const children = Object.entries(node)
     .filter(([key]) => !key.startsWith('@_') && key !== '#text')
     .flatMap(([key, v]) => elementsOf(key, v, inner));
-  const text = typeof value === 'object' && value !== null ? String(node['#text'] ?? '') : String(value ?? '');
+  const text = typeof value === 'object' && value !== null ? scalarText(node['#text']) : scalarText(value);
   return [{ ns: inner.get(prefix!) ?? '', name: name!, text, children }];
 }
 
@@ -600,4 +600,9 @@ function reply(res: ServerResponse, status: number, body: unknown, headers: Reco
 export function randomApiCredentials(): DoubleAccount {
   const r = () => randomBytes(18).toString('base64url');
   return { appKey: r(), appSecret: r(), username: `api-${r().slice(0, 8)}`, password: r() };
+}
+
+/** The text of an XML text node as the parser gives it (a string, a number, a boolean), '' for none. */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }

@@ -27,7 +27,7 @@ export interface ChannelDefinition {
   /** The route's scope placeholder: the ThingSpace account or the SENSORO AppID. */
   scopeParam: 'account' | 'appId';
   /** The secret that verifies its callbacks, for a scope (shared/secrets/names.ts). */
-  secretName(scope: string): string;
+  secretName: (scope: string) => string;
   /**
    * One letter stored on every record (attribute `c`): it tells the reader which parser reads the
    * stored body back. Never reuse a letter for another channel: stored records keep theirs.
@@ -36,7 +36,7 @@ export interface ChannelDefinition {
   /** `detail-type` of its device events (shared/events/contract.ts). */
   detailType: string;
   /** A body for `npm run send` (SENSORO: the sensor data; SOAP: the Data element's content). */
-  sample(u: SampleUniqueness): string;
+  sample: (u: SampleUniqueness) => string;
   /** A fresh random value of its secret's current version, for the local secrets file. */
-  localSecret(): Record<string, string>;
+  localSecret: () => Record<string, string>;
 }

@@ -107,7 +107,9 @@ export class ApiKeyStore {
       }),
     );
     for (const item of out.Items ?? []) {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: API_KEY_PK, [TABLE.sortKey]: item[TABLE.sortKey] } }));
+      await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: API_KEY_PK, [TABLE.sortKey]: item[TABLE.sortKey] as string } }),
+      );
     }
     return (out.Items ?? []).length > 0;
   }
@@ -116,9 +118,9 @@ export class ApiKeyStore {
 function toGrant(item: Record<string, unknown>): ApiKeyGrant {
   return {
     id: String(item.id),
-    label: String(item.label ?? ''),
+    label: typeof item.label === 'string' ? item.label : '',
     scopes: Array.isArray(item.scopes) ? item.scopes.map(String) : [],
     canDelete: item.canDelete === true,
-    createdOn: String(item.createdOn ?? ''),
+    createdOn: typeof item.createdOn === 'string' ? item.createdOn : '',
   };
 }

@@ -227,7 +227,9 @@ export function toDeviceEvent(item: Record<string, unknown>, withRawBody = false
     action: kapuaMethodOf(item.channel, item.action),
     callbackAction: item.action,
     responseCode: 'ACCEPTED',
-    eventMessage: `${item.provider} ${item.channel}${item.action !== undefined ? ` ${String(item.action)}` : ''}${item.operationId ? ` of operation ${String(item.operationId)}` : ''}`,
+    eventMessage: [item.provider, item.channel, item.action, ...(item.operationId ? ['of operation', item.operationId] : [])]
+      .filter((w) => typeof w === 'string')
+      .join(' '),
     provider: item.provider,
     channel: item.channel,
     deviceKind: item.deviceKind,

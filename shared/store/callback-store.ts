@@ -114,7 +114,7 @@ export class CallbackStore {
   private async receiptTime(key: Record<string, string>): Promise<Date | undefined> {
     try {
       const out = await this.client.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
-      const first = out.Item?.[ATTR.receivedOn];
+      const first: unknown = out.Item?.[ATTR.receivedOn];
       return typeof first === 'number' ? new Date(first) : undefined;
     } catch (error) {
       throw new StoreUnavailableError({ cause: error });

@@ -580,7 +580,7 @@ function decodeSimpleCursor(cursor: string, print: string): [SortValue, string] 
       typeof p[1] === 'string' &&
       p[1].length <= 2048
     ) {
-      return [p[0] ?? undefined, p[1]];
+      return [(p[0] as SortValue | null) ?? undefined, p[1]];
     }
   } catch {
     // fall through

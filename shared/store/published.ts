@@ -66,7 +66,7 @@ export async function publishedRecordsOf(
 ): Promise<PromiseSettledResult<PublishedRecord | undefined>[]> {
   // A callback naming several devices stores its body once, on its first device's event: usually
   // in the same batch, so look there before reading the table.
-  const byKey = new Map(items.map((item) => [`${item[TABLE.partitionKey]}\u0000${item[TABLE.sortKey]}`, item]));
+  const byKey = new Map(items.map((item) => [`${item[TABLE.partitionKey] as string}\u0000${item[TABLE.sortKey] as string}`, item]));
   const bodyOf: BodyReader = async (scopeId, holderDevice, sk) =>
     storedBodyOf(byKey.get(`${eventPk(scopeId, holderDevice)}\u0000${sk}`)) ?? (await readBody(scopeId, holderDevice, sk));
   return Promise.allSettled(items.map((item) => recordOfItem(item, bodyOf, derive)));

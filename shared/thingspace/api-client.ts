@@ -88,8 +88,8 @@ export class ThingSpaceClient {
         : [];
     return entries.flatMap((e) => {
       const entry = e as Record<string, unknown>;
-      const serviceName = String(entry.serviceName ?? entry.name ?? '');
-      const url = String(entry.endpoint ?? entry.url ?? '');
+      const serviceName = firstText(entry.serviceName, entry.name);
+      const url = firstText(entry.endpoint, entry.url);
       if (!serviceName) return [];
       const headers = entry.httpHeaders;
       return [{ serviceName, url, ...(headers && typeof headers === 'object' ? { httpHeaders: headers as Record<string, string> } : {}) }];
@@ -158,3 +158,9 @@ export class ThingSpaceClient {
 }
 
 const prefix = (api: Exclude<CallbackApi, 'diagnostics'>) => (api === 'location' ? '/api/loc/v1' : '/api/m2m/v1');
+
+/** The first of some JSON values that is a string (or a number, as text); '' for none. */
+function firstText(...values: unknown[]): string {
+  for (const value of values) if (typeof value === 'string' || typeof value === 'number') return String(value);
+  return '';
+}

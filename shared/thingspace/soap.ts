@@ -167,7 +167,7 @@ function firstText(value: unknown): string | undefined {
   while (stack.length > 0) {
     const node = stack.shift();
     if (typeof node === 'string' && node.length > 0) return node;
-    if (typeof node === 'object' && node !== null) stack.push(...Object.values(node));
+    if (typeof node === 'object' && node !== null) stack.push(...(Object.values(node) as unknown[]));
   }
   return undefined;
 }

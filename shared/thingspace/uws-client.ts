@@ -101,7 +101,7 @@ export function registrationsOf(answer: UwsAnswer): Registration[] {
   const pending: unknown[] = [answer.output];
   while (pending.length > 0) {
     const node = pending.shift();
-    if (Array.isArray(node)) pending.push(...node);
+    if (Array.isArray(node)) pending.push(...(node as unknown[]));
     else if (isRecord(node) && typeof node.ServiceName === 'string' && node.ServiceName !== '') {
       found.push({ serviceName: node.ServiceName, url: typeof node.Url === 'string' ? node.Url : '' });
     } else if (isRecord(node)) pending.push(...Object.values(node));

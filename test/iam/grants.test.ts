@@ -2,6 +2,8 @@
 // their synthesised role policies by an IAM policy simulator (README "Test": "IAM simulation").
 // The clients module is swapped for recording wrappers (test/support/sdk-recorder.ts) before any
 // handler module loads; production code is unchanged.
+// jest hoists this factory above the imports: a require is the one way it can reach the recorder.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 jest.mock('../../shared/aws/clients', () => require('../support/sdk-recorder').recordingClients());
 
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -102,6 +104,7 @@ async function post(path: string, body: string, headers: Record<string, string>)
   return { status: res.status, text: await res.text() };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed JSON body, asserted on field by field
 async function api(method: string, path: string, key?: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${t.gateway.url}${path}`, {
     method,

@@ -23,7 +23,7 @@ function keyValue(value: unknown): string | undefined {
 
 const resourceOfTable = (name: unknown, index?: unknown) => {
   const arn = String(name).startsWith('arn:') ? String(name) : tableArn(String(name));
-  return index ? `${arn}/index/${String(index)}` : arn;
+  return typeof index === 'string' && index ? `${arn}/index/${index}` : arn;
 };
 
 /** The attribute names a projection expression reads (top-level names, `#aliases` resolved). */
@@ -165,7 +165,7 @@ export function requestsOf(call: RecordedCall): IamRequest[] {
       if (call.operation !== 'PutEvents') throw new Error(`No IAM mapping for events ${call.operation}: extend test/iam/simulate.ts`);
       const seen = new Map<string, IamRequest>();
       for (const entry of (input.Entries as Input[]) ?? []) {
-        const bus = String(entry.EventBusName ?? 'default');
+        const bus = typeof entry.EventBusName === 'string' ? entry.EventBusName : 'default';
         const resource = bus.startsWith('arn:') ? bus : busArn(bus);
         const context = { 'events:source': String(entry.Source), 'events:detail-type': String(entry.DetailType) };
         seen.set(JSON.stringify([resource, context]), { action: 'events:PutEvents', resource, context, origin });

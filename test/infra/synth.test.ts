@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FUNCTIONS, REREGISTER_ID } from '../../shared/routes';
+import type { Json } from './support';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -29,7 +30,7 @@ test('cdk synth bundles one function per function definition, schedules the re-r
 
     // Assess
     const template = JSON.parse(readFileSync(path.join(outDir, 'IotCallbackGateway.template.json'), 'utf8'));
-    const functions = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const functions = Object.values<Json>(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(FUNCTIONS.length);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
@@ -45,11 +46,11 @@ test('cdk synth bundles one function per function definition, schedules the re-r
     // Each function is bundled from its own entry: the assets differ.
     expect(new Set(functions.map((fn) => fn.Metadata['aws:asset:path'])).size).toBe(FUNCTIONS.length);
     // The authorizer made it through synth with no identity source and no gateway cache.
-    const authorizers = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer');
+    const authorizers = Object.values<Json>(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer');
     expect(authorizers.map((a) => [a.Properties.IdentitySource ?? [], a.Properties.AuthorizerResultTtlInSeconds])).toEqual([[[], 0]]);
 
     // One schedule, targeting the re-registration job (whose log group path names its construct id).
-    const resources = Object.entries<any>(template.Resources);
+    const resources = Object.entries<Json>(template.Resources);
     const rules = resources.filter(([, r]) => r.Type === 'AWS::Events::Rule');
     expect(rules).toHaveLength(1);
     const [[, rule]] = rules;
@@ -61,14 +62,14 @@ test('cdk synth bundles one function per function definition, schedules the re-r
     expect(JSON.parse(job.Environment.Variables.REGISTRATIONS)).toEqual(JSON.parse(REGISTRATIONS));
     // The `-c` registrations reached the grants: the configured account's channel, written.
     const jobPolicies = resources
-      .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: any) => role.Ref === job.Role['Fn::GetAtt'][0]))
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: Json) => role.Ref === job.Role['Fn::GetAtt'][0]))
       .map(([, r]) => JSON.stringify(r.Properties.PolicyDocument));
     expect(jobPolicies.join()).toContain(`thingspace/${ACCOUNT}/diagnostics-??????`);
     expect(jobPolicies.join()).toContain('secretsmanager:PutSecretValue');
 
     // infra/app.ts ran the cdk-nag AwsSolutions checks, and they found nothing unacknowledged.
     const report = JSON.parse(readFileSync(path.join(outDir, 'validation-report.json'), 'utf8'));
-    expect(report.pluginReports.flatMap((r: any) => r.violations)).toEqual([]);
+    expect(report.pluginReports.flatMap((r: Json) => r.violations)).toEqual([]);
     // The production hardening made it through the CLI: throttled routes, access logs, alarms, a dashboard.
     const [stage] = resources.filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Stage').map(([, r]) => r.Properties);
     expect(Object.keys(stage.RouteSettings).length).toBeGreaterThan(0);

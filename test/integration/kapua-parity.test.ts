@@ -87,7 +87,9 @@ async function api(path: string, options: { key?: string; accept?: string; metho
     status: res.status,
     type,
     text,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed JSON body, asserted on field by field
     json: type.startsWith('application/json') && text ? (JSON.parse(text) as Record<string, any>) : undefined,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed XML body, asserted on field by field
     xml: type.startsWith('application/xml') ? (xml.parse(text) as Record<string, any>) : undefined,
   };
 }

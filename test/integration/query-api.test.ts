@@ -63,6 +63,7 @@ afterAll(async () => {
 async function get(path: string, key?: string) {
   const res = await fetch(`${t.gateway.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
   const text = await res.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed JSON body, asserted on field by field
   return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
 }
 async function send(method: string, path: string, key?: string, body?: unknown) {
@@ -72,6 +73,7 @@ async function send(method: string, path: string, key?: string, body?: unknown) 
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed JSON body, asserted on field by field
   return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
 }
 

@@ -95,6 +95,7 @@ async function call(method: string, path: string, body?: unknown) {
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed JSON body, asserted on field by field
   return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
 }
 

@@ -56,8 +56,8 @@ export async function startTestGateway(secrets: Record<string, unknown>, extraEn
     gateway,
     db,
     tableName,
-    cutStore: proxy.cut,
-    restoreStore: proxy.restore,
+    cutStore: () => proxy.cut(),
+    restoreStore: () => proxy.restore(),
     writeSecrets,
     countUnder: async (pk) => {
       const out = await db.send(

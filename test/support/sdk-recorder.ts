@@ -170,7 +170,8 @@ export function recordingClients() {
 }
 
 function secretNameOf(input: Record<string, unknown>): string {
-  return String(input.SecretId ?? input.Name ?? '');
+  const name = input.SecretId ?? input.Name;
+  return typeof name === 'string' ? name : '';
 }
 
 const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

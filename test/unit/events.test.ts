@@ -189,7 +189,7 @@ describe('the stream publisher', () => {
     const out = await publisher(readBody)(streamEvent([record(further!)]));
 
     expect(out.batchItemFailures).toEqual([]);
-    expect(asked).toEqual([`${SCOPE} 89148000000800139708 ${holder![TABLE.sortKey]}`]);
+    expect(asked).toEqual([`${SCOPE} 89148000000800139708 ${holder![TABLE.sortKey] as string}`]);
     expect(JSON.parse(calls()[0]![0]!.Detail!)).toMatchObject({ deviceId: '354403064522046', payload: { status: 'DeliveryFailed' } });
   });
 
