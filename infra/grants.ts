@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { CHANNELS } from '../shared/channels';
 import { BODY_PK_PREFIXES } from '../shared/events/contract';
-import { thingspaceApiSecretName } from '../shared/secrets/names';
+import { thingspaceApiSecretName } from '../shared/secret-names';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
 import {
   API_KEY_PK,

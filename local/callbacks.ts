@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SampleUniqueness } from '../shared/channel-definition';
+import type { SampleUniqueness } from '../shared/channels/definition';
 import { CHANNELS as REGISTRY, CHANNEL_NAMES, perChannel, routePathOf, type Channel } from '../shared/channels';
 import { encryptSensoro } from '../shared/sensoro/crypto';
 import { signSensoro } from '../shared/sensoro/signature';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CHANNEL_NAMES, CHANNELS } from '../shared/channels';
-import { thingspaceApiSecretName } from '../shared/secrets/names';
+import { thingspaceApiSecretName } from '../shared/secret-names';
 import { randomApiCredentials } from './thingspace-double';
 
 /** The account the local secrets file is created for (the example account of ThingSpace's documents). */

@@ -1,4 +1,4 @@
-import { PayloadTooLargeError, ServiceUnavailableError } from './http/errors';
+import { PayloadTooLargeError, ServiceUnavailableError } from './errors';
 import { logger } from './log';
 import { emit, METRIC, MetricUnit } from './metrics';
 import { toRecords, type CallbackFacts } from './mapping';

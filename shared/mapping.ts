@@ -8,7 +8,7 @@ import {
   type OperationStatus,
   type ReceivedCallback,
 } from './model';
-import { recordId } from './store/ids';
+import { recordId } from './record-ids';
 
 /** What a provider module says about one callback; `toRecords` turns it into stored records. */
 export interface CallbackFacts {
@@ -32,7 +32,7 @@ export interface CallbackFacts {
 
 /**
  * The id of a callback's records: 16 characters, its `sentOn` then 48 bits of its hash, sorting
- * as its time (shared/store/ids.ts, a leaf module). The same callback sent at the same time always has the same id.
+ * as its time (shared/record-ids.ts, a leaf module). The same callback sent at the same time always has the same id.
  */
 export const messageIdOf = (sentOnMs: number, hash: Buffer): string => recordId(sentOnMs, hash);
 
@@ -53,7 +53,7 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
  * with this same function from the stored body, so both sides always agree.
  *
  * A record's id is the message id: its `sentOn` (the receive time when the provider's is more than
- * MAX_FUTURE_SKEW_MS ahead of it) then its hash (shared/store/ids.ts). Its partition
+ * MAX_FUTURE_SKEW_MS ahead of it) then its hash (shared/record-ids.ts). Its partition
  * already names the device (and the operation), and a message names a device once, so the id is
  * unique where it is stored, and a redelivered callback maps to exactly the same keys. A callback
  * that carries no time takes `callback.receivedOn` as `sentOn`: the store makes that the first

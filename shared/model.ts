@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Provider } from './channel-definition';
+import type { Provider } from './channels/definition';
 import type { Channel } from './channels';
 
 export type { Provider };

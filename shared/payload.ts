@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BadRequestError } from './http/errors';
+import { BadRequestError } from './errors';
 import type { DeviceRef, OperationStatus } from './model';
 
 /** An identifier the provider may send as a string or a number. */

@@ -1,4 +1,4 @@
-import type { ChannelDefinition } from './channel-definition';
+import type { ChannelDefinition } from './channels/definition';
 import { CHANNELS } from './channels';
 import type { Provider } from './model';
 

@@ -1,4 +1,4 @@
-import { channelOptions } from '../../shared/http/channel-options';
+import { channelOptions } from '../../shared/wiring/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
 import { diagnosticsChannel } from '../../shared/thingspace/diagnostics';
 import { createHmacWebhook, hmacWebhookConfig } from '../../shared/thingspace/hmac-webhook';

@@ -1,4 +1,4 @@
-import { channelOptions } from '../../shared/http/channel-options';
+import { channelOptions } from '../../shared/wiring/channel-options';
 import { webhookHandler } from '../../shared/http/middleware';
 import { createWebhookPorts } from '../../shared/wiring/webhook';
 import { createCredentialWebhook } from '../../shared/thingspace/credential-webhook';

@@ -1,4 +1,4 @@
-import { BadRequestError } from './errors';
+import { BadRequestError } from '../errors';
 
 /** Deepest nesting accepted in a JSON body; provider payloads nest a few levels at most. */
 export const MAX_JSON_DEPTH = 32;

@@ -5,7 +5,7 @@ import { logger } from '../log';
 import type { Provider } from '../model';
 import { emit, METRIC } from '../metrics';
 import { headerNamesOf, knownHeaderNames, type RejectionLog } from '../rejections';
-import { GatewayError } from './errors';
+import { GatewayError } from '../errors';
 import { toErrorResponse } from './response';
 import { checkSource, fromPublishedSource, sourceAllowList } from './source';
 

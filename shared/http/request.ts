@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 
 /** A header value by case-insensitive name (API Gateway v2 lower-cases names; other callers may not). */
 export function header(headers: APIGatewayProxyEventV2['headers'] | undefined, name: string): string | undefined {

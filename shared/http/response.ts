@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { GatewayError, TooManyRequestsError } from './errors';
+import { GatewayError, TooManyRequestsError } from '../errors';
 
 /** A JSON response. */
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { GatewayError } from './errors';
+import { GatewayError } from '../errors';
 
 /** 403: the request came from an address outside the channel's allow-list. */
 export class ForbiddenSourceError extends GatewayError {

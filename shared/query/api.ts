@@ -3,7 +3,7 @@ import type { AuthorizerContext } from '../apikeys/authorizer';
 import { envInt } from '../config';
 import { logger } from '../log';
 import type { CallbackRecords, LoadDeriver } from '../store/callback-records';
-import { RECORD_ID } from '../store/ids';
+import { RECORD_ID } from '../record-ids';
 import type { Deriver } from '../store/records';
 import { collections, type Collection, type CollectionName, type Path } from './collections';
 import { kapuaErrorOf } from './errors';

@@ -5,7 +5,7 @@ import { describe, registerReplacing } from './errors';
 import type { AccountReport } from './report';
 import { allMoved, completeRotation, holdsPair, planConnectivity, withMoved, type Pair, type StoredSecret } from './rotation';
 import { random, readSecret, retry, writeSecret } from './vault';
-import { thingspaceSecretName } from '../secrets/names';
+import { thingspaceSecretName } from '../secret-names';
 
 /** Registering and removing Connectivity listeners, through REST or the legacy UWS SOAP service. */
 export interface ConnectivityRegistrar {

@@ -6,7 +6,7 @@ import type { AccountReport } from './report';
 import { beginRotation, completeRotation, holdsKey, type StoredSecret } from './rotation';
 import type { RegistrationStatus } from './status';
 import { random, readSecret, retry, writeSecret } from './vault';
-import { thingspaceSecretName } from '../secrets/names';
+import { thingspaceSecretName } from '../secret-names';
 
 /** Diagnostics, Location, DeviceLocation: HMAC channels whose key ThingSpace issues (the Shared-Key). */
 export async function keepKeyed(ctx: JobContext, client: ThingSpaceClient, report: AccountReport, service: string, listed: Registration[]): Promise<void> {

@@ -5,7 +5,7 @@ import { describe } from './errors';
 import type { AccountReport } from './report';
 import { uwsClientOf } from './soap';
 import { readSecret } from './vault';
-import { thingspaceApiSecretName } from '../secrets/names';
+import { thingspaceApiSecretName } from '../secret-names';
 
 /** The status record (service `_login`) of an account's session logins. */
 export const LOGIN = '_login';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ServiceUnavailableError, SignatureMismatchError, TooManyRequestsError, UnauthorizedError } from '../http/errors';
+import { ServiceUnavailableError, SignatureMismatchError, TooManyRequestsError, UnauthorizedError } from '../errors';
 import { SecretBudgetExhausted, type SecretCache } from './cache';
 import { parseChannelSecret, validVersions, type ChannelSecret, type SecretVersion } from './channel-secret';
 import { SecretUnavailableError } from './source';

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { BadRequestError } from '../http/errors';
+import { BadRequestError } from '../errors';
 
 /** SENSORO (WeChat message crypto) pads to a multiple of 32 bytes, not AES's 16. */
 export const SENSORO_BLOCK = 32;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BadRequestError } from '../http/errors';
+import { BadRequestError } from '../errors';
 import { parseJsonObject } from '../http/json';
 import type { CallbackFacts } from '../mapping';
 import type { OperationStatus } from '../model';

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { acceptCallback } from '../accept';
 import { CHANNELS } from '../channels';
 import { DEFAULT_MAX_BODY_BYTES, envInt } from '../config';
-import { BadRequestError, SignatureMismatchError, UnauthorizedError } from '../http/errors';
+import { BadRequestError, SignatureMismatchError, UnauthorizedError } from '../errors';
 import { parseJsonObject } from '../http/json';
 import { header, rawBody, requireJsonMediaType, scopeParam } from '../http/request';
 import { json } from '../http/response';

@@ -1,6 +1,6 @@
 import { envInt } from '../config';
 import type { TableClient } from './client';
-import { idBounds, RECORD_ID } from './ids';
+import { idBounds, RECORD_ID } from '../record-ids';
 import { KeptBodies } from './kept-bodies';
 import { PartitionReader, type ListOptions, type OperationNotifications, type Page, type Scope } from './partition-reader';
 import {

@@ -4,7 +4,7 @@ import { toRecords, type CallbackFacts } from '../mapping';
 import { kapuaDate, type OperationStatus, type Provider } from '../model';
 import { decodeBody } from './body';
 import { STATUS_CODES } from './callback-store';
-import { timeOfId } from './ids';
+import { timeOfId } from '../record-ids';
 import { ATTR, bodyPk, eventPk, operationOfSk, OPERATION_SEPARATOR, TABLE } from './table';
 
 /**

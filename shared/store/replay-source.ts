@@ -1,6 +1,6 @@
 import { QueryCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { TableClient } from './client';
-import { idBounds, timeOfId } from './ids';
+import { idBounds, timeOfId } from '../record-ids';
 import type { StoredItem } from './records';
 import { eventPk, notificationPk, OPERATION_SEPARATOR, PUBLISHED_PK_PREFIXES, TABLE } from './table';
 

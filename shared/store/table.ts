@@ -14,7 +14,7 @@
  * | rejection     | `REJ#{scope}`              | `{slot}` (capped set)  | one refused request                            |
  * | API key       | `APIKEY`                   | SHA-256 of the key     | its grant                                      |
  *
- * A record id (shared/store/ids.ts) starts with the provider's time, so the sort key itself is
+ * A record id (shared/record-ids.ts) starts with the provider's time, so the sort key itself is
  * the `sentOn` order: a device's events, and one operation's notifications (`begins_with` the
  * operation), page in time order with no index. A device's operations are the distinct
  * operation prefixes of its notification partition, read at query time: no summary item is

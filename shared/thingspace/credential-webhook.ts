@@ -50,7 +50,7 @@ export function createCredentialWebhook<R extends CredentialRead>(
     const body = rawBody(event, Math.min(maxBodyBytes, channel.maxBodyBytes ?? maxBodyBytes));
     const account = scopeParam(event);
     logger.appendKeys({ account });
-    // SOAP's secret is Connectivity's (shared/thingspace/channels.ts).
+    // SOAP's secret is Connectivity's (shared/channels/thingspace.ts).
     const secret = CHANNELS[channel.channel].secretName(account);
     const early = channel.precheck?.(body);
     if (early) {

@@ -1,4 +1,4 @@
-import { SignatureMismatchError, UnauthorizedError } from '../http/errors';
+import { SignatureMismatchError, UnauthorizedError } from '../errors';
 import type { SecretVersion } from '../secrets/channel-secret';
 import { safeEqual } from './hmac';
 import { BadSecretShape } from '../secrets/verify-with-secret';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BadRequestError, GatewayError, UnsupportedMediaTypeError } from '../http/errors';
+import { BadRequestError, GatewayError, UnsupportedMediaTypeError } from '../errors';
 import { header } from '../http/request';
 import { toErrorResponse } from '../http/response';
 import type { CallbackFacts } from '../mapping';

@@ -1,4 +1,4 @@
-import { SignatureMismatchError, UnauthorizedError } from '../http/errors';
+import { SignatureMismatchError, UnauthorizedError } from '../errors';
 import { header } from '../http/request';
 import type { SecretVersion } from '../secrets/channel-secret';
 import { BadSecretShape } from '../secrets/verify-with-secret';

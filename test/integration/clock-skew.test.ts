@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { acceptCallback } from '../../shared/accept';
 import { MAX_FUTURE_SKEW_MS, type CallbackFacts } from '../../shared/mapping';
 import { CallbackStore } from '../../shared/store/callback-store';
-import { timeOfId } from '../../shared/store/ids';
+import { timeOfId } from '../../shared/record-ids';
 import { ATTR, eventPk, notificationPk, TABLE } from '../../shared/store/table';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { hexSignature } from '../support/sign';

@@ -4,7 +4,7 @@ import { CHANNEL_CODES } from '../../shared/channels';
 import type { OperationStatus } from '../../shared/model';
 import { PartitionReader } from '../../shared/store/partition-reader';
 import { STATUS_CODES } from '../../shared/store/callback-store';
-import { recordId } from '../../shared/store/ids';
+import { recordId } from '../../shared/record-ids';
 import { ATTR, notificationPk, notificationSk, TABLE } from '../../shared/store/table';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { BadRequestError, GatewayError, SignatureMismatchError, UnauthorizedError, UnsupportedMediaTypeError } from '../../shared/http/errors';
+import { BadRequestError, GatewayError, SignatureMismatchError, UnauthorizedError, UnsupportedMediaTypeError } from '../../shared/errors';
 import { toRecords } from '../../shared/mapping';
 import { BadSecretShape } from '../../shared/secrets/verify-with-secret';
 import { mapConnectivity, readConnectivity } from '../../shared/thingspace/connectivity';

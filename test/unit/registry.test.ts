@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCallback, CHANNELS as SAMPLE_CHANNELS, SAMPLES } from '../../local/callbacks';
 import { DEMO_ACCOUNT, DEMO_APP_ID, ensureSecretsFile } from '../../local/secrets-file';
-import type { ChannelDefinition } from '../../shared/channel-definition';
+import type { ChannelDefinition } from '../../shared/channels/definition';
 import { CHANNEL_CODES, CHANNEL_NAMES, CHANNELS, channelOfCode, routePathOf, type Channel } from '../../shared/channels';
 import { EVENT_DETAIL_TYPES } from '../../shared/events/contract';
 import schema from '../../shared/events/detail.schema.json';

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { UnauthorizedError } from '../../shared/http/errors';
+import { UnauthorizedError } from '../../shared/errors';
 import { webhookErrors } from '../../shared/http/middleware';
 import { headerNamesOf, knownHeaderNames, RejectionLog, type Rejection } from '../../shared/rejections';
 

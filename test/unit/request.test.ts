@@ -1,4 +1,4 @@
-import { BadRequestError, PayloadTooLargeError } from '../../shared/http/errors';
+import { BadRequestError, PayloadTooLargeError } from '../../shared/errors';
 import { hasDuplicateKeys, parseJsonObject } from '../../shared/http/json';
 import { scopeParam, header, rawBody } from '../../shared/http/request';
 

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ServiceUnavailableError, SignatureMismatchError, TooManyRequestsError } from '../../shared/http/errors';
+import { ServiceUnavailableError, SignatureMismatchError, TooManyRequestsError } from '../../shared/errors';
 import { SecretBudgetExhausted, SecretCache } from '../../shared/secrets/cache';
 import { SecretsManagerSource } from '../../shared/secrets/secrets-manager-source';
 import { SecretUnavailableError, type SecretSource } from '../../shared/secrets/source';

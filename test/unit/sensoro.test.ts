@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { BadRequestError, GatewayError } from '../../shared/http/errors';
+import { BadRequestError, GatewayError } from '../../shared/errors';
 import { toRecords } from '../../shared/mapping';
 import { decryptSensoro } from '../../shared/sensoro/crypto';
 import { mapPush, parsePush, withDecrypted } from '../../shared/sensoro/push';

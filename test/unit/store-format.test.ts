@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Channel } from '../../shared/channels';
 import { decodeBody, encodeBody } from '../../shared/store/body';
-import { idBounds, RECORD_ID, recordId, timeOfId } from '../../shared/store/ids';
+import { idBounds, RECORD_ID, recordId, timeOfId } from '../../shared/record-ids';
 
 const hash = (n: number) => Buffer.alloc(6, n);
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { BadRequestError, GatewayError } from '../../shared/http/errors';
+import { BadRequestError, GatewayError } from '../../shared/errors';
 import { toRecords } from '../../shared/mapping';
 import { eventPk } from '../../shared/store/table';
 import { diagnosticsChannel } from '../../shared/thingspace/diagnostics';

@@ -1,4 +1,4 @@
-import { SignatureMismatchError, UnauthorizedError } from '../../shared/http/errors';
+import { SignatureMismatchError, UnauthorizedError } from '../../shared/errors';
 import { verifyHmacCallback } from '../../shared/thingspace/verify';
 import { base64Signature, hexSignature } from '../support/sign';
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ChannelDefinition } from '../channel-definition';
-import { thingspaceSecretName } from '../secrets/names';
+import type { ChannelDefinition } from './definition';
+import { thingspaceSecretName } from '../secret-names';
 
 const random = () => randomBytes(24).toString('base64url');
 

@@ -1,6 +1,6 @@
 /**
  * Typed errors of the webhook path. Each carries the HTTP status and the ThingSpace-style
- * `errorCode` it is answered with; `toErrorResponse` (response.ts) is the one place that maps them.
+ * `errorCode` it is answered with; `toErrorResponse` (http/response.ts) is the one place that maps them.
  * Messages are written for the caller: they never contain a secret, a signature or a digest.
  */
 export class GatewayError extends Error {

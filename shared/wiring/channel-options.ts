@@ -1,7 +1,7 @@
 import { CHANNELS, type Channel } from '../channels';
 import type { RejectionLog } from '../rejections';
 import type { SecretCache } from '../secrets/cache';
-import type { WebhookOptions } from './middleware';
+import type { WebhookOptions } from '../http/middleware';
 
 /**
  * A channel's webhook options from its registry entry (shared/channels.ts): its provider and name,

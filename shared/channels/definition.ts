@@ -26,7 +26,7 @@ export interface ChannelDefinition {
   route: string;
   /** The route's scope placeholder: the ThingSpace account or the SENSORO AppID. */
   scopeParam: 'account' | 'appId';
-  /** The secret that verifies its callbacks, for a scope (shared/secrets/names.ts). */
+  /** The secret that verifies its callbacks, for a scope (shared/secret-names.ts). */
   secretName: (scope: string) => string;
   /**
    * One letter stored on every record (attribute `c`): it tells the reader which parser reads the

@@ -1,6 +1,6 @@
-import type { ChannelDefinition, Provider } from './channel-definition';
-import { sensoro } from './sensoro/channel';
-import { connectivity, deviceLocation, diagnostics, location, soap } from './thingspace/channels';
+import type { ChannelDefinition, Provider } from './definition';
+import { sensoro } from './sensoro';
+import { connectivity, deviceLocation, diagnostics, location, soap } from './thingspace';
 
 /**
  * The webhook channels, each a route of one provider: the registry everything channel-specific

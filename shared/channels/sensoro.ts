@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ChannelDefinition } from '../channel-definition';
-import { sensoroSecretName } from '../secrets/names';
+import type { ChannelDefinition } from './definition';
+import { sensoroSecretName } from '../secret-names';
 
 /** SENSORO pushes (sensor data and task results), signed with the AppSecret of `sensoro/{appId}`. */
 export const sensoro: ChannelDefinition = {
