@@ -132,30 +132,18 @@ export async function runPaging(): Promise<GroupResult> {
     const latency = { cursorFirst: cursorFirst!, cursorLast: cursorLast!, offsetFirst: offsetFirst!, offsetLast: offsetLast! };
 
     const readRatio = (w: Walk) => w.itemsRead / w.returned;
-    const rows = [
-      [
-        'cursor',
-        String(byCursor.pages),
-        fmt(byCursor.returned, 0),
-        fmt(byCursor.itemsRead, 0),
-        ratio(readRatio(byCursor)),
-        fmt(latency.cursorFirst),
-        fmt(latency.cursorLast),
-        ratio(latency.cursorLast / latency.cursorFirst),
-        fmt(byCursor.ms / 1000, 1),
-      ],
-      [
-        'offset',
-        String(byOffset.pages),
-        fmt(byOffset.returned, 0),
-        fmt(byOffset.itemsRead, 0),
-        ratio(readRatio(byOffset)),
-        fmt(latency.offsetFirst),
-        fmt(latency.offsetLast),
-        ratio(latency.offsetLast / latency.offsetFirst),
-        fmt(byOffset.ms / 1000, 1),
-      ],
+    const row = (name: string, w: Walk, first: number, last: number) => [
+      name,
+      String(w.pages),
+      fmt(w.returned, 0),
+      fmt(w.itemsRead, 0),
+      ratio(readRatio(w)),
+      fmt(first),
+      fmt(last),
+      ratio(last / first),
+      fmt(w.ms / 1000, 1),
     ];
+    const rows = [row('cursor', byCursor, latency.cursorFirst, latency.cursorLast), row('offset', byOffset, latency.offsetFirst, latency.offsetLast)];
     return {
       group: GROUP,
       title: `Query paging: ${fmt(NOTIFICATIONS, 0)} notifications of one operation, limit ${LIMIT}, sentOn order (CallbackReader on the embedded engine)`,

@@ -13,10 +13,6 @@ import { accessEnvironment, providerEnvironment, requestEnvironment, reservedCon
 import { grantChannelSecrets, registrationSecretStatements, tableStatements } from './grants';
 import type { GatewayFunctionSettings } from './settings';
 
-// Where these lived before (test/infra imports them from here).
-export type { GatewayFunctionSettings } from './settings';
-export { webhookChannel } from './source-allow-list';
-
 /** Repository root: function entries and the lock file are relative to it. */
 const REPO_ROOT = path.resolve(__dirname, '..');
 

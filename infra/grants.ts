@@ -4,11 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { CHANNELS } from '../shared/channels';
-import { BODY_PK_PREFIXES } from '../shared/events/contract';
+
 import { thingspaceApiSecretName } from '../shared/secret-names';
 import { channelOfService, type FunctionDefinition } from '../shared/routes';
 import {
   API_KEY_PK,
+  BODY_PK_PREFIXES,
   CALLBACK_PK_PREFIXES,
   DELETABLE_PK_PREFIXES,
   KEPT_BODY_PK_PREFIX,

@@ -15,10 +15,6 @@ import { allowedSourceIps, webhookChannel } from './source-allow-list';
 import { addCallbackTable, addEventBus } from './storage';
 import { addStreamPublishers } from './stream-publisher';
 
-// Where these lived before (app.ts and test/infra import them from here).
-export { settingsFromContext } from './context';
-export { DEFAULT_SETTINGS, type GatewaySettings, type RouteThrottle } from './settings';
-
 /** Stack props: the deployment settings, plus the usual StackProps. */
 export interface IotCallbackGatewayStackProps extends StackProps, GatewaySettings {
   /** Functions (and their routes) to deploy; defaults to the shared function table. */

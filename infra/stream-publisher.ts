@@ -3,7 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { PUBLISHED_PK_PREFIXES } from '../shared/events/contract';
+import { PUBLISHED_PK_PREFIXES } from '../shared/store/table';
 import type { FunctionDefinition } from '../shared/routes';
 import { TABLE } from '../shared/store/table';
 import type { GatewayFunction } from './gateway-function';

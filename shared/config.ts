@@ -56,3 +56,9 @@ export const DEFAULT_SECRET_CACHE_TTL_SECONDS = 300;
 
 /** Days a stored callback is kept (DynamoDB TTL) when RETENTION_DAYS is unset; 0 keeps forever. */
 export const DEFAULT_RETENTION_DAYS = 365;
+
+/** The header names a ThingSpace signature may come in (THINGSPACE_SIGNATURE_HEADERS), lower case. */
+export const signatureHeaders = (env: NodeJS.ProcessEnv = process.env): string[] => envList('THINGSPACE_SIGNATURE_HEADERS', DEFAULT_SIGNATURE_HEADERS, env);
+
+/** The header ThingSpace is asked to add to Diagnostics callbacks (THINGSPACE_TOKEN_HEADER), lower case. */
+export const tokenHeader = (env: NodeJS.ProcessEnv = process.env): string => (env.THINGSPACE_TOKEN_HEADER?.trim() || DEFAULT_TOKEN_HEADER).toLowerCase();

@@ -12,9 +12,3 @@ export interface WebhookPorts {
   store: CallbackStore;
   rejections: RejectionLog;
 }
-
-/** The former name of WebhookPorts. */
-export type Runtime = WebhookPorts;
-
-/** Now, as the domain reads it (tests pass a fixed one). */
-export type Clock = () => Date;

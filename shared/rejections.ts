@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
-import { DEFAULT_SIGNATURE_HEADERS, DEFAULT_TOKEN_HEADER, envList } from './config';
+import { signatureHeaders, tokenHeader } from './config';
 import type { TableClient } from './store/client';
 import { RejectionRecords } from './store/rejection-records';
 
@@ -67,9 +67,9 @@ export function knownHeaderNames(provider: string, channel: string, env: NodeJS.
   const names: string[] = [...COMMON_HEADER_NAMES];
   if (provider === 'sensoro') names.push('x-access-id', 'x-access-nonce', 'x-access-signature');
   if (provider === 'thingspace' && ['diagnostics', 'location', 'device-location'].includes(channel)) {
-    names.push(...envList('THINGSPACE_SIGNATURE_HEADERS', DEFAULT_SIGNATURE_HEADERS, env));
+    names.push(...signatureHeaders(env));
   }
-  if (provider === 'thingspace' && channel === 'diagnostics') names.push((env.THINGSPACE_TOKEN_HEADER?.trim() || DEFAULT_TOKEN_HEADER).toLowerCase());
+  if (provider === 'thingspace' && channel === 'diagnostics') names.push(tokenHeader(env));
   if (provider === 'thingspace' && channel === 'soap') names.push('soapaction');
   return new Set(names);
 }

@@ -6,8 +6,6 @@ import { publishedRecordsOf, sortKeyOf, type BodyReader, type PublishedRecord } 
 import type { StoredItem } from '../store/records';
 import { eventDetailType, NOTIFICATION_DETAIL_TYPE, type EventDetail, type EventSink, type GatewayEvent } from './contract';
 
-export { SharedBodyMissingError, tableBodyReader, type BodyReader } from '../store/published';
-
 type Item = StoredItem;
 
 export interface BuildOptions {

@@ -20,7 +20,6 @@ export const SENSORO_TASK_DETAIL_TYPE = 'SENSORO Task Result';
 export const NOTIFICATION_DETAIL_TYPE = 'Operation Notification';
 
 /** The partitions published (events and notifications), and those a shared body is read from: the store's (shared/store/table.ts). */
-export { BODY_PK_PREFIXES, PUBLISHED_PK_PREFIXES } from '../store/table';
 
 /**
  * EventBridge's limit on one PutEvents entry (and on one request): source, detail-type, detail

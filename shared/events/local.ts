@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '../store/client';
 import { logger } from '../log';
-import type { BodyReader } from './build';
+import { tableBodyReader, type BodyReader } from '../store/published';
 import { envelopeOf, withinEntryLimit, type EventSink, type GatewayEvent } from './contract';
 
 /** The account a local envelope names: no AWS account exists locally. */
@@ -111,7 +111,7 @@ export function localPublisher(
   const sink = new HttpTargetSink(targetUrl(url), undefined, options);
   let readBody: BodyReader | undefined;
   const publish = async (items: Record<string, unknown>[]) => {
-    const { publishItems, tableBodyReader } = await import('./build');
+    const { publishItems } = await import('./build');
     readBody ??= tableBodyReader(client, tableName);
     await publishItems(items, readBody, sink);
   };

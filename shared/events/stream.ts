@@ -2,7 +2,8 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { logger } from '../log';
 import { insertedItem } from '../store/published';
 import type { StoredItem } from '../store/records';
-import { publishItems, type BodyReader } from './build';
+import type { BodyReader } from '../store/published';
+import { publishItems } from './build';
 import type { EventSink } from './contract';
 
 type Item = StoredItem;

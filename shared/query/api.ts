@@ -6,7 +6,8 @@ import type { CallbackRecords, LoadDeriver } from '../store/callback-records';
 import { RECORD_ID } from '../record-ids';
 import type { Deriver } from '../store/records';
 import { collections, type Collection, type CollectionName, type Path } from './collections';
-import { kapuaErrorOf } from './errors';
+import { TooManyToSortError } from '../store/errors';
+import { kapuaErrorOf, tooManyToSort } from './errors';
 import {
   entityNotFound,
   illegalArgument,
@@ -168,7 +169,11 @@ async function list(api: Api, collection: Collection, path: Path, ask: Ask, sour
   if (options.startDate !== undefined && options.endDate !== undefined && options.startDate > options.endDate) {
     return ask.respond(200, await deviceOrEmpty(api, collection, path, true, nothing(false)));
   }
-  const page = await collection.list(path, options);
+  const page = await collection.list(path, options).catch((error: unknown) => {
+    // The store names the order by the attribute it sorts on; the caller named it by its sortParam.
+    if (error instanceof TooManyToSortError) throw tooManyToSort(options.sortParam, error.limit);
+    throw error;
+  });
   const listed = {
     type: collection.listType,
     limitExceeded: page.limitExceeded,

@@ -6,15 +6,18 @@ import { illegalArgument } from './kapua';
  * argument the caller can change. Any other error is returned as it is (a KapuaError keeps its
  * shape, anything else answers 500).
  */
+/** A 400 naming the sortParam the caller asked for, whose order is sorted in memory up to `limit` records. */
+export function tooManyToSort(sortParam: string, limit: number) {
+  return illegalArgument(
+    'sortParam',
+    sortParam,
+    `This order is sorted at query time, for up to ${limit} records; this collection has more: sort by the default order (sentOn), which pages any size.`,
+  );
+}
+
 export function kapuaErrorOf(error: unknown): unknown {
   if (error instanceof InvalidCursorError) return illegalArgument('cursor', error.cursor, 'The cursor does not belong to this query.');
-  if (error instanceof TooManyToSortError) {
-    return illegalArgument(
-      'sortParam',
-      error.order,
-      `This order is sorted at query time, for up to ${error.limit} records; this collection has more: sort by the default order (sentOn), which pages any size.`,
-    );
-  }
+  if (error instanceof TooManyToSortError) return tooManyToSort(error.order, error.limit);
   if (error instanceof OffsetTooDeepError)
     return illegalArgument('offset', error.offset, `Operations are skipped one query each, up to ${error.limit}: page with the cursor instead.`);
   if (error instanceof TooManyToCountError)

@@ -53,7 +53,7 @@ export function listOptions(
   defaultSort: string,
   maxLimit: number,
   defaults: ListDefaults = {},
-): ListOptions {
+): ListOptions & { sortParam: string } {
   const sortParam = text('sortParam', source.sortParam, 64) ?? defaultSort;
   if (!Object.hasOwn(sortParams, sortParam)) throw illegalArgument('sortParam', sortParam, `Sortable by: ${Object.keys(sortParams).join(', ')}.`);
   const sortDir = (text('sortOrder', source.sortDir, 16) ?? (defaults.descending ? 'DESCENDING' : 'ASCENDING')).toUpperCase();
@@ -65,6 +65,7 @@ export function listOptions(
     limit: int('limit', source.limit, DEFAULT_LIMIT, 0, maxLimit, `The limit is at most ${maxLimit}.`),
     askTotalCount: bool(source.askTotalCount),
     order: sortParams[sortParam]!,
+    sortParam,
     descending: sortDir === 'DESCENDING',
     ...(startDate !== undefined ? { startDate } : {}),
     ...(endDate !== undefined ? { endDate } : {}),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DEFAULT_TOKEN_HEADER, envInt, requireEnv } from '../config';
+import { envInt, requireEnv, tokenHeader } from '../config';
 import { DEFAULT_UWS_BASE_URL, DEFAULT_UWS_SOAP_ACTION, uwsEndpointsAt, type UwsEndpoints } from '../thingspace/uws-contract';
 
 /**
@@ -76,7 +76,7 @@ export function jobConfig(env: NodeJS.ProcessEnv = process.env): JobConfig {
     publicBaseUrl,
     graceMs: envInt('REREGISTER_GRACE_MINUTES', 60, { min: 1, max: 10_080 }, env) * 60_000,
     maxAgeMs: envInt('CREDENTIAL_MAX_AGE_DAYS', 30, { min: 1, max: 3_650 }, env) * 86_400_000,
-    tokenHeader: (env.THINGSPACE_TOKEN_HEADER?.trim() || DEFAULT_TOKEN_HEADER).toLowerCase(),
+    tokenHeader: tokenHeader(env),
     loginFailureLimit: envInt('LOGIN_FAILURE_LIMIT', 3, { min: 1, max: 4 }, env),
     loginBackoffMs: envInt('LOGIN_BACKOFF_MINUTES', 50, { min: 0, max: 1_440 }, env) * 60_000,
     ...(parsed.data.some((r) => r.api === 'soap') ? { uws: uwsConfig(env) } : {}),

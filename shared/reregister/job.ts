@@ -6,9 +6,6 @@ import { viaRest } from './rest';
 import { accountCredentials, closeSessions, loginFailed, openSessions } from './session';
 import { viaSoap } from './soap';
 
-export { registrationsSchema, type JobConfig, type RegistrationsConfig } from './config';
-export type { Change, JobDependencies } from './context';
-
 /**
  * One pass of the re-registration job: for every configured account, one OAuth token, one
  * session login per API it uses (never a second one after a failure), the listeners of each API,

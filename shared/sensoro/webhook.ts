@@ -7,7 +7,7 @@ import { parseJsonObject } from '../http/json';
 import { header, rawBody, requireJsonMediaType, scopeParam } from '../http/request';
 import { json } from '../http/response';
 import { logger } from '../log';
-import type { Runtime } from '../ports';
+import type { WebhookPorts } from '../ports';
 import type { SecretVersion } from '../secrets/channel-secret';
 import { verifyWithSecret } from '../secrets/verify-with-secret';
 import { BadSecretShape } from '../secrets/verify-with-secret';
@@ -65,7 +65,7 @@ const SUCCESS = { messages: 'success' };
  * A re-push of the same message (the same bytes under a new nonce) is the same record; the
  * message's identity is its bytes, never `msgId` alone (two readings can share one).
  */
-export function createSensoroWebhook(runtime: Runtime, config: SensoroConfig, now: () => Date = () => new Date()) {
+export function createSensoroWebhook(runtime: WebhookPorts, config: SensoroConfig, now: () => Date = () => new Date()) {
   return async function receiveSensoroPush(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const started = Date.now();
     logger.appendKeys({ provider: 'sensoro', channel: 'sensoro' });

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_BODY_BYTES, envInt } from '../config';
 import { rawBody, scopeParam } from '../http/request';
 import { logger } from '../log';
 import type { CallbackFacts } from '../mapping';
-import type { Runtime } from '../ports';
+import type { WebhookPorts } from '../ports';
 import { verifyWithSecret } from '../secrets/verify-with-secret';
 import { verifyCredentials, type EchoedCredentials } from './credentials';
 
@@ -40,7 +40,7 @@ export interface CredentialChannel<R extends CredentialRead> {
  */
 export function createCredentialWebhook<R extends CredentialRead>(
   channel: CredentialChannel<R>,
-  runtime: Runtime,
+  runtime: WebhookPorts,
   maxBodyBytes = envInt('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, { min: 1 }),
   now: () => Date = () => new Date(),
 ) {

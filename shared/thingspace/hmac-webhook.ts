@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_SIGNATURE_HEADERS, DEFAULT_TOKEN_HEADER, envInt, envList } from '../config';
+import { DEFAULT_MAX_BODY_BYTES, envInt, signatureHeaders, tokenHeader } from '../config';
 import { rawBody, requireJsonMediaType, scopeParam } from '../http/request';
 import { acceptCallback } from '../accept';
 import { CHANNELS } from '../channels';
@@ -7,7 +7,7 @@ import { json } from '../http/response';
 import { logger } from '../log';
 import type { CallbackFacts } from '../mapping';
 import type { ReceivedCallback } from '../model';
-import type { Runtime } from '../ports';
+import type { WebhookPorts } from '../ports';
 import { verifyWithSecret } from '../secrets/verify-with-secret';
 import { verifyHmacCallback } from './verify';
 
@@ -29,8 +29,8 @@ export interface HmacWebhookConfig {
 /** Reads THINGSPACE_SIGNATURE_HEADERS, THINGSPACE_TOKEN_HEADER and MAX_BODY_BYTES (defaults in config.ts). */
 export function hmacWebhookConfig(env: NodeJS.ProcessEnv = process.env): HmacWebhookConfig {
   return {
-    signatureHeaders: envList('THINGSPACE_SIGNATURE_HEADERS', DEFAULT_SIGNATURE_HEADERS, env),
-    tokenHeader: (env.THINGSPACE_TOKEN_HEADER?.trim() || DEFAULT_TOKEN_HEADER).toLowerCase(),
+    signatureHeaders: signatureHeaders(env),
+    tokenHeader: tokenHeader(env),
     maxBodyBytes: envInt('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, { min: 1 }, env),
   };
 }
@@ -40,7 +40,7 @@ export function hmacWebhookConfig(env: NodeJS.ProcessEnv = process.env): HmacWeb
  * account, signature on the exact raw bytes (nothing parses an unverified body), parse, map,
  * store; 2xx only once every record is durable, a redelivery included.
  */
-export function createHmacWebhook<M>(channel: HmacChannel<M>, runtime: Runtime, config: HmacWebhookConfig, now: () => Date = () => new Date()) {
+export function createHmacWebhook<M>(channel: HmacChannel<M>, runtime: WebhookPorts, config: HmacWebhookConfig, now: () => Date = () => new Date()) {
   return async function receiveThingSpaceCallback(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const started = Date.now();
     logger.appendKeys({ provider: 'thingspace', channel: channel.channel });

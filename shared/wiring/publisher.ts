@@ -1,6 +1,6 @@
 import { createDynamoClient, createEventBridgeClient } from '../aws/clients';
 import { requireEnv } from '../config';
-import { tableBodyReader } from '../events/build';
+import { tableBodyReader } from '../store/published';
 import { EventBridgeSink } from '../events/eventbridge';
 import { createStreamPublisher } from '../events/stream';
 

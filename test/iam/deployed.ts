@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
-import type { GatewaySettings } from '../../infra/stack';
+import type { GatewaySettings } from '../../infra/settings';
 import { buildStack, logicalIdOf, type Json } from '../infra/support';
 
 /**

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnEventBus } from 'aws-cdk-lib/aws-events';
 import type { IotCallbackGatewayStack } from '../../infra/stack';
-import { BODY_PK_PREFIXES, PUBLISHED_PK_PREFIXES } from '../../shared/events/contract';
+import { BODY_PK_PREFIXES, PUBLISHED_PK_PREFIXES } from '../../shared/store/table';
 import { FUNCTIONS, PUBLISHER_ID } from '../../shared/routes';
 import { TABLE } from '../../shared/store/table';
 import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';

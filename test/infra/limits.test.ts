@@ -1,7 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { webhookChannel } from '../../infra/gateway-function';
-import { IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
+import { settingsFromContext } from '../../infra/context';
+import { webhookChannel } from '../../infra/source-allow-list';
+import { IotCallbackGatewayStack } from '../../infra/stack';
 import { sourceAllowList } from '../../shared/http/source';
 import { AUTHORIZER_ID, FUNCTIONS, ROUTES } from '../../shared/routes';
 import { buildStack, logicalIdOf, type Json } from './support';

@@ -11,7 +11,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { addSecurityChecks } from '../../infra/checks';
-import { DEFAULT_SETTINGS, IotCallbackGatewayStack, type IotCallbackGatewayStackProps } from '../../infra/stack';
+import { DEFAULT_SETTINGS } from '../../infra/settings';
+import { IotCallbackGatewayStack, type IotCallbackGatewayStackProps } from '../../infra/stack';
 import { FUNCTIONS, PUBLISHER_ID } from '../../shared/routes';
 
 interface Finding {

@@ -4,10 +4,12 @@ import { App, ArnFormat } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack, settingsFromContext } from '../../infra/stack';
+import { settingsFromContext } from '../../infra/context';
+import { DEFAULT_SETTINGS, type GatewaySettings } from '../../infra/settings';
+import { IotCallbackGatewayStack } from '../../infra/stack';
 import { jobConfig } from '../../shared/reregister/config';
-import type { RegistrationsConfig } from '../../shared/reregister/job';
-import { BODY_PK_PREFIXES } from '../../shared/events/contract';
+import type { RegistrationsConfig } from '../../shared/reregister/config';
+import { BODY_PK_PREFIXES } from '../../shared/store/table';
 import { AUTHORIZER_ID, channelOfService, FUNCTIONS, PUBLISHER_ID, REREGISTER_ID, ROUTES } from '../../shared/routes';
 import {
   API_KEY_PK,

@@ -1,7 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
-import { DEFAULT_SETTINGS, type GatewaySettings, IotCallbackGatewayStack } from '../../infra/stack';
+import { DEFAULT_SETTINGS, type GatewaySettings } from '../../infra/settings';
+import { IotCallbackGatewayStack } from '../../infra/stack';
 import type { FunctionDefinition } from '../../shared/routes';
 
 /** Synthesised templates are untyped JSON. */

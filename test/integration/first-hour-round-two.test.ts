@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startNpmStart } from '../support/npm-start';
+import { startEventTarget, type EventTarget } from '../support/event-target';
 
 // Issue 22 ("the first hour, round two"): each refusal says why, each helper finds the running
 // `npm start` by itself. One real `npm start` (its own port, its own data, an EVENTS_TARGET_URL
@@ -18,10 +19,11 @@ const TARGET_QUERY = '?token=not-for-printing';
 const KEY_CACHE_SECONDS = 2;
 let gateway: ChildProcess | undefined;
 let url = '';
-let target: Server;
+let target: EventTarget<Envelope>;
 let targetUrl = '';
-/** The envelopes the target received. */
-const received: Array<{ detail: { messageId: string; channel: string; replayed: boolean } }> = [];
+/** What the target receives. */
+type Envelope = { detail: { messageId: string; channel: string; replayed: boolean } };
+const received = () => target.received;
 
 /** A fresh terminal: DATA_DIR (unless `extra` says otherwise), nothing the test runner or npm start had. */
 function terminal(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -59,16 +61,8 @@ const waitFor = async (check: () => boolean, ms = 10_000) => {
 };
 
 beforeAll(async () => {
-  target = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString()));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}${TARGET_PATH}`;
+  target = await startEventTarget<Envelope>(TARGET_PATH);
+  targetUrl = target.url;
   const started = await startNpmStart(
     terminal({ PORT: '0', EVENTS_TARGET_URL: `${targetUrl}${TARGET_QUERY}`, API_KEY_CACHE_TTL_SECONDS: String(KEY_CACHE_SECONDS) }),
   );
@@ -78,7 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   gateway?.kill('SIGTERM');
-  await new Promise<void>((r) => target.close(() => r()));
+  await target.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -130,8 +124,8 @@ describe('1. a key the query API cannot accept', () => {
 describe('2. npm run replay', () => {
   it('takes EVENTS_TARGET_URL from the running npm start and names the target in its summary (without its query)', async () => {
     const sent = answerOf((await run('local/send.ts', ['diagnostics'])).stdout);
-    expect(await waitFor(() => received.some((e) => e.detail.messageId === sent.messageId))).toBe(true);
-    const before = received.length;
+    expect(await waitFor(() => received().some((e) => e.detail.messageId === sent.messageId))).toBe(true);
+    const before = received().length;
     const replay = await run('local/replay.ts', ['--scope', DEMO]);
     expect({ code: replay.code, stderr: replay.stderr.split('\n').filter((l) => !l.startsWith('device ') && l !== '') }).toEqual({ code: 0, stderr: [] });
     const summary = new RegExp(
@@ -142,7 +136,11 @@ describe('2. npm run replay', () => {
     expect(replay.stdout + replay.stderr).not.toContain('not-for-printing');
     const count = Number(summary.exec(replay.stdout)![1]);
     expect(count).toBeGreaterThan(0);
-    expect(received.slice(before).filter((e) => e.detail.replayed)).toHaveLength(count);
+    expect(
+      received()
+        .slice(before)
+        .filter((e) => e.detail.replayed),
+    ).toHaveLength(count);
   }, 60_000);
 
   it('without any EVENTS_TARGET_URL says where to set one', async () => {
@@ -164,7 +162,7 @@ describe('3. npm run send', () => {
       const first = answerOf((await run('local/send.ts', [channel])).stdout);
       const second = answerOf((await run('local/send.ts', [channel])).stdout);
       expect([first.status, second.status]).toEqual(['stored', 'stored']);
-      expect(await waitFor(() => [first, second].every((a) => received.some((e) => e.detail.messageId === a.messageId)))).toBe(true);
+      expect(await waitFor(() => [first, second].every((a) => received().some((e) => e.detail.messageId === a.messageId)))).toBe(true);
       await run('local/send.ts', [channel, '--fixed']);
       expect(answerOf((await run('local/send.ts', [channel, '--fixed'])).stdout).status).toBe('duplicate');
     },

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startNpmStart } from '../support/npm-start';
+import { startEventTarget, type EventTarget } from '../support/event-target';
 
 // The README's walk-through, every shell block as pasted: each block runs in a fresh terminal,
 // `bash -e -o pipefail -c <block>` in a new process (no variable carried over from another
@@ -20,9 +19,11 @@ let gateway: ChildProcess | undefined;
 let gatewayUrl = '';
 let double: ChildProcess | undefined;
 let doubleUrl = '';
-let target: Server;
+let target: EventTarget<Envelope>;
 let targetUrl = '';
-const received: Array<{ detail: { replayed: boolean } }> = [];
+type Envelope = { detail: { replayed: boolean } };
+const TARGET_PATH = '/events';
+const received = () => target.received;
 
 interface Block {
   section: string;
@@ -158,7 +159,7 @@ const RUN: Array<{
       expect(code).toMatch(summary('http://127.0.0.1:8080/events'));
       const replayed = Number(summary(targetUrl).exec(out.stdout)?.[1]);
       expect(replayed).toBeGreaterThan(0);
-      expect(received.filter((e) => e.detail.replayed)).toHaveLength(replayed);
+      expect(received().filter((e) => e.detail.replayed)).toHaveLength(replayed);
     },
   },
   {
@@ -213,16 +214,8 @@ function paste(code: string): Promise<Printed> {
 }
 
 beforeAll(async () => {
-  target = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString()));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/events`;
+  target = await startEventTarget<Envelope>(TARGET_PATH);
+  targetUrl = target.url;
   const started = await startNpmStart({ ...terminal(), PORT: '0', EVENTS_TARGET_URL: targetUrl });
   gateway = started.child;
   gatewayUrl = /listening on (http:\/\/\S+)/.exec(started.output())![1]!;
@@ -246,7 +239,7 @@ beforeAll(async () => {
 afterAll(async () => {
   gateway?.kill('SIGTERM');
   double?.kill('SIGTERM');
-  await new Promise<void>((r) => target.close(() => r()));
+  await target.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

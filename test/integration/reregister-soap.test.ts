@@ -1,7 +1,9 @@
 // First: the handlers' logger reads its level when its module loads.
 import '../support/debug-logs';
 import { readFileSync } from 'node:fs';
-import { runReregistration, type Change, type JobConfig } from '../../shared/reregister/job';
+import type { JobConfig } from '../../shared/reregister/config';
+import type { Change } from '../../shared/reregister/context';
+import { runReregistration } from '../../shared/reregister/job';
 import { RegistrationStatusStore } from '../../shared/reregister/status';
 import { FileSecretSource } from '../../shared/secrets/file-source';
 import type { SecretStore } from '../../shared/secrets/source';

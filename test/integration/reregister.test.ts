@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ApiKeyStore } from '../../shared/apikeys/store';
-import { runReregistration, type JobConfig } from '../../shared/reregister/job';
+import type { JobConfig } from '../../shared/reregister/config';
+import { runReregistration } from '../../shared/reregister/job';
 import { RegistrationStatusStore } from '../../shared/reregister/status';
 import { FileSecretSource } from '../../shared/secrets/file-source';
 import type { SecretStore } from '../../shared/secrets/source';

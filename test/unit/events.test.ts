@@ -6,7 +6,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Channel } from '../../shared/channels';
-import type { BodyReader } from '../../shared/events/build';
+import type { BodyReader } from '../../shared/store/published';
 import { EVENT_SOURCE, MAX_ENTRY_BYTES } from '../../shared/events/contract';
 import { EventBridgeSink } from '../../shared/events/eventbridge';
 import { createStreamPublisher } from '../../shared/events/stream';

@@ -44,3 +44,41 @@ describe('the query route table', () => {
     }
   });
 });
+
+describe('a list sorted at query time past its bound', () => {
+  it('is refused naming the sortParam the caller sent, not the attribute the store sorts on', async () => {
+    const { TooManyToSortError } = await import('../../shared/store/errors');
+    const refusing = new Proxy({}, { get: () => () => Promise.reject(new TooManyToSortError('r', 2)) }) as unknown as CallbackRecords;
+    const query = createQueryApi(refusing, 500);
+    const res = await query({
+      routeKey: 'GET /v1/{scopeId}/devices/{deviceId}/events',
+      rawPath: '/v1/A/devices/d/events',
+      pathParameters: { scopeId: 'A', deviceId: 'd' },
+      queryStringParameters: { sortParam: 'receivedOn' },
+      headers: {},
+      requestContext: { authorizer: { lambda: { authenticated: true, scopes: 'A', canDelete: false } } },
+    } as never);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(String(res.body))).toMatchObject({ argumentName: 'sortParam', argumentValue: 'receivedOn' });
+  });
+});
+
+describe('scope-only collections with a media suffix', () => {
+  it.each(['registrations', 'rejections'])('GET /v1/{scopeId}/%s.json and .xml answer their list (the suffix chooses the media type)', async (name) => {
+    const query = createQueryApi(nothing, 500);
+    for (const suffix of ['json', 'xml']) {
+      const res = await query({
+        routeKey: `GET /v1/{scopeId}/${name}.${suffix}`,
+        rawPath: `/v1/A/${name}.${suffix}`,
+        pathParameters: { scopeId: 'A' },
+        headers: {},
+        requestContext: { authorizer: { lambda: { authenticated: true, scopes: 'A', canDelete: false } } },
+      } as never);
+      expect({ suffix, status: res.statusCode, type: res.headers?.['content-type'] }).toMatchObject({
+        suffix,
+        status: 200,
+        type: expect.stringContaining(suffix),
+      });
+    }
+  });
+});
