@@ -22,7 +22,7 @@ import {
   type PermissionDomain,
 } from './kapua';
 import { OPENAPI } from './openapi';
-import { listOptions, type SortParams } from './params';
+import { listOptions, sortParamOf, type SortParams } from './params';
 import { queryRouteTable, type RouteTarget } from './route-table';
 
 type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?: Partial<AuthorizerContext> } } };
@@ -171,7 +171,7 @@ async function list(api: Api, collection: Collection, path: Path, ask: Ask, sour
   }
   const page = await collection.list(path, options).catch((error: unknown) => {
     // The store names the order by the attribute it sorts on; the caller named it by its sortParam.
-    if (error instanceof TooManyToSortError) throw tooManyToSort(options.sortParam, error.limit);
+    if (error instanceof TooManyToSortError) throw tooManyToSort(sortParamOf(source, collection.defaultSort), error.limit);
     throw error;
   });
   const listed = {

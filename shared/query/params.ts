@@ -41,6 +41,9 @@ export interface ListDefaults {
   dates?: boolean;
 }
 
+/** The sortParam a request names (the collection's default when it names none). */
+export const sortParamOf = (source: Record<string, unknown>, defaultSort: string): string => text('sortParam', source.sortParam, 64) ?? defaultSort;
+
 /**
  * List options from a query string (GET) or a `_query`/`_count` body, parsed as Kapua's JAX-RS
  * resources parse them: offset 0, limit 50 (capped at `maxLimit`; 0 is a page of nothing),
@@ -53,8 +56,8 @@ export function listOptions(
   defaultSort: string,
   maxLimit: number,
   defaults: ListDefaults = {},
-): ListOptions & { sortParam: string } {
-  const sortParam = text('sortParam', source.sortParam, 64) ?? defaultSort;
+): ListOptions {
+  const sortParam = sortParamOf(source, defaultSort);
   if (!Object.hasOwn(sortParams, sortParam)) throw illegalArgument('sortParam', sortParam, `Sortable by: ${Object.keys(sortParams).join(', ')}.`);
   const sortDir = (text('sortOrder', source.sortDir, 16) ?? (defaults.descending ? 'DESCENDING' : 'ASCENDING')).toUpperCase();
   if (sortDir !== 'ASCENDING' && sortDir !== 'DESCENDING') throw illegalArgument('sortOrder', source.sortDir);
@@ -65,7 +68,6 @@ export function listOptions(
     limit: int('limit', source.limit, DEFAULT_LIMIT, 0, maxLimit, `The limit is at most ${maxLimit}.`),
     askTotalCount: bool(source.askTotalCount),
     order: sortParams[sortParam]!,
-    sortParam,
     descending: sortDir === 'DESCENDING',
     ...(startDate !== undefined ? { startDate } : {}),
     ...(endDate !== undefined ? { endDate } : {}),
