@@ -12,6 +12,7 @@ import {
   BODY_PK_PREFIXES,
   CALLBACK_PK_PREFIXES,
   DELETABLE_PK_PREFIXES,
+  DEVICE_PK_PREFIX,
   KEPT_BODY_PK_PREFIX,
   RECEIPT_PK_PREFIX,
   REGISTRATION_PK_PREFIX,
@@ -158,6 +159,16 @@ function webhookTableStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
       actions: ['dynamodb:GetItem'],
       resources: [table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECEIPT_PK_PREFIX}*`] } },
+    }),
+    // Its one update: a device item (first sight, then its last-seen time at most hourly), in the
+    // device partitions only: it can never change a stored callback, a key or a status record.
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DEVICE_PK_PREFIX}*`] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
     }),
   ];
 }

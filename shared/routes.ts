@@ -105,6 +105,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: withMediaSuffixes([
       ...kapuaVerbs(`${DEVICE}/operations/{operationId}/notifications`, 'notificationId'),
       ...kapuaVerbs(`${DEVICE}/events`, 'eventId'),
+      // A scope's devices: listed, read and counted; never deleted (a webhook writes them again).
+      ...kapuaVerbs('/v1/{scopeId}/devices', 'deviceId').filter((r) => r.method !== 'DELETE'),
       { method: 'GET', path: `${DEVICE}/operations` },
       { method: 'GET', path: '/v1/{scopeId}/registrations' },
       { method: 'GET', path: '/v1/{scopeId}/rejections' },

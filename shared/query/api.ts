@@ -171,7 +171,7 @@ async function list(api: Api, collection: Collection, path: Path, ask: Ask, sour
   }
   const page = await collection.list(path, options).catch((error: unknown) => {
     // The store names the order by the attribute it sorts on; the caller named it by its sortParam.
-    if (error instanceof TooManyToSortError) throw tooManyToSort(sortParamOf(source, collection.defaultSort), error.limit);
+    if (error instanceof TooManyToSortError) throw tooManyToSort(sortParamOf(source, collection.defaultSort), error.limit, keyOrderOf(collection));
     throw error;
   });
   const listed = {
@@ -184,6 +184,9 @@ async function list(api: Api, collection: Collection, path: Path, ask: Ask, sour
   };
   return ask.respond(200, await deviceOrEmpty(api, collection, path, page.items.length === 0, listed));
 }
+
+/** The collection's sortParam of the stored order (which pages any size). */
+const keyOrderOf = (collection: Collection) => Object.keys(collection.sortParams).find((p) => collection.sortParams[p] === 'key');
 
 /**
  * As in Kapua, a count ignores paging and order in its body; the resource filter and (device
@@ -209,7 +212,7 @@ async function one(api: Api, collection: Collection, path: Path, ask: Ask, verb:
   let id = ask.event.pathParameters?.[idParam] ?? '';
   if (ask.suffix) id = id.slice(0, -(ask.suffix.length + 1));
   const notFound = async () => deviceOrEmpty(api, collection, path, true, entityNotFound(collection.entityType, id));
-  if (!RECORD_ID.test(id)) throw await notFound();
+  if (!(collection.idPattern ?? RECORD_ID).test(id)) throw await notFound();
   if (verb === 'delete') {
     if (!ask.who.canDelete) throw subjectUnauthorized(collection.domain, 'delete', path.scopeId);
     if (!(await collection.delete!(path, id))) throw await notFound();

@@ -1,6 +1,6 @@
 import type { CallbackRecords, CountFilter, LoadDeriver, RecordPage } from '../store/callback-records';
 import type { ListOptions } from '../store/partition-reader';
-import { toDeviceEvent, toNotification, toRegistration, toRejection, type PermissionDomain } from './kapua';
+import { illegalArgument, toDevice, toDeviceEvent, toNotification, toRegistration, toRejection, type PermissionDomain } from './kapua';
 import type { ListDefaults, SortParams } from './params';
 
 type Item = Record<string, unknown>;
@@ -26,6 +26,8 @@ export interface Collection {
   deviceMustExist?: boolean;
   sortParams: SortParams;
   defaultSort: string;
+  /** What the ids of `get` / `delete` look like (others are 404 without a read): record ids unless said otherwise. */
+  idPattern?: RegExp;
   /** A page, shown as the API answers it. */
   list(at: Path, options: ListOptions): Promise<RecordPage<Item>>;
   count?(at: Path, filter: CountFilter): Promise<number>;
@@ -35,7 +37,15 @@ export interface Collection {
   delete?(at: Path, id: string): Promise<boolean>;
 }
 
-export type CollectionName = 'notifications' | 'events' | 'registrations' | 'rejections';
+export type CollectionName = 'notifications' | 'events' | 'devices' | 'registrations' | 'rejections';
+
+/** What a device id looks like (as the webhooks take it): printable ASCII, no spaces. */
+export const DEVICE_ID = /^[\x21-\x7e]{1,256}$/;
+
+/** Devices have no resource: a `resource` filter is refused rather than answering nothing. */
+function noResource(resource: string | undefined): void {
+  if (resource !== undefined) throw illegalArgument('resource', resource, 'Devices are not filtered by resource.');
+}
 
 const shown = async <T>(page: Promise<RecordPage<T>>, show: (t: T) => Item): Promise<RecordPage<Item>> => {
   const p = await page;
@@ -76,6 +86,30 @@ export function collections(records: CallbackRecords, derive: LoadDeriver): Reco
         return record && toDeviceEvent(record, true);
       },
       delete: (p, id) => records.deleteDeviceEvent(p.scopeId, p.deviceId, id, derive),
+    },
+    devices: {
+      entityType: 'device',
+      listType: 'deviceListResult',
+      domain: 'device',
+      scopeOnly: true,
+      // Most recently heard first (the items' last-seen time, accurate to the refresh interval, sorted
+      // at query time); clientId (= displayName) is the key's own order and pages any number.
+      defaults: { descending: ['lastEventOn'] },
+      sortParams: { lastEventOn: 'lastSeen', clientId: 'key', displayName: 'key', createdOn: 'firstSeen' },
+      defaultSort: 'lastEventOn',
+      idPattern: DEVICE_ID,
+      list: (p, o) => {
+        noResource(o.resource);
+        return shown(records.devices(p.scopeId, o), toDevice);
+      },
+      count: (p, f) => {
+        noResource(f.resource);
+        return records.countDevices(p.scopeId);
+      },
+      get: async (p, id) => {
+        const record = await records.device(p.scopeId, id);
+        return record && toDevice(record);
+      },
     },
     registrations: {
       entityType: 'callbackRegistration',

@@ -6,12 +6,12 @@ import { illegalArgument } from './kapua';
  * argument the caller can change. Any other error is returned as it is (a KapuaError keeps its
  * shape, anything else answers 500).
  */
-/** A 400 naming the sortParam the caller asked for, whose order is sorted in memory up to `limit` records. */
-export function tooManyToSort(sortParam: string, limit: number) {
+/** A 400 naming the sortParam the caller asked for, whose order is sorted in memory up to `limit` records; `keyOrder` pages any size. */
+export function tooManyToSort(sortParam: string, limit: number, keyOrder = 'sentOn') {
   return illegalArgument(
     'sortParam',
     sortParam,
-    `This order is sorted at query time, for up to ${limit} records; this collection has more: sort by the default order (sentOn), which pages any size.`,
+    `This order is sorted at query time, for up to ${limit} records; this collection has more: sort by ${keyOrder}, the stored order, which pages any size.`,
   );
 }
 

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { XMLBuilder } from 'fast-xml-parser';
+import type { DeviceRecord } from '../store/devices';
 
 /** An error answered in Kapua's shape (PROVIDERS.md §3); 401 has no body at all. */
 export class KapuaError extends Error {
@@ -38,8 +39,8 @@ export function entityNotFound(entityType: string, entityId: string): KapuaError
   });
 }
 
-/** Kapua's permission domains of the collections (its `Domains`: device_event, device_management), and ours. */
-export type PermissionDomain = 'device_event' | 'device_management' | 'callback_registration' | 'rejected_request';
+/** Kapua's permission domains of the collections (its `Domains`: device, device_event, device_management), and ours. */
+export type PermissionDomain = 'device' | 'device_event' | 'device_management' | 'callback_registration' | 'rejected_request';
 
 /**
  * 403 `subjectUnauthorizedExceptionInfo`, with the permission as Kapua's object (`domain`, `action`,
@@ -280,6 +281,34 @@ export function toOperation({
     lastSentOn: latest.sentOn,
     provider: latest.provider,
     channel: latest.channel,
+  });
+}
+
+/** The device kinds Kapua's Device has a field of its own for (the field holds the id). */
+const KAPUA_ID_FIELDS: ReadonlySet<string> = new Set(['imei', 'imsi', 'iccid']);
+
+/**
+ * A device in Kapua's `device` shape as far as the stored data goes: the device id is its `id`,
+ * `clientId` and `displayName`; `createdOn` is when the gateway first heard of it; `lastEventOn`,
+ * `lastEventType` (the resource) and `lastEventId` are those of its newest event (absent once its
+ * events are gone); an IMEI, IMSI or ICCID also fills Kapua's field of that name; `deviceKind` is the
+ * gateway's own (the kind the provider gave, as on its events).
+ */
+export function toDevice(device: DeviceRecord): Record<string, unknown> {
+  const kind = device.deviceKind?.toLowerCase();
+  return compact({
+    type: 'device',
+    id: device.deviceId,
+    scopeId: device.scopeId,
+    clientId: device.deviceId,
+    displayName: device.deviceId,
+    status: 'ENABLED',
+    createdOn: device.firstSeenOn,
+    lastEventOn: device.lastEvent?.receivedOn,
+    lastEventType: device.lastEvent?.resource,
+    lastEventId: device.lastEvent?.id,
+    ...(kind && KAPUA_ID_FIELDS.has(kind) ? { [kind]: device.deviceId } : {}),
+    deviceKind: device.deviceKind,
   });
 }
 

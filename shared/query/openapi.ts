@@ -23,7 +23,7 @@ const ERRORS = {
   '500': response('InternalError'),
 };
 
-/** Query parameters of a list, with the collection's own sortParam. */
+/** Query parameters of a list, with the collection's own sortParam (devices have no resource to filter on). */
 const listParameters = (sortParam: string) => [
   ...(sortParam === 'eventSortParam' ? [parameter('startDate'), parameter('endDate')] : []),
   parameter('offset'),
@@ -31,7 +31,7 @@ const listParameters = (sortParam: string) => [
   parameter('askTotalCount'),
   parameter(sortParam),
   parameter('sortDir'),
-  parameter('resource'),
+  ...(sortParam === 'deviceSortParam' ? [] : [parameter('resource')]),
   parameter('cursor'),
 ];
 
@@ -52,6 +52,10 @@ function collectionPaths(c: {
   list: string;
   item: string;
   single: string;
+  /** False for a collection with no DELETE (devices). */
+  deletable?: boolean;
+  /** What `_count` counts. */
+  countDescription?: string;
 }) {
   const id = parameter(c.idParameter);
   return {
@@ -73,13 +77,17 @@ function collectionPaths(c: {
         summary: `Get one of the ${c.noun}`,
         responses: { '200': { description: 'The record.', ...json(schema(c.single)) }, ...ERRORS, '404': response('NotFound') },
       },
-      delete: {
-        tags: [c.tag],
-        operationId: `delete${c.operationNoun}`,
-        summary: `Delete one of the ${c.noun}`,
-        description: 'Needs a key created with canDelete (403 otherwise). Answers 204 with no body.',
-        responses: { '204': response('Deleted'), ...ERRORS, '404': response('NotFound') },
-      },
+      ...(c.deletable === false
+        ? {}
+        : {
+            delete: {
+              tags: [c.tag],
+              operationId: `delete${c.operationNoun}`,
+              summary: `Delete one of the ${c.noun}`,
+              description: 'Needs a key created with canDelete (403 otherwise). Answers 204 with no body.',
+              responses: { '204': response('Deleted'), ...ERRORS, '404': response('NotFound') },
+            },
+          }),
     },
     [`${c.path}/_query`]: {
       parameters: c.pathParameters,
@@ -98,6 +106,7 @@ function collectionPaths(c: {
         operationId: `count${c.operationNoun}s`,
         summary: `Count ${c.noun}`,
         description:
+          c.countDescription ??
           'Counts the whole collection, or one `resource` of it (device events: within `startDate` / `endDate` too, as `_query` lists them); as in Kapua, the paging and order fields are ignored.',
         requestBody: { required: false, ...json(schema(c.query)) },
         responses: { '200': { description: `How many ${c.noun} there are.`, ...json(schema('CountResult')) }, ...ERRORS },
@@ -203,7 +212,7 @@ const deviceEventRule = (withRawBody: boolean) => ({
   else: { required: ['callbackAction', 'payload', ...(withRawBody ? ['rawBody'] : [])] },
 });
 
-/** The `_query` / `_count` body: the list's query parameters as JSON fields. */
+/** The `_query` / `_count` body: the list's query parameters as JSON fields (devices: no resource). */
 const queryBody = (sortParam: string, extra: Record<string, object> = {}) => ({
   type: 'object',
   description: 'Every field is optional; fields Kapua has and this API does not (predicate, fetchAttributes, ...) are ignored.',
@@ -214,7 +223,7 @@ const queryBody = (sortParam: string, extra: Record<string, object> = {}) => ({
     askTotalCount: schema('AskTotalCount'),
     sortParam: schema(sortParam),
     sortDir: schema('SortDir'),
-    resource: schema('Resource'),
+    ...(sortParam === 'DeviceSortParam' ? {} : { resource: schema('Resource') }),
     cursor: schema('Cursor'),
   },
 });
@@ -243,14 +252,31 @@ when it has exactly one (400 otherwise), and another scope is 403.
   page without re-reading the skipped records, whereas a large \`offset\` reads past every record
   before it. A cursor wins over \`offset\`; a cursor of another list, sort or resource is a 400.
 - Lists sort by the collection's \`sortParam\` (notifications: sentOn, createdOn; events: sentOn,
-  receivedOn, createdOn; operations: startedOn, lastSentOn), \`sortDir\` ASCENDING (default) or
-  DESCENDING. A bad \`sortDir\` is reported as argument \`sortOrder\`, as Kapua does.
+  receivedOn, createdOn; operations: startedOn, lastSentOn; devices: lastEventOn, clientId,
+  displayName, createdOn), \`sortDir\` ASCENDING (default) or DESCENDING. A bad \`sortDir\` is
+  reported as argument \`sortOrder\`, as Kapua does.
+
+## Devices
+\`/v1/{scopeId}/devices\` lists every device a webhook of the scope has heard of, in Kapua's
+\`device\` shape: the device id is its \`id\`, \`clientId\` and \`displayName\`; \`createdOn\` is when
+the gateway first heard of it. \`lastEventOn\` (receive time), \`lastEventType\` (resource) and
+\`lastEventId\` are read from the device's newest event at query time, one query per device of the
+page: they are exact. The default order, most recently heard first (\`sortParam=lastEventOn\`,
+DESCENDING), uses instead the device item's last-seen time, which each webhook container refreshes
+at most once per DEVICE_SEEN_REFRESH_SECONDS (one hour): two devices heard within that interval of
+each other may be listed in either order. That order (and createdOn) is sorted at query time, for
+scopes of up to 2,000 devices (a 400 naming sortParam above); \`clientId\` is the stored order and
+pages any number. Devices are not deleted through the API: a device's item expires with its records
+(the retention, from its last-seen time).
 
 ## Differences from Kapua
 - \`resource\` filters lists and counts (Kapua's server ignores it on GET).
 - A notification is only found under its own device and operation (Kapua never checks deviceId).
 - DELETE answers 204 with no body, and needs a key created with canDelete.
 - The cursor (\`cursor\` / \`nextCursor\`) and the limit cap are this API's own.
+- The devices resource carries only what callbacks tell (no connection, model or firmware fields);
+  \`status\` is always ENABLED, and \`deviceKind\` is the gateway's own field (imei, imsi and iccid
+  also fill Kapua's field of that name).
 - Device events, the event routes and the operation summaries (the status of each operation:
   terminal once any notification is, else the latest's) are this API's own, in Kapua's \`deviceEvent\` and \`deviceManagementOperation\` shapes with the
   gateway's fields (provider, channel, deviceKind, payload, ...). A single event carries the
@@ -282,6 +308,7 @@ export const OPENAPI = {
   servers: [{ url: '/' }],
   security: [{ bearerAuth: [] }],
   tags: [
+    { name: 'Devices', description: "Kapua's device: every device a webhook of the scope heard of, most recently heard first." },
     { name: 'Notifications', description: "Kapua's managementOperationNotification: one per callback of an operation and device." },
     { name: 'Events', description: 'One deviceEvent per callback and device, whether or not it belongs to an operation.' },
     { name: 'Operations', description: 'The status of each operation of a device: terminal once any of its notifications is, else its latest.' },
@@ -315,6 +342,21 @@ export const OPENAPI = {
       list: 'DeviceEventListResult',
       item: 'DeviceEvent',
       single: 'DeviceEventWithRawBody',
+    }),
+    ...collectionPaths({
+      path: '/v1/{scopeId}/devices',
+      pathParameters: [parameter('scopeId')],
+      idParameter: 'deviceId',
+      tag: 'Devices',
+      noun: "a scope's devices",
+      operationNoun: 'Device',
+      sortParam: 'deviceSortParam',
+      query: 'DeviceQuery',
+      list: 'DeviceListResult',
+      item: 'Device',
+      single: 'Device',
+      deletable: false,
+      countDescription: "Counts the scope's devices (a `resource` is refused: devices have none); as in Kapua, the paging and order fields are ignored.",
     }),
     '/v1/{scopeId}/devices/{deviceId}/operations': {
       parameters: [parameter('scopeId'), parameter('deviceId')],
@@ -399,6 +441,7 @@ export const OPENAPI = {
       operationSortParam: { name: 'sortParam', in: 'query', schema: schema('OperationSortParam') },
       registrationSortParam: { name: 'sortParam', in: 'query', schema: schema('RegistrationSortParam') },
       rejectionSortParam: { name: 'sortParam', in: 'query', schema: schema('RejectionSortParam') },
+      deviceSortParam: { name: 'sortParam', in: 'query', schema: schema('DeviceSortParam') },
       sortDir: { name: 'sortDir', in: 'query', schema: schema('SortDir') },
       startDate: { name: 'startDate', in: 'query', description: 'Only events sent at or after this time.', schema: schema('DateParam') },
       endDate: { name: 'endDate', in: 'query', description: 'Only events sent at or before this time.', schema: schema('DateParam') },
@@ -419,7 +462,8 @@ export const OPENAPI = {
       NotAcceptable: { description: 'Accept names no type this API produces (it makes application/json and application/xml): no body.' },
       Forbidden: { description: 'The key may not read this scope, or may not delete.', ...json(schema('SubjectUnauthorizedExceptionInfo')) },
       NotFound: {
-        description: 'No such record under this path (entityType `device` on the event routes of a device that has no event, as in Kapua).',
+        description:
+          'No such record under this path (entityType `device` for a device no webhook has heard of, and on the event routes of a device that has no event, as in Kapua).',
         ...json(schema('EntityNotFoundExceptionInfo')),
       },
       InternalError: { description: 'The store failed; nothing of the cause is shown.', ...json(schema('ExceptionInfo')) },
@@ -455,7 +499,8 @@ export const OPENAPI = {
       SortDir: {
         type: 'string',
         default: 'ASCENDING',
-        description: 'ASCENDING or DESCENDING, in any case (device events default to DESCENDING: newest first).',
+        description:
+          'ASCENDING or DESCENDING, in any case (device events default to DESCENDING: newest first; devices too when sorted by lastEventOn, their default).',
       },
       DateParam: {
         type: 'string',
@@ -481,7 +526,7 @@ export const OPENAPI = {
         required: ['domain', 'action', 'targetScopeId', 'forwardable'],
         description: "Kapua's permission object.",
         properties: {
-          domain: { enum: ['device_event', 'device_management', 'callback_registration', 'rejected_request'] },
+          domain: { enum: ['device', 'device_event', 'device_management', 'callback_registration', 'rejected_request'] },
           action: { enum: ['read', 'delete'] },
           targetScopeId: { type: 'string' },
           groupId: { type: 'string' },
@@ -507,6 +552,13 @@ export const OPENAPI = {
       },
       RegistrationSortParam: { enum: ['service', 'lastCheckedOn'], default: 'service' },
       RejectionSortParam: { enum: ['receivedOn'], default: 'receivedOn' },
+      DeviceSortParam: {
+        enum: ['lastEventOn', 'clientId', 'displayName', 'createdOn'],
+        default: 'lastEventOn',
+        description:
+          'lastEventOn (DESCENDING unless sortDir says otherwise: most recently heard first) orders by the last-seen time each webhook container refreshes at most once per DEVICE_SEEN_REFRESH_SECONDS (an hour), and createdOn by the first-seen time: both are sorted at query time, for scopes of up to 2,000 devices. clientId (= displayName) is the stored order and pages any number (ASCENDING by default).',
+      },
+      DeviceQuery: queryBody('DeviceSortParam'),
       NotificationQuery: queryBody('NotificationSortParam'),
       DeviceEventQuery: queryBody('EventSortParam', { startDate: schema('DateParam'), endDate: schema('DateParam') }),
 
@@ -593,6 +645,35 @@ export const OPENAPI = {
         then: { not: { required: ['endedOn'] } },
         else: { required: ['endedOn'] },
       },
+      Device: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'id', 'scopeId', 'clientId', 'displayName', 'status', 'createdOn', 'deviceKind'],
+        properties: {
+          type: { const: 'device' },
+          id: { ...schema('DeviceId'), description: 'The device id (= clientId = displayName).' },
+          scopeId: schema('ScopeId'),
+          clientId: schema('DeviceId'),
+          displayName: schema('DeviceId'),
+          status: { const: 'ENABLED' },
+          createdOn: { ...schema('KapuaDate'), description: 'When a webhook first heard of the device (within the retention).' },
+          lastEventOn: {
+            ...schema('KapuaDate'),
+            description: 'When the gateway received the newest of its events (in their sentOn order), read at query time: exact. Absent once it has no event.',
+          },
+          lastEventType: { ...schema('Resource'), description: 'The resource of that event (diagnostics, location, CarrierService, ...).' },
+          lastEventId: { ...schema('Id'), description: 'The id of that event (GET …/devices/{deviceId}/events/{eventId}).' },
+          imei: { ...schema('DeviceId'), description: 'The device id, when the provider named it as an IMEI.' },
+          imsi: { ...schema('DeviceId'), description: 'The device id, when the provider named it as an IMSI.' },
+          iccid: { ...schema('DeviceId'), description: 'The device id, when the provider named it as an ICCID.' },
+          deviceKind: {
+            type: 'string',
+            description: 'The kind of device id the provider gave (imei, mdn, iccid, sn, ...; `account` for callbacks that named no device), as on its events.',
+          },
+        },
+        dependentRequired: { lastEventOn: ['lastEventType', 'lastEventId'] },
+      },
+      DeviceListResult: listResult('deviceListResult', 'Device'),
       ManagementOperationNotificationListResult: listResult('managementOperationNotificationListResult', 'ManagementOperationNotification'),
       DeviceEventListResult: listResult('deviceEventListResult', 'DeviceEvent'),
       DeviceManagementOperationListResult: listResult('deviceManagementOperationListResult', 'DeviceManagementOperation'),

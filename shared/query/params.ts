@@ -35,8 +35,8 @@ function text(name: string, value: unknown, max: number): string | undefined {
 
 /** What a collection adds to the common list options. */
 export interface ListDefaults {
-  /** Newest first unless sortDir says otherwise (Kapua's device events). */
-  descending?: boolean;
+  /** Newest first unless sortDir says otherwise (Kapua's device events); a list names the sortParams that default to it. */
+  descending?: boolean | readonly string[];
   /** Whether `startDate` / `endDate` filter the list (device events). */
   dates?: boolean;
 }
@@ -59,7 +59,8 @@ export function listOptions(
 ): ListOptions {
   const sortParam = sortParamOf(source, defaultSort);
   if (!Object.hasOwn(sortParams, sortParam)) throw illegalArgument('sortParam', sortParam, `Sortable by: ${Object.keys(sortParams).join(', ')}.`);
-  const sortDir = (text('sortOrder', source.sortDir, 16) ?? (defaults.descending ? 'DESCENDING' : 'ASCENDING')).toUpperCase();
+  const descendingByDefault = Array.isArray(defaults.descending) ? defaults.descending.includes(sortParam) : defaults.descending === true;
+  const sortDir = (text('sortOrder', source.sortDir, 16) ?? (descendingByDefault ? 'DESCENDING' : 'ASCENDING')).toUpperCase();
   if (sortDir !== 'ASCENDING' && sortDir !== 'DESCENDING') throw illegalArgument('sortOrder', source.sortDir);
   const startDate = defaults.dates ? date('startDate', source.startDate) : undefined;
   const endDate = defaults.dates ? date('endDate', source.endDate) : undefined;

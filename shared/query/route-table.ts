@@ -19,6 +19,7 @@ const OPERATIONS_PATH = '/v1/{scopeId}/devices/{deviceId}/operations';
 const COLLECTION_PATHS: Readonly<Record<CollectionName, string>> = {
   notifications: `${OPERATIONS_PATH}/{operationId}/notifications`,
   events: '/v1/{scopeId}/devices/{deviceId}/events',
+  devices: '/v1/{scopeId}/devices',
   registrations: '/v1/{scopeId}/registrations',
   rejections: '/v1/{scopeId}/rejections',
 };

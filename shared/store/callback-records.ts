@@ -1,6 +1,7 @@
 import { envInt } from '../config';
 import type { TableClient } from './client';
 import { idBounds, RECORD_ID } from '../record-ids';
+import { deviceOf, type DeviceRecord } from './devices';
 import { KeptBodies } from './kept-bodies';
 import { PartitionReader, type ListOptions, type OperationNotifications, type Page, type Scope } from './partition-reader';
 import {
@@ -13,7 +14,7 @@ import {
   type OperationNotificationRecord,
   type StoredItem,
 } from './records';
-import { ATTR, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from './table';
+import { ATTR, devicePk, deviceOfSk, deviceSk, eventPk, notificationPk, notificationSk, operationPrefix, registrationPk, rejectionPk, TABLE } from './table';
 
 export type { ListOptions } from './partition-reader';
 
@@ -51,6 +52,12 @@ export type LoadDeriver = () => Promise<Deriver>;
  * registrations `lastCheckedOn`; rejections `receivedOn`.
  */
 const RECORD_ORDERS: Readonly<Record<string, string>> = { key: 'key', receivedOn: ATTR.receivedOn };
+
+/**
+ * The orders of a scope's devices: `key` (the device id), or sorted at query time on `lastSeen`
+ * (when a container last refreshed the item: accurate to the refresh interval) or `firstSeen`.
+ */
+const DEVICE_ORDERS: Readonly<Record<string, string>> = { key: 'key', lastSeen: ATTR.lastSeen, firstSeen: ATTR.firstSeen };
 
 /**
  * The query API's one door to the table: callback records read, counted and deleted by scope,
@@ -156,6 +163,36 @@ export class CallbackRecords {
     };
   }
 
+  /**
+   * A page of a scope's devices (ordered `key`: the device id, or `lastSeen` / `firstSeen`, sorted
+   * at query time), each with its newest event: one one-item query per device of the page, so its
+   * last event's time and type are exact whatever the refresh interval of the items.
+   */
+  async devices(scopeId: string, options: ListOptions): Promise<RecordPage<DeviceRecord>> {
+    const page = await this.reader.list({ pk: devicePk(scopeId) }, ordered(options, DEVICE_ORDERS));
+    return {
+      ...page,
+      items: await Promise.all(
+        page.items.map(async (item) => deviceOf(item, scopeId, await this.newestEvent(scopeId, deviceOfSk(String(item[TABLE.sortKey]))))),
+      ),
+    };
+  }
+
+  /** One device, with its newest event; undefined when no webhook has seen it (or its item expired). */
+  async device(scopeId: string, deviceId: string): Promise<DeviceRecord | undefined> {
+    const [item, newest] = await Promise.all([this.reader.get(devicePk(scopeId), deviceSk(deviceId)), this.newestEvent(scopeId, deviceId)]);
+    return item ? deviceOf(item, scopeId, newest) : undefined;
+  }
+
+  /** How many devices the scope has (a COUNT query of its device partition). */
+  countDevices(scopeId: string): Promise<number> {
+    return this.reader.count({ pk: devicePk(scopeId) });
+  }
+
+  private newestEvent(scopeId: string, deviceId: string): Promise<StoredItem | undefined> {
+    return this.reader.first(eventPk(scopeId, deviceId), true);
+  }
+
   /** A page of an account's registration status records (ordered `key`: service, or `lastCheckedOn`). */
   registrations(account: string, options: ListOptions): Promise<Page> {
     return this.reader.list({ pk: registrationPk(account) }, options);
@@ -190,9 +227,11 @@ function withDates(scope: Scope, range: { startDate?: number; endDate?: number }
 }
 
 /** The options with the order named as the stored attribute it sorts on. */
-function recordOrder(options: ListOptions): ListOptions {
-  return { ...options, order: RECORD_ORDERS[options.order] ?? options.order };
+function ordered(options: ListOptions, orders: Readonly<Record<string, string>>): ListOptions {
+  return { ...options, order: orders[options.order] ?? options.order };
 }
+
+const recordOrder = (options: ListOptions) => ordered(options, RECORD_ORDERS);
 
 /** An operation's sort value: the id of its first (startedOn) or latest (lastSentOn) notification, which sorts as its sentOn. */
 const operationSortValue = (order: string) => (op: OperationNotifications) => {

@@ -3,6 +3,7 @@ import { CHANNEL_CODES } from '../channels';
 import type { MappedCallback, OperationStatus, ReceivedCallback } from '../model';
 import { messageHashOf } from '../model';
 import { encodeBody } from './body';
+import { DeviceSightings, deviceUpdate, type DeviceSightingsOptions, type Sighting } from './devices';
 import { ATTR, eventPk, notificationPk, notificationSk, receiptPk, TABLE } from './table';
 
 /** The outcome of storing one callback. */
@@ -46,6 +47,8 @@ export interface CallbackStoreOptions {
    * within hours; a receipt kept for the whole retention would be paid for the whole retention.
    */
   receiptDays?: number;
+  /** The device items' refresh (./devices.ts): DEVICE_SEEN_REFRESH_SECONDS unless given. */
+  devices?: DeviceSightingsOptions;
 }
 
 export const STATUS_CODES: Readonly<Record<OperationStatus, string>> = { RUNNING: 'R', COMPLETED: 'C', FAILED: 'F', STALE: 'S' };
@@ -77,14 +80,21 @@ export function onStoredItems(listener: StoredListener): () => void {
  * - for an operation, a notification per device: status, progress, resource, message;
  * - when the provider gave no time, first a receipt keyed by the hash alone, which fixes the
  *   record ids to the first delivery's receive time, so a redelivery finds the same keys.
- * Nothing else: no index entry, no summary (a device's operations are read from its
+ * - a device item (./devices.ts) for each device this container has not written within the
+ *   refresh interval (an hour): at the reference fleet a few hundredths of a unit per callback.
+ * Nothing else: no index entry, no operation summary (a device's operations are read from its
  * notifications), no parsed copy of the body (the reader parses it again).
  */
 export class CallbackStore {
+  /** The devices this container wrote, and when. */
+  private readonly devices: DeviceSightings;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly options: CallbackStoreOptions,
-  ) {}
+  ) {
+    this.devices = new DeviceSightings(options.devices);
+  }
 
   /**
    * The receive time the records of a callback that carries no time of its own must use: this
@@ -134,6 +144,9 @@ export class CallbackStore {
     // All writes at once: one round trip of latency. If any fails the callback is refused (503)
     // and the provider's retry writes what is missing. A callback naming several devices writes the
     // event holding the body first: no other device's event is ever durable (and published) without it.
+    // The device items this container owes go with the first round; they are not records (never published).
+    const sightings = this.devices.due(mapped.events, delivered);
+    const devicesWritten = Promise.allSettled(sightings.map((s) => this.writeDevice(s, delivered)));
     const putAll = (list: Record<string, unknown>[]) => Promise.allSettled(list.map((item) => this.putOnce(item, delivered)));
     let results: PromiseSettledResult<boolean>[];
     if (mapped.events.length > 1) {
@@ -142,14 +155,22 @@ export class CallbackStore {
     } else {
       results = await putAll(items);
     }
+    const deviceResults = await devicesWritten;
     const written = items.filter((_, i) => {
       const result = results[i];
       return result?.status === 'fulfilled' && result.value;
     });
     if (written.length > 0) for (const listener of listeners) listener(written);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const failed = [...results, ...deviceResults].find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw new StoreUnavailableError({ cause: failed.reason });
     return { stored: written.length, duplicates: items.length - written.length };
+  }
+
+  /** Writes a device's item; the container remembers it only once the write succeeded. */
+  private async writeDevice(sighting: Sighting, seenOn: number): Promise<void> {
+    const ttl = this.ttl(seenOn)[TABLE.ttlAttribute];
+    await this.client.send(deviceUpdate(this.options.tableName, sighting, seenOn, ttl));
+    this.devices.written(sighting, seenOn);
   }
 
   /** The items one callback writes (public for the bench's byte counts). */

@@ -166,14 +166,20 @@ export class PartitionReader {
 
   /** Whether the partition holds any record (one one-item query). */
   async any(pk: string): Promise<boolean> {
+    return (await this.first(pk)) !== undefined;
+  }
+
+  /** The partition's first item in key order (its last, `descending`): one one-item query. */
+  async first(pk: string, descending = false): Promise<Item | undefined> {
     const out = await this.send({
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
       ExpressionAttributeValues: { ':pk': pk },
+      ScanIndexForward: !descending,
       Limit: 1,
     });
-    return (out.Items ?? []).length > 0;
+    return out.Items?.[0];
   }
 
   /** One item by key; `consistent` reads it strongly consistent (a delete just made is seen). */

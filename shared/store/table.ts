@@ -10,6 +10,7 @@
  * | kept body     | `MB#{scope}#{device}`      | `{id}`                 | the body of a multi-device callback whose first device's event was deleted |
  * | notification  | `NO#{scope}#{device}`      | `{operation}#{id}`     | status, progress, resource, message, receivedOn, channel |
  * | receipt       | `RC#{scope}#{device}`      | `{hash}`               | first receive time of a callback that carries no time of its own |
+ * | device        | `DV#{scope}`               | `{device}`             | first and last seen (receive times), kind: written on a device's first sight in a webhook container and refreshed at most once per DEVICE_SEEN_REFRESH_SECONDS (1 h) per container (./devices.ts) |
  * | registration  | `REG#{account}`            | `{service}`            | the re-registration job's status               |
  * | rejection     | `REJ#{scope}`              | `{slot}` (capped set)  | one refused request                            |
  * | API key       | `APIKEY`                   | SHA-256 of the key     | its grant                                      |
@@ -60,13 +61,20 @@ export const ATTR = {
    * order) takes the first receive time (shared/mapping.ts, MAX_FUTURE_SKEW).
    */
   sentOn: 'o',
+  /** Number: on a device item, when the gateway first heard of the device (epoch ms; kept by `if_not_exists`). */
+  firstSeen: 'f',
+  /** Number: on a device item, when a webhook container last refreshed it (epoch ms; accurate to the refresh interval, used only to order devices). */
+  lastSeen: 'l',
 } as const;
 
 /** Partition of the API keys (one item per key, sort key = SHA-256 of the key). */
 export const API_KEY_PK = 'APIKEY';
 
-/** The partition-key prefixes the query API may read (callback records and registration status), and nothing else. */
-export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'MB#', 'REG#', 'REJ#'] as const;
+/** Partition-key prefix of a scope's device items: the only items a webhook updates (UpdateItem), never published. */
+export const DEVICE_PK_PREFIX = 'DV#';
+
+/** The partition-key prefixes the query API may read (callback records, devices and registration status), and nothing else. */
+export const CALLBACK_PK_PREFIXES = ['EV#', 'NO#', 'MB#', 'REG#', 'REJ#', DEVICE_PK_PREFIX] as const;
 
 /** The partition-key prefixes a webhook writes: its callback records, receipts and rejections. */
 export const WEBHOOK_PK_PREFIXES = ['EV#', 'NO#', 'RC#', 'REJ#'] as const;
@@ -110,5 +118,11 @@ export const bodyPk = (scopeId: string, deviceId: string) => `MB#${scopeId}#${pa
 export const receiptPk = (scopeId: string, deviceId: string) => `RC#${scopeId}#${part(deviceId)}`;
 /** Partition key of an account's registration status records (one item per service). */
 export const registrationPk = (account: string) => `${REGISTRATION_PK_PREFIX}${account}`;
+/** Partition key of a scope's devices (one item per device). */
+export const devicePk = (scopeId: string) => `${DEVICE_PK_PREFIX}${scopeId}`;
+/** Sort key of a device item: the device id, URI-encoded (so the key order is the id order of the encoded ids). */
+export const deviceSk = (deviceId: string) => part(deviceId);
+/** The device id a device item's sort key names. */
+export const deviceOfSk = (sk: string) => decodeURIComponent(sk);
 /** Partition key of a scope's rejected-request log (a bounded set of slots). */
 export const rejectionPk = (scopeId: string) => `REJ#${scopeId}`;

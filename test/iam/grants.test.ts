@@ -293,6 +293,16 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     expect((await api('GET', `/v1/${A}/rejections`, keys.read)).status).toBe(200);
     expect((await api('GET', `/v1/openapi.json`, keys.read)).status).toBe(200);
 
+    // Devices: the list in both orders (sorted at query time, and the key's own), one, _query, _count, an unknown one.
+    const devices = await api('GET', `/v1/${A}/devices?askTotalCount=true`, keys.read);
+    expect(devices.body).toMatchObject({ type: 'deviceListResult', totalCount: expect.any(Number) });
+    expect(devices.body.items.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining(['iam-dev-1', 'iam-shared-2']));
+    expect((await api('GET', `/v1/${A}/devices?sortParam=clientId&limit=1`, keys.read)).body).toMatchObject({ size: 1, nextCursor: expect.any(String) });
+    expect((await api('GET', `/v1/${A}/devices/iam-dev-1`, keys.read)).body).toMatchObject({ clientId: 'iam-dev-1', lastEventType: 'diagnostics' });
+    expect((await api('GET', `/v1/${A}/devices/no-such-device`, keys.read)).status).toBe(404);
+    expect((await api('POST', `/v1/${A}/devices/_query`, keys.read, { limit: 2 })).status).toBe(200);
+    expect((await api('POST', `/v1/${A}/devices/_count`, keys.read, {})).body).toEqual({ count: devices.body.totalCount });
+
     // Deletes: a notification, and the event holding a body two devices share (the body is kept first).
     expect((await api('DELETE', `${notifications}/${notificationId}`, keys.read)).status).toBe(403);
     expect((await api('DELETE', `${notifications}/${notificationId}`, keys.remove)).status).toBe(204);
@@ -330,6 +340,8 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     raw.destroy();
     // What the event source mapping's filter lets through: INSERTs of events and notifications.
     const published = items.filter((item) => /^(EV|NO)#/.test(item[TABLE.partitionKey]!.S!));
+    // The webhooks' device items are in the table, and never published (the filter names EV# and NO# only).
+    expect(items.filter((item) => item[TABLE.partitionKey]!.S!.startsWith('DV#')).length).toBeGreaterThan(5);
     const records: DynamoDBRecord[] = published.map((item, i) => ({
       eventID: randomUUID(),
       eventName: 'INSERT',
@@ -457,6 +469,14 @@ describe('IAM simulation of the synthesised role policies', () => {
         item('PutItem', ev, { 'dynamodb:ReturnValues': 'ALL_OLD' }),
         item('PutItem', `MB#${A}#iam-dev-1`),
         item('PutItem', `REG#${A}`),
+        // Device items: updated only, never put over, read, deleted, nor asked for their old values.
+        item('PutItem', `DV#${A}`),
+        item('GetItem', `DV#${A}`),
+        item('DeleteItem', `DV#${A}`),
+        item('Query', `DV#${A}`),
+        item('UpdateItem', `DV#${A}`, { 'dynamodb:ReturnValues': 'ALL_OLD' }),
+        ...['NO#', 'RC#', 'REJ#', 'MB#', 'REG#'].map((p) => item('UpdateItem', `${p}${A}#iam-dev-1`)),
+        item('UpdateItem', 'APIKEY'),
         { action: 'events:PutEvents', resource: busArn(deployed.busName!), context: {}, origin: 'forbidden: only the publisher publishes' },
         // Another channel's secrets (the SOAP function shares Connectivity's), API credentials, writes.
         ...webhookSecrets.filter((c) => !fn.secrets.some((s) => s.endsWith(`/${c}`))).map((c) => secret('GetSecretValue', `thingspace/${A}/${c}`)),
@@ -465,7 +485,9 @@ describe('IAM simulation of the synthesised role policies', () => {
         secret('PutSecretValue', fn.secrets[0]!.replace('*', A)),
       ],
       'read-callbacks': () => [
-        ...['EV#', 'NO#', 'RC#', 'REJ#', 'REG#'].map((p) => item('PutItem', `${p}${A}#iam-dev-1`)),
+        ...['EV#', 'NO#', 'RC#', 'REJ#', 'REG#', 'DV#'].map((p) => item('PutItem', `${p}${A}#iam-dev-1`)),
+        item('UpdateItem', `DV#${A}`),
+        item('DeleteItem', `DV#${A}`),
         item('PutItem', `MB#${A}#iam-dev-1`, { 'dynamodb:ReturnValues': 'ALL_OLD' }),
         item('GetItem', 'APIKEY'),
         item('DeleteItem', `REG#${A}`),
@@ -493,7 +515,7 @@ describe('IAM simulation of the synthesised role policies', () => {
         secret('CreateSecret', `sensoro/${APP.id}`, false),
       ],
       'publish-events': () => [
-        ...['NO#', 'RC#', 'REJ#', 'REG#'].map((p) => item('GetItem', `${p}${A}#iam-dev-1`)),
+        ...['NO#', 'RC#', 'REJ#', 'REG#', 'DV#'].map((p) => item('GetItem', `${p}${A}#iam-dev-1`)),
         item('GetItem', 'APIKEY'),
         item('PutItem', ev),
         item('Query', ev),

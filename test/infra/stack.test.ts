@@ -260,6 +260,14 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
           resources: [tableArn],
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RC#*'] } },
         },
+        {
+          actions: ['dynamodb:UpdateItem'],
+          resources: [tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DV#*'] },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+          },
+        },
       ]);
       // It reads back receipts only: never a stored callback body of any account.
       expect(may('GetItem', SAMPLE_PKS.receipt)).toBe(true);
@@ -274,6 +282,12 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
       }
       for (const action of ['UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchWriteItem'])
         expect({ action, ok: may(action, SAMPLE_PKS.event) }).toEqual({ action, ok: false });
+      // Its device items: updated (first sight, last seen), never put over, read or deleted.
+      expect({ update: may('UpdateItem', `DV#${ACCOUNT}`), put: may('PutItem', `DV#${ACCOUNT}`), get: may('GetItem', `DV#${ACCOUNT}`) }).toEqual({
+        update: true,
+        put: false,
+        get: false,
+      });
       break;
     case 'read-callbacks':
       expect(tableStatements).toEqual([
