@@ -23,6 +23,7 @@ const SECRETS = { [`thingspace/${SCOPE}/diagnostics`]: { current: { key: KEY, to
 const N = '/v1/{scopeId}/devices/{deviceId}/operations/{operationId}/notifications';
 const E = '/v1/{scopeId}/devices/{deviceId}/events';
 const O = '/v1/{scopeId}/devices/{deviceId}/operations';
+const D = '/v1/{scopeId}/devices';
 const DOC = '/v1/openapi.json';
 
 type Method = 'GET' | 'POST' | 'DELETE';
@@ -438,6 +439,28 @@ describe('the routes, as declared', () => {
     const page = await call<Page>({ method: 'GET', path: O, params: { scopeId: '_' }, query: { limit: '1' } });
     const rest = await call<Page>({ method: 'GET', path: O, query: { limit: '1', cursor: page.body.nextCursor! } });
     expect([...ids(page.body), ...ids(rest.body)]).toEqual([OP, OP2]);
+  });
+
+  it("lists, pages, counts and gets the scope's devices, with their newest event", async () => {
+    const all = await call<Page>({ method: 'GET', path: D, query: { askTotalCount: 'true' } });
+    expect(all.body).toMatchObject({ type: 'deviceListResult', size: 1, totalCount: 1, limitExceeded: false });
+    expect(all.body.items[0]).toMatchObject({ id: DEVICE, clientId: DEVICE, imei: DEVICE, lastEventType: 'diagnostics', status: 'ENABLED' });
+    for (const sortParam of at('/components/schemas/DeviceSortParam').enum as string[]) {
+      expect((await call<Page>({ method: 'GET', path: D, query: { sortParam, sortDir: 'ASCENDING', limit: '1' } })).body.size).toBe(1);
+    }
+    const queried = await call<Page>({ method: 'POST', path: `${D}/_query`, body: { limit: 0 } });
+    expect(queried.body).toMatchObject({ size: 0, limitExceeded: true });
+    expect((await call({ method: 'POST', path: `${D}/_count`, body: {} })).body).toEqual({ count: 1 });
+    const one = await call<Json>({ method: 'GET', path: `${D}/{deviceId}` });
+    expect(one.body).toEqual(all.body.items[0]);
+    const missing = await call({ method: 'GET', path: `${D}/{deviceId}`, params: { deviceId: 'no-such-device' } });
+    expect(missing).toMatchObject({ status: 404, body: { entityType: 'device', entityId: 'no-such-device' } });
+    const bad = await call({ method: 'GET', path: D, query: { sortParam: 'sentOn' } });
+    expect(bad.body).toMatchObject({ argumentName: 'sortParam' });
+    const device = schemaValidator('Device');
+    expect(problems(device, { ...one.body, model: 'x' }).join()).toContain('must NOT have additional properties');
+    const { lastEventType: _type, ...withoutType } = one.body;
+    expect(problems(device, withoutType)).not.toEqual([]); // lastEventOn comes with its type and id
   });
 
   it("lists the re-registration job's status records of the scope", async () => {

@@ -1,6 +1,7 @@
 import { ApiKeyAuthorizer } from '../../shared/apikeys/authorizer';
 import { generateApiKey, hashApiKey, type ApiKeyGrant, type ApiKeyStore } from '../../shared/apikeys/store';
-import { KapuaError, kapuaErrorResponse, toDeviceEvent, toNotification, toOperation, unauthenticated } from '../../shared/query/kapua';
+import { KapuaError, kapuaErrorResponse, toDevice, toDeviceEvent, toNotification, toOperation, unauthenticated } from '../../shared/query/kapua';
+import { DeviceSightings } from '../../shared/store/devices';
 import { listOptions } from '../../shared/query/params';
 
 const SORTS = { sentOn: 'time', createdOn: 'created' } as const;
@@ -42,6 +43,90 @@ describe('listOptions', () => {
       expect(error).toBeInstanceOf(KapuaError);
       expect((error as KapuaError).body).toMatchObject({ argumentName, httpErrorCode: 400 });
     }
+  });
+});
+
+describe('listOptions of a collection whose sortParams default to different directions (devices)', () => {
+  const DEVICE_SORTS = { lastEventOn: 'lastSeen', clientId: 'key' } as const;
+  it('defaults to DESCENDING for the sortParams listed, ASCENDING for the others, and sortDir wins', () => {
+    const options = (source: Record<string, unknown>) => listOptions(source, DEVICE_SORTS, 'lastEventOn', 500, { descending: ['lastEventOn'] });
+    expect(options({})).toMatchObject({ order: 'lastSeen', descending: true });
+    expect(options({ sortParam: 'clientId' })).toMatchObject({ order: 'key', descending: false });
+    expect(options({ sortDir: 'ascending' })).toMatchObject({ order: 'lastSeen', descending: false });
+    expect(options({ sortParam: 'clientId', sortDir: 'DESCENDING' })).toMatchObject({ order: 'key', descending: true });
+  });
+});
+
+describe('DeviceSightings (the devices a webhook container wrote)', () => {
+  const s = (deviceId: string, scopeId = 'S') => ({ scopeId, deviceId, deviceKind: 'imei' });
+  it('owes a write for a device not written, or written an interval ago or more, once per device of a callback', () => {
+    const sightings = new DeviceSightings({ refreshSeconds: 60 });
+    expect(sightings.due([s('a'), s('a'), s('b'), s('a', 'T')], 0)).toEqual([s('a'), s('b'), s('a', 'T')]);
+    sightings.written(s('a'), 1_000);
+    expect(sightings.due([s('a'), s('b')], 60_999)).toEqual([s('b')]);
+    expect(sightings.due([s('a')], 61_000)).toEqual([s('a')]);
+    // A clock gone backwards owes the write rather than trusting a time to come.
+    expect(sightings.due([s('a')], 999)).toEqual([s('a')]);
+  });
+  it('owes every write with an interval of 0, and remembers nothing it was not told was written', () => {
+    const sightings = new DeviceSightings({ refreshSeconds: 0 });
+    sightings.written(s('a'), 5);
+    expect(sightings.due([s('a')], 5)).toEqual([s('a')]);
+    expect(new DeviceSightings({ refreshSeconds: 60 }).size).toBe(0);
+  });
+  it('reads DEVICE_SEEN_REFRESH_SECONDS when not told (an hour by default)', () => {
+    const before = process.env.DEVICE_SEEN_REFRESH_SECONDS;
+    try {
+      delete process.env.DEVICE_SEEN_REFRESH_SECONDS;
+      const hourly = new DeviceSightings();
+      hourly.written(s('a'), 0);
+      expect(hourly.due([s('a')], 3_599_999)).toEqual([]);
+      expect(hourly.due([s('a')], 3_600_000)).toEqual([s('a')]);
+      process.env.DEVICE_SEEN_REFRESH_SECONDS = '10';
+      const quick = new DeviceSightings();
+      quick.written(s('a'), 0);
+      expect(quick.due([s('a')], 10_000)).toEqual([s('a')]);
+    } finally {
+      if (before === undefined) delete process.env.DEVICE_SEEN_REFRESH_SECONDS;
+      else process.env.DEVICE_SEEN_REFRESH_SECONDS = before;
+    }
+  });
+});
+
+describe('toDevice', () => {
+  it("shows a device in Kapua's shape: the id thrice, the kind's own field, the newest event's time, type and id", () => {
+    const device = toDevice({
+      scopeId: 'S',
+      deviceId: '89148000000800139708',
+      deviceKind: 'ICCID',
+      firstSeenOn: '2026-11-21T10:00:00.000Z',
+      lastEvent: { id: 'AbC', receivedOn: '2026-11-21T11:00:00.000Z', resource: 'CarrierService' },
+    });
+    expect(device).toEqual({
+      type: 'device',
+      id: '89148000000800139708',
+      scopeId: 'S',
+      clientId: '89148000000800139708',
+      displayName: '89148000000800139708',
+      status: 'ENABLED',
+      createdOn: '2026-11-21T10:00:00.000Z',
+      lastEventOn: '2026-11-21T11:00:00.000Z',
+      lastEventType: 'CarrierService',
+      lastEventId: 'AbC',
+      iccid: '89148000000800139708',
+      deviceKind: 'ICCID',
+    });
+    // No Kapua field for an MDN or a SENSORO serial; no last event once its events are gone.
+    expect(toDevice({ scopeId: 'S', deviceId: '8586928930', deviceKind: 'mdn', firstSeenOn: '2026-11-21T10:00:00.000Z' })).toEqual({
+      type: 'device',
+      id: '8586928930',
+      scopeId: 'S',
+      clientId: '8586928930',
+      displayName: '8586928930',
+      status: 'ENABLED',
+      createdOn: '2026-11-21T10:00:00.000Z',
+      deviceKind: 'mdn',
+    });
   });
 });
 
