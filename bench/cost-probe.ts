@@ -28,6 +28,10 @@ export interface CallbackCost {
   writeUnits: number;
   /** Write units on indexes alone (0 in the lean layout). */
   indexWriteUnits: number;
+  /** Of writeUnits, those of device items (`DV#`: a device this webhook container had not written within the refresh interval). */
+  deviceWriteUnits: number;
+  /** Device items written (UpdateItem on `DV#`). */
+  deviceWrites: number;
   readUnits: number;
   /** Items written (successful PutItems), and their size as DynamoDB bills storage. */
   itemsWritten: number;
@@ -118,11 +122,14 @@ async function main(): Promise<CostProbeResult> {
       await documents.send(new PutCommand({ TableName: 'bench-bare', Item: bare }));
       const bareEntries = meter.since(bareMark);
       const written = entries.filter((e) => e.command === 'PutItemCommand' && !e.failed);
+      const devices = entries.filter((e) => e.pk?.startsWith('DV#'));
       return {
         name,
         status,
         writeUnits: sum(entries, (e) => e.writeUnits + sum(Object.values(e.indexes), (u) => u)),
         indexWriteUnits: sum(entries, (e) => sum(Object.values(e.indexes), (u) => u)),
+        deviceWriteUnits: sum(devices, (e) => e.writeUnits),
+        deviceWrites: devices.length,
         readUnits: sum(entries, (e) => e.readUnits),
         itemsWritten: written.length,
         storedBytes: sum(written, (e) => e.itemBytes ?? 0),
@@ -246,6 +253,22 @@ async function main(): Promise<CostProbeResult> {
       ),
     );
     callbacks.push(await measure('duplicate: the 10-attribute diagnostics again', tenAttributes, DEVICE));
+    // The devices resource: a device's item is written on its first callback in a container, and not again within the hour.
+    const NEW_DEVICE = '990013907835999';
+    callbacks.push(
+      await measure(
+        'new device: its first callback (10-attribute diagnostics, no operation)',
+        hmac('diagnostics', diagnosticsBody(NEW_DEVICE, 10, t0)),
+        NEW_DEVICE,
+      ),
+    );
+    callbacks.push(
+      await measure(
+        'new device: its second callback within the hour (same container)',
+        hmac('diagnostics', diagnosticsBody(NEW_DEVICE, 10, t0 + 60_000)),
+        NEW_DEVICE,
+      ),
+    );
     const forged = hmac('diagnostics', diagnosticsBody(DEVICE, 10, t0 + 300_000, 'tx-0001'));
     forged.headers['x-signature'] = signHmac('not-the-key', forged.payload).toString('hex');
     callbacks.push(await measure('forged: a wrong signature (rejection record)', forged, DEVICE));
@@ -277,10 +300,16 @@ async function main(): Promise<CostProbeResult> {
         headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-      const answer = (await res.json()) as { size?: number; count?: number };
+      const answer = (await res.json()) as { size?: number; count?: number; id?: string };
       // The API key look-up is the authorizer's (cached 5 minutes here); only the query's own reads count.
       const entries = meter.since(mark).filter((e) => e.pk !== 'APIKEY');
-      return { name, status: res.status, returned: answer.size ?? answer.count ?? 0, readUnits: sum(entries, (e) => e.readUnits), requests: entries.length };
+      return {
+        name,
+        status: res.status,
+        returned: answer.size ?? answer.count ?? (answer.id !== undefined ? 1 : 0),
+        readUnits: sum(entries, (e) => e.readUnits),
+        requests: entries.length,
+      };
     };
     await ask('warm-up', 'GET', `${base}/events?limit=1`);
     const queries = [
@@ -292,6 +321,11 @@ async function main(): Promise<CostProbeResult> {
       await ask('_count of one operation', 'POST', `${base}/operations/tx-q1/notifications/_count`, {}),
       await ask('_count of the events', 'POST', `${base}/events/_count`, {}),
       await ask('GET /operations (34 operations, page of 50)', 'GET', `${base}/operations?limit=50`),
+      // The scope's devices: each device of a page costs one one-item query of its newest event.
+      await ask('devices of the scope, page of 50 (lastEventOn: sorted at query time)', 'GET', `/v1/${DEMO_ACCOUNT}/devices?limit=50`),
+      await ask('devices of the scope, page of 50 (clientId: the key order)', 'GET', `/v1/${DEMO_ACCOUNT}/devices?limit=50&sortParam=clientId`),
+      await ask('one device (GET /devices/{deviceId})', 'GET', `/v1/${DEMO_ACCOUNT}/devices/${Q}`),
+      await ask('_count of the devices', 'POST', `/v1/${DEMO_ACCOUNT}/devices/_count`, {}),
     ];
     return { callbacks, queries, seeded: { device: Q, notifications: 270, events: sent, operations: 34 } };
   } finally {

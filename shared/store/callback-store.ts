@@ -144,17 +144,14 @@ export class CallbackStore {
     // All writes at once: one round trip of latency. If any fails the callback is refused (503)
     // and the provider's retry writes what is missing. A callback naming several devices writes the
     // event holding the body first: no other device's event is ever durable (and published) without it.
-    // The device items this container owes go with the first round; they are not records (never published).
-    const sightings = this.devices.due(mapped.events, delivered);
-    const devicesWritten = Promise.allSettled(sightings.map((s) => this.writeDevice(s, delivered)));
+    // The device items this container owes go with the first round, after its records; they are not
+    // records (never published, not counted as stored).
     const putAll = (list: Record<string, unknown>[]) => Promise.allSettled(list.map((item) => this.putOnce(item, delivered)));
-    let results: PromiseSettledResult<boolean>[];
-    if (mapped.events.length > 1) {
-      const [holder] = await putAll(items.slice(0, 1));
-      results = holder!.status === 'rejected' ? [holder!] : [holder!, ...(await putAll(items.slice(1)))];
-    } else {
-      results = await putAll(items);
-    }
+    const several = mapped.events.length > 1;
+    const firstRound = putAll(several ? items.slice(0, 1) : items);
+    const devicesWritten = Promise.allSettled(this.devices.due(mapped.events, delivered).map((s) => this.writeDevice(s, delivered)));
+    let results = await firstRound;
+    if (several && results[0]!.status === 'fulfilled') results = [...results, ...(await putAll(items.slice(1)))];
     const deviceResults = await devicesWritten;
     const written = items.filter((_, i) => {
       const result = results[i];
