@@ -15,7 +15,8 @@ export interface RouteDefinition {
 
 /**
  * What a function may do with the table (the table has no index): webhooks write callbacks and
- * rejection records (conditional PutItem) and read receipts back (GetItem on `RC#`); the query
+ * rejection records (conditional PutItem), read receipts back (GetItem on `RC#`) and note a
+ * device's first and last sight (UpdateItem on `DV#`); the query
  * API reads callbacks (Query/GetItem), deletes single ones and keeps a deleted holder's shared
  * body (PutItem on `MB#`); the authorizer reads API keys (GetItem on the key partition only); the re-registration
  * job reads and writes its status records (GetItem/PutItem on the `REG#` partitions only); the
