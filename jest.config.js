@@ -1,4 +1,4 @@
-// Four projects, one per layer of tests (see README "Tests"). swc strips types only: `npm run build`
+// Five projects, one per layer of tests (see README "Tests"). swc strips types only: `npm run build`
 // (tsc) is the type check. middy ships ESM, so it is transformed too, and so is jsonc-parser's ESM build
 // (shared/http/json-blank.ts imports it: its UMD main cannot be bundled).
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest'] };
@@ -17,5 +17,7 @@ module.exports = {
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     // Recorded SDK calls of every function against its synthesised role policy (README "Test").
     { ...common, displayName: 'iam', testMatch: ['<rootDir>/test/iam/**/*.test.ts'] },
+    // The console in a real headless Chromium against a real `npm start` (skipped, saying so, without a Chromium).
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };

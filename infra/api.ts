@@ -5,7 +5,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { AUTHORIZER_ID, type FunctionDefinition } from '../shared/routes';
+import { AUTHORIZER_ID, CONSOLE_ID, type FunctionDefinition } from '../shared/routes';
 import type { GatewayFunction } from './gateway-function';
 import type { RouteThrottle } from './settings';
 
@@ -75,6 +75,8 @@ export function addRoutes({ api, stage }: GatewayApi, { functions, built, author
       stage.node.addDependency(httpRoute);
       // Only provider callbacks may go without the authorizer: any other open route stays a finding.
       if (definition.provider && !definition.authorized) acknowledgeUnauthorizedRoute(httpRoute, definition);
+      // And the console's page, which holds no data: its user's key goes with each `/v1` request it makes.
+      if (definition.id === CONSOLE_ID) acknowledgeConsoleRoute(httpRoute);
     }
   }
   // Per route, so a flood on one channel cannot use up the others' share of the account's API Gateway limit.
@@ -110,5 +112,16 @@ function acknowledgeUnauthorizedRoute(route: HttpRoute, definition: FunctionDefi
       `A ${definition.provider} callback route: the provider cannot send an API key or SigV4, so API Gateway cannot authorize it. ` +
       'The function authenticates every request before storing anything (HMAC signature or the registered credentials, checked ' +
       "in constant time against the channel's secret; optionally a source address allow-list), and the route is throttled.",
+  });
+}
+
+/** cdk-nag APIG4, acknowledged on the console's two routes (and only there). */
+function acknowledgeConsoleRoute(route: HttpRoute): void {
+  Validations.of(route).acknowledge({
+    id: 'AwsSolutions-APIG4',
+    reason:
+      "The operator console's static page and assets: public files with no data in them, served with a strict Content-Security-Policy. " +
+      'A browser cannot send an API key when it loads a page; the page sends the key its user typed with each /v1 request, and the ' +
+      'API key authorizer checks every one of those. The function has no table or secret access, and the route is throttled.',
   });
 }

@@ -8,7 +8,7 @@ import { LogLevel, NodejsFunction, type NodejsFunctionProps, OutputFormat } from
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionDefinition } from '../shared/routes';
+import { CONSOLE_ID, type FunctionDefinition } from '../shared/routes';
 import { accessEnvironment, providerEnvironment, requestEnvironment, reservedConcurrency, webhookEnvironment } from './function-environment';
 import { grantChannelSecrets, registrationSecretStatements, tableStatements } from './grants';
 import type { GatewayFunctionSettings } from './settings';
@@ -91,6 +91,18 @@ export class GatewayFunction extends Construct {
   }
 }
 
+/**
+ * The console function serves a page that esbuild builds (shared/console/build.ts): built on the
+ * synth machine right after the function's bundle, into the same asset, so the Lambda only reads it.
+ */
+export const CONSOLE_PAGE_HOOKS = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (_inputDir: string, outputDir: string): string[] => [
+    `cd "${REPO_ROOT}" && "${process.execPath}" --import tsx shared/console/cli.ts "${outputDir}"`,
+  ],
+};
+
 /** Scheduled and stream functions: a dead-letter queue `DeadLetters` for what still fails after the retries. */
 function deadLetterQueueOf(scope: Construct, definition: FunctionDefinition): sqs.Queue | undefined {
   if (!definition.scheduled && !definition.stream) return undefined;
@@ -154,6 +166,7 @@ function functionProps(
       forceDockerBundling: false,
       // Problems only: a synth should not print every bundle's size (esbuild's default).
       logLevel: LogLevel.WARNING,
+      ...(definition.id === CONSOLE_ID ? { commandHooks: CONSOLE_PAGE_HOOKS } : {}),
     },
     environment: {
       TABLE_NAME: table.tableName,

@@ -137,6 +137,8 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
       return publisherTableStatements(definition, table);
     case 'write-registrations':
       return jobTableStatements(table);
+    case 'none':
+      return [];
   }
 }
 

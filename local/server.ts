@@ -23,10 +23,11 @@ function compile(route: BoundRoute): CompiledRoute {
   const source = route.path
     .split('/')
     .map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment);
+      const param = /^\{(\w+)(\+?)\}$/.exec(segment);
       if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       params.push(param[1]!);
-      return '([^/]+)';
+      // A greedy `{name+}` (API Gateway's proxy parameter) takes the rest of the path, slashes too.
+      return param[2] ? '(.+)' : '([^/]+)';
     })
     .join('/');
   return { route, pattern: new RegExp(`^${source}$`), params };
@@ -40,8 +41,10 @@ function compile(route: BoundRoute): CompiledRoute {
  * handler module the Lambda runs, and writes the structured result back. Handlers cannot tell.
  */
 export function createLocalServer(routes: readonly BoundRoute[], root: string): Server {
-  // Literal segments win over parameters, as in API Gateway (`_query` before `{notificationId}`).
-  const compiled = routes.map(compile).sort((a, b) => a.params.length - b.params.length);
+  // Literal segments win over parameters, as in API Gateway (`_query` before `{notificationId}`), and
+  // a greedy parameter comes last.
+  const greedy = (c: CompiledRoute) => (c.route.path.endsWith('+}') ? 1 : 0);
+  const compiled = routes.map(compile).sort((a, b) => greedy(a) - greedy(b) || a.params.length - b.params.length);
   const handlers = new Map<string, Promise<Handler>>();
   const load = (fn: FunctionDefinition) => {
     let handler = handlers.get(fn.id);

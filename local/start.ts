@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       `  curl -s -H "Authorization: Bearer $KEY" ${device}/events`,
       '',
       'Webhooks (POST): /webhooks/thingspace/{account}/{diagnostics|location|device-location|connectivity|soap}, /webhooks/sensoro/{appId}',
+      `Console:         ${gateway.url}/console`,
       `Query API:       ${gateway.url}/v1/{scopeId}/devices/{deviceId}/... (Kapua-shaped; described at /v1/openapi.json)`,
       process.env.EVENTS_TARGET_URL
         ? `Events:          each stored record is POSTed to ${shownUrl(process.env.EVENTS_TARGET_URL)}`

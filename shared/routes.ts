@@ -9,7 +9,7 @@ import type { Provider } from './model';
  */
 export interface RouteDefinition {
   method: 'GET' | 'POST' | 'DELETE';
-  /** API Gateway path with `{param}` placeholders. */
+  /** API Gateway path with `{param}` placeholders; a last `{name+}` takes the rest of the path. */
   path: string;
 }
 
@@ -21,9 +21,10 @@ export interface RouteDefinition {
  * body (PutItem on `MB#`); the authorizer reads API keys (GetItem on the key partition only); the re-registration
  * job reads and writes its status records (GetItem/PutItem on the `REG#` partitions only); the
  * event publisher reads the table's stream, and a shared body (GetItem on `EV#`/`MB#` partitions
- * only). shared/store/ holds every key and command; infra/ grants these.
+ * only); the console serves static files and touches no item (`none`). shared/store/ holds every
+ * key and command; infra/ grants these.
  */
-export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys' | 'write-registrations' | 'publish-events';
+export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys' | 'write-registrations' | 'publish-events' | 'none';
 
 export interface FunctionDefinition {
   /** Function id: also the folder under `functions/`. */
@@ -88,6 +89,9 @@ export const REREGISTER_ID = 'reregister';
 /** Id of the function that publishes stored events and notifications from the table's stream to the event bus. */
 export const PUBLISHER_ID = 'publisher';
 
+/** Id of the function that serves the operator console (a static page calling the query API). */
+export const CONSOLE_ID = 'console';
+
 /** The webhook channel (route and secret) a ThingSpace service is registered to. */
 export function channelOfService(service: string): 'diagnostics' | 'location' | 'device-location' | 'connectivity' {
   if (service === 'Diagnostics') return 'diagnostics';
@@ -141,6 +145,18 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [],
     authorized: false,
     stream: true,
+  },
+  {
+    id: CONSOLE_ID,
+    entry: 'functions/console/handler.ts',
+    secrets: [],
+    table: 'none',
+    // The page and its assets are public (no data in them); the page sends the user's key to `/v1` itself.
+    routes: [
+      { method: 'GET', path: '/console' },
+      { method: 'GET', path: '/console/{proxy+}' },
+    ],
+    authorized: false,
   },
 ];
 

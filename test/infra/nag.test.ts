@@ -13,7 +13,7 @@ import type { IConstruct } from 'constructs';
 import { addSecurityChecks } from '../../infra/checks';
 import { DEFAULT_SETTINGS } from '../../infra/settings';
 import { IotCallbackGatewayStack, type IotCallbackGatewayStackProps } from '../../infra/stack';
-import { FUNCTIONS, PUBLISHER_ID } from '../../shared/routes';
+import { CONSOLE_ID, FUNCTIONS, PUBLISHER_ID } from '../../shared/routes';
 
 interface Finding {
   rule: string;
@@ -205,14 +205,16 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgements(app);
     afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-    test("exactly these rules, each next to its resource: APIG4 per webhook route, L1 per function, IAM5 per wildcard secret grant, SQS3 on the publisher's dead-letter queue", () => {
+    test("exactly these rules, each next to its resource: APIG4 per webhook and console route, L1 per function, IAM5 per wildcard secret grant, SQS3 on the publisher's dead-letter queue", () => {
       const byRule = (rule: RegExp) =>
         acks
           .filter((a) => rule.test(a.id))
           .map((a) => a.path)
           .sort();
       expect(byRule(/^AwsSolutions-APIG4$/)).toEqual(
-        WEBHOOKS.flatMap((f) => f.routes.map((r) => `${STACK}/Api/${r.method}${r.path.replace(/\//g, '--')}`)).sort(),
+        [...WEBHOOKS, FUNCTIONS.find((f) => f.id === CONSOLE_ID)!]
+          .flatMap((f) => f.routes.map((r) => `${STACK}/Api/${r.method}${r.path.replace(/\//g, '--')}`))
+          .sort(),
       );
       expect(byRule(/^AwsSolutions-L1$/)).toEqual(FUNCTIONS.map((f) => `${STACK}/${f.id}/Function`).sort());
       // The webhooks' one-segment secret patterns (suffixed and bare name, two each); the publisher's ListStreams

@@ -1,0 +1,233 @@
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page, Request } from 'playwright-core';
+import { DEMO_ACCOUNT, DEMO_APP_ID } from '../../local/secrets-file';
+import { findChromium, launchChromium } from '../support/browser';
+import { ROOT, startNpmStart } from '../support/npm-start';
+
+// The console in a real headless Chromium against a real `npm start`: callbacks sent by
+// `npm run send`, a key made by `npm run apikey`, every request the page makes recorded.
+// CONSOLE_SCREENSHOTS=1 also writes docs/console/*.png (README "Console").
+const executable = findChromium();
+if (!executable) {
+  if (process.env.CONSOLE_BROWSER_REQUIRED === '1')
+    throw new Error('CONSOLE_BROWSER_REQUIRED=1 but no Chromium was found (install chromium, or set CHROMIUM_PATH)');
+  process.stderr.write('Console browser tests skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH).\n');
+}
+const suite = executable ? describe : describe.skip;
+const SHOTS = process.env.CONSOLE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'console') : undefined;
+
+const DEVICE = '990013907835573';
+const dataDir = mkdtempSync(join(tmpdir(), 'console-'));
+let gateway: ChildProcess | undefined;
+let browser: Browser | undefined;
+let base = '';
+let key = '';
+let otherScopeKey = '';
+/** Every request any page made, and everything any page logged. */
+const requests: Request[] = [];
+const logged: string[] = [];
+
+/** A helper program in its own process, as a user runs it (`npm run send`, `npm run apikey`), on this gateway's data. */
+function run(script: string, ...args: string[]): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+  for (const name of ['PORT', 'SECRETS_FILE', 'DYNAMODB_ENDPOINT', 'TABLE_NAME']) delete env[name];
+  const out = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+  if (out.status !== 0) throw new Error(`${script} ${args.join(' ')}: ${out.stderr}`);
+  return out.stdout;
+}
+const send = (...args: string[]) => expect(run('local/send.ts', ...args)).toMatch(/-> 2\d\d/);
+const lastLine = (text: string) => text.trim().split('\n').pop()!;
+
+async function newPage(): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width: 1200, height: 800 } });
+  page.on('request', (request) => requests.push(request));
+  page.on('console', (message) => logged.push(message.text()));
+  page.on('pageerror', (error) => logged.push(error.message));
+  return page;
+}
+
+async function enterKey(page: Page, apiKey: string, scope?: string): Promise<void> {
+  if (scope !== undefined) await page.getByLabel('Scope').fill(scope);
+  await page.getByLabel('API key').fill(apiKey);
+  await page.getByRole('button', { name: 'Open' }).click();
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+suite('the console in a real browser', () => {
+  beforeAll(async () => {
+    const started = await startNpmStart({ ...process.env, DATA_DIR: dataDir, PORT: '0' });
+    gateway = started.child;
+    // The banner names the console's URL.
+    base = /Console:\s+(http:\/\/\S+)\/console\n/.exec(started.output())![1]!;
+    key = lastLine(run('local/apikey.ts', 'create', '--scope', DEMO_ACCOUNT, '--scope', DEMO_APP_ID, '--label', 'console test'));
+    otherScopeKey = lastLine(run('local/apikey.ts', 'create', '--scope', 'another-account', '--label', 'other'));
+    for (const channel of ['diagnostics', 'diagnostics', 'location', 'device-location', 'sensoro']) send(channel);
+    // A callback signed with a wrong key: refused, and recorded as a rejection.
+    expect(run('local/send.ts', 'diagnostics', '--wrong')).toContain('-> 401');
+    browser = await launchChromium(executable!);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    gateway?.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows a wrong key as a 401 in words', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/console`);
+    await expect(page.title()).resolves.toBe('IoT callback gateway');
+    await enterKey(page, 'not-a-key', DEMO_ACCOUNT);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The API key was not accepted (401)');
+    await page.close();
+  }, 30_000);
+
+  it('shows a 403 with the permission the key lacks, and a 404 for a device that never called', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/console`);
+    await enterKey(page, otherScopeKey, DEMO_ACCOUNT);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/\(403\).*device:read:0212312345-00001/);
+    await page.getByRole('button', { name: 'Forget key' }).click();
+    await page.goto(`${base}/console#/${DEMO_ACCOUNT}/devices/no-such-device`);
+    await enterKey(page, key);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Not found (404)');
+    await page.close();
+  }, 30_000);
+
+  it('lists the devices of a scope, most recently heard first, and opens one with the keyboard', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/console`);
+    await enterKey(page, key, DEMO_ACCOUNT);
+    await page.waitForSelector('#view tbody tr');
+    const rows = await page.locator('#view tbody tr').allTextContents();
+    // Every device of the scope; the one heard last (the device-location result) first.
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain(DEVICE);
+    expect(rows[1]).toContain(DEMO_ACCOUNT);
+    expect(page.url()).toBe(`${base}/console#/${DEMO_ACCOUNT}`);
+    await shot(page, 'devices');
+    // The first row has the focus; j moves down, k back up, Enter opens.
+    // Page-side code as strings: the tests' tsconfig has no DOM types.
+    const focused = () => page.evaluate<string>("document.activeElement?.textContent ?? ''");
+    await expect(focused()).resolves.toContain(DEVICE);
+    await page.keyboard.press('j');
+    await expect(focused()).resolves.toContain(DEMO_ACCOUNT);
+    await page.keyboard.press('k');
+    await expect(focused()).resolves.toContain(DEVICE);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/console#/${DEMO_ACCOUNT}/devices/${DEVICE}`);
+    await page.getByRole('heading', { name: new RegExp(DEVICE) }).waitFor();
+    // The browser's back button returns to the list.
+    await page.goBack();
+    await page.waitForURL(`**/console#/${DEMO_ACCOUNT}`);
+    await page.getByRole('heading', { name: `Devices of ${DEMO_ACCOUNT}` }).waitFor();
+    await page.close();
+  }, 30_000);
+
+  it('opens a deep link once a key is given, and draws the plots: a canvas per numeric attribute and an SVG of positions', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/console#/${DEMO_ACCOUNT}/devices/${DEVICE}`);
+    await expect(page.locator('#view').textContent()).resolves.toContain('Enter an API key');
+    await enterKey(page, key);
+    await page.getByRole('heading', { name: new RegExp(DEVICE) }).waitFor();
+    expect(page.url()).toBe(`${base}/console#/${DEMO_ACCOUNT}/devices/${DEVICE}`);
+    const signal = page.locator('figure[data-series="RADIO_SIGNAL_STRENGTH"]');
+    await expect(signal.getAttribute('data-points')).resolves.toBe('2');
+    await expect(signal.locator('canvas').count()).resolves.toBe(1);
+    // uPlot drew on its canvas: some pixels are not blank.
+    const inked = await page.evaluate<boolean>(`(() => {
+      const canvas = document.querySelector('figure[data-series="RADIO_SIGNAL_STRENGTH"] canvas');
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      return data.some((v, i) => i % 4 === 3 && v > 0);
+    })()`);
+    expect(inked).toBe(true);
+    // The device-location result's position, as a point of the SVG scatter (no map tiles).
+    await expect(page.locator('svg.positions circle').count()).resolves.toBe(1);
+    await shot(page, 'device');
+    await page.close();
+  }, 30_000);
+
+  it('shows an event with its normalised payload and its raw body, pretty printed', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/console#/${DEMO_ACCOUNT}/devices/${DEVICE}`);
+    await enterKey(page, key);
+    await page.locator('#view tbody tr.opens', { hasText: 'diagnostics' }).first().click();
+    const raw = page.locator('.raw-body pre');
+    await raw.waitFor();
+    const text = (await raw.textContent())!;
+    expect(text).toContain('\n  "transactionID"');
+    expect(text).toContain('RADIO_SIGNAL_STRENGTH');
+    await expect(page.locator('.payload pre').textContent()).resolves.toContain('"attributes"');
+    await shot(page, 'raw-body');
+    await page.close();
+  }, 30_000);
+
+  it('shows a new callback in live mode within 5 s, without reloading', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/console#/${DEMO_ACCOUNT}/devices/${DEVICE}`);
+    await enterKey(page, key);
+    const events = page.locator('#view section', { hasText: 'Events' }).locator('tbody tr.opens');
+    await events.first().waitFor();
+    const before = await events.count();
+    let loads = 0;
+    page.on('load', () => loads++);
+    await page.getByRole('button', { name: 'Live' }).click();
+    await expect(page.getByRole('button', { name: 'Live' }).getAttribute('aria-pressed')).resolves.toBe('true');
+    send('diagnostics');
+    const sent = Date.now();
+    await page.locator('#view tbody tr.new').first().waitFor({ timeout: 5000 });
+    expect(Date.now() - sent).toBeLessThan(5000);
+    await expect(events.count()).resolves.toBe(before + 1);
+    await expect(page.locator('figure[data-series="RADIO_SIGNAL_STRENGTH"]').getAttribute('data-points')).resolves.toBe(String(before));
+    expect(loads).toBe(0);
+    await page.close();
+  }, 30_000);
+
+  it('shows the registrations and the rejected requests with their reasons', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/console#/${DEMO_ACCOUNT}/rejections`);
+    await enterKey(page, key);
+    const rejection = page.locator('#view tbody tr', { hasText: 'Signature does not match' });
+    await rejection.waitFor();
+    await expect(rejection.textContent()).resolves.toContain('401');
+    await shot(page, 'rejections');
+    await page.getByRole('link', { name: 'Registrations' }).click();
+    await page.getByRole('heading', { name: `Registrations of ${DEMO_ACCOUNT}` }).waitFor();
+    // No job has run locally: the empty state says why and what to do.
+    await expect(page.locator('#view').textContent()).resolves.toContain('the re-registration job has not run');
+    await shot(page, 'registrations');
+    await page.close();
+  }, 30_000);
+
+  it('never puts the key in a URL, a cookie, a log or any request but its Authorization header', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/console`);
+    await enterKey(page, key, DEMO_APP_ID);
+    await page.waitForSelector('#view tbody tr');
+    await expect(page.evaluate<string | null>("sessionStorage.getItem('iot-gateway.apiKey')")).resolves.toBe(key);
+    await expect(page.context().cookies()).resolves.toEqual([]);
+    const withKey = requests.filter((r) => r.headers().authorization === `Bearer ${key}`);
+    expect(withKey.length).toBeGreaterThan(5);
+    for (const request of requests) {
+      expect(request.url()).not.toContain(key);
+      expect(request.postData() ?? '').not.toContain(key);
+      const { authorization: _, ...others } = request.headers();
+      expect(JSON.stringify(others)).not.toContain(key);
+      // The key goes to the API only, never to the page's own files.
+      if (request.headers().authorization) expect(new URL(request.url()).pathname).toMatch(/^\/v1\//);
+    }
+    expect(logged.join('\n')).not.toContain(key);
+    expect(page.url()).not.toContain(key);
+    await page.getByRole('button', { name: 'Forget key' }).click();
+    await expect(page.evaluate<string | null>("sessionStorage.getItem('iot-gateway.apiKey')")).resolves.toBeNull();
+    await page.close();
+  }, 30_000);
+});
