@@ -47,7 +47,8 @@ export function numericSeries(events: DeviceEvent[]): Series[] {
 /** A uPlot line chart of one series (a canvas), sized to its container. */
 export function seriesChart(series: Series): HTMLElement {
   const box = h('figure', { class: 'chart', 'data-series': series.name, 'data-points': series.values.length }, h('figcaption', {}, series.name));
-  const width = Math.max(280, Math.min(720, (document.getElementById('view')?.clientWidth ?? 760) - 40));
+  // Two charts side by side on a wide screen, one on a narrow one.
+  const width = Math.max(280, Math.min(540, ((document.getElementById('view')?.clientWidth ?? 1100) - 80) / 2));
   new uPlot(
     {
       width,
@@ -56,7 +57,8 @@ export function seriesChart(series: Series): HTMLElement {
       // One point would span uPlot's default range of years: an hour around it instead.
       scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 1800, max + 1800] : [min, max]) } },
       series: [{}, { label: series.name, stroke: '#2563eb', width: 2, points: { show: true, size: 6 } }],
-      axes: [{}, { size: 60 }],
+      // Room between time labels, so "10:50pm" and "10:55pm" never run together.
+      axes: [{ space: 90 }, { size: 60 }],
     },
     [series.times, series.values],
     box,
@@ -77,7 +79,7 @@ const svg = (tag: string, attributes: Record<string, string | number>) => {
  */
 export function positionsPlot(positions: (Position & { time: string })[]): HTMLElement {
   const W = 480;
-  const H = 320;
+  const H = 300;
   const pad = 24;
   const lats = positions.map((p) => p.latitude);
   const lons = positions.map((p) => p.longitude);

@@ -172,7 +172,6 @@ function operationsOf(base: string, operations: Operation[]): HTMLElement {
     operations.map((o) => {
       let shownNotes: HTMLElement | undefined;
       return {
-        kind: o.status === 'COMPLETED' ? 'ok' : o.status === 'FAILED' ? 'bad' : undefined,
         open: (tr) => {
           if (shownNotes) {
             shownNotes.remove();
@@ -184,7 +183,15 @@ function operationsOf(base: string, operations: Operation[]): HTMLElement {
           tr.after(shownNotes);
           void notificationsOf(base, o).then((el) => replace(cell, el));
         },
-        cells: [o.operationId, o.status ?? '', o.progress ?? '', o.resource ?? '', when(o.startedOn), when(o.endedOn), when(o.lastSentOn)],
+        cells: [
+          o.operationId,
+          h('strong', { class: o.status === 'COMPLETED' ? 'ok' : o.status === 'FAILED' ? 'bad' : undefined }, o.status ?? ''),
+          o.progress ?? '',
+          o.resource ?? '',
+          when(o.startedOn),
+          when(o.endedOn),
+          when(o.lastSentOn),
+        ],
       };
     }),
   );

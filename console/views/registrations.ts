@@ -28,10 +28,9 @@ export async function registrationsView(scope: string): Promise<HTMLElement> {
     table(
       ['Service', 'Status', 'Endpoint', 'Last checked', 'Last changed', 'Failures', 'Last error'],
       items.map((r) => ({
-        kind: r.status === 'REGISTERED' ? 'ok' : 'bad',
         cells: [
           r.service ?? '',
-          h('strong', {}, r.status ?? ''),
+          h('strong', { class: r.status === 'REGISTERED' ? 'ok' : 'bad' }, r.status ?? ''),
           h('code', {}, r.endpoint ?? ''),
           h('span', {}, when(r.lastCheckedOn), h('small', {}, ` ${ago(r.lastCheckedOn)}`)),
           when(r.lastChangedOn),

@@ -20,11 +20,10 @@ export async function rejectionsView(scope: string): Promise<HTMLElement> {
     table(
       ['Received', 'Channel', 'Status', 'Reason', 'Source', 'Body bytes'],
       items.map((r) => ({
-        kind: 'bad',
         cells: [
           h('span', {}, when(r.receivedOn), h('small', {}, ` ${ago(r.receivedOn)}`)),
           `${r.provider ?? ''} ${r.channel ?? ''}`.trim(),
-          `${r.httpStatus ?? ''} ${r.errorCode ?? ''}`.trim(),
+          h('strong', { class: 'bad' }, `${r.httpStatus ?? ''} ${r.errorCode ?? ''}`.trim()),
           r.reason ?? '',
           `${r.sourceIp ?? ''}${r.fromPublishedSource === false ? ' (not a published provider address)' : ''}`,
           String(r.bodyBytes ?? ''),

@@ -6,7 +6,7 @@ export interface Row {
   href?: string;
   /** Or runs this (given the row, to put a detail row after it). */
   open?: (tr: HTMLTableRowElement) => void;
-  /** A class for the row (a status colour). */
+  /** A class for the row (`new`: just arrived in live mode). */
   kind?: string;
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
@@ -9,7 +9,6 @@ import { ROOT, startNpmStart } from '../support/npm-start';
 
 // The console in a real headless Chromium against a real `npm start`: callbacks sent by
 // `npm run send`, a key made by `npm run apikey`, every request the page makes recorded.
-// CONSOLE_SCREENSHOTS=1 also writes docs/console/*.png (README "Console").
 const executable = findChromium();
 if (!executable) {
   if (process.env.CONSOLE_BROWSER_REQUIRED === '1')
@@ -17,10 +16,9 @@ if (!executable) {
   process.stderr.write('Console browser tests skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH).\n');
 }
 const suite = executable ? describe : describe.skip;
-const SHOTS = process.env.CONSOLE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'console') : undefined;
 
 const DEVICE = '990013907835573';
-const dataDir = mkdtempSync(join(tmpdir(), 'console-'));
+let dataDir = '';
 let gateway: ChildProcess | undefined;
 let browser: Browser | undefined;
 let base = '';
@@ -55,14 +53,9 @@ async function enterKey(page: Page, apiKey: string, scope?: string): Promise<voi
   await page.getByRole('button', { name: 'Open' }).click();
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
 suite('the console in a real browser', () => {
   beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'console-'));
     const started = await startNpmStart({ ...process.env, DATA_DIR: dataDir, PORT: '0' });
     gateway = started.child;
     // The banner names the console's URL.
@@ -78,7 +71,7 @@ suite('the console in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     gateway?.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('shows a wrong key as a 401 in words', async () => {
@@ -113,7 +106,6 @@ suite('the console in a real browser', () => {
     expect(rows[0]).toContain(DEVICE);
     expect(rows[1]).toContain(DEMO_ACCOUNT);
     expect(page.url()).toBe(`${base}/console#/${DEMO_ACCOUNT}`);
-    await shot(page, 'devices');
     // The first row has the focus; j moves down, k back up, Enter opens.
     // Page-side code as strings: the tests' tsconfig has no DOM types.
     const focused = () => page.evaluate<string>("document.activeElement?.textContent ?? ''");
@@ -151,7 +143,6 @@ suite('the console in a real browser', () => {
     expect(inked).toBe(true);
     // The device-location result's position, as a point of the SVG scatter (no map tiles).
     await expect(page.locator('svg.positions circle').count()).resolves.toBe(1);
-    await shot(page, 'device');
     await page.close();
   }, 30_000);
 
@@ -166,7 +157,6 @@ suite('the console in a real browser', () => {
     expect(text).toContain('\n  "transactionID"');
     expect(text).toContain('RADIO_SIGNAL_STRENGTH');
     await expect(page.locator('.payload pre').textContent()).resolves.toContain('"attributes"');
-    await shot(page, 'raw-body');
     await page.close();
   }, 30_000);
 
@@ -198,12 +188,10 @@ suite('the console in a real browser', () => {
     const rejection = page.locator('#view tbody tr', { hasText: 'Signature does not match' });
     await rejection.waitFor();
     await expect(rejection.textContent()).resolves.toContain('401');
-    await shot(page, 'rejections');
     await page.getByRole('link', { name: 'Registrations' }).click();
     await page.getByRole('heading', { name: `Registrations of ${DEMO_ACCOUNT}` }).waitFor();
     // No job has run locally: the empty state says why and what to do.
     await expect(page.locator('#view').textContent()).resolves.toContain('the re-registration job has not run');
-    await shot(page, 'registrations');
     await page.close();
   }, 30_000);
 
