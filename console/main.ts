@@ -77,6 +77,11 @@ async function render(): Promise<void> {
     replace(view, element);
   } catch (error) {
     if (number !== renders) return;
+    // A refused key is of no further use: drop it and show the form again, under the error.
+    if (error instanceof ApiError && error.status === 401) {
+      forgetKey();
+      showKeyState(route);
+    }
     replace(view, note(error instanceof ApiError ? error.message : `Something failed: ${String(error)}`, 'error'));
   }
   view.querySelector<HTMLElement>('tbody tr[tabindex]')?.focus({ preventScroll: true });

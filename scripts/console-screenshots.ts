@@ -1,8 +1,13 @@
+import '../local/env';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page } from 'playwright-core';
+import { ENGINE_FILE } from '../local/gateway';
+import { RegistrationStatusStore } from '../shared/reregister/status';
 import { buildCallback, type SampleChannel } from '../local/callbacks';
 import { DEMO_ACCOUNT } from '../local/secrets-file';
 import { findChromium, launchChromium } from '../test/support/browser';
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
       await fetch(`${base}${path}`, { method: 'POST', headers, body: payload });
     };
     await feed(send);
+    await registrations(dataDir);
     const apikey = spawnSync(process.execPath, ['--import', 'tsx', 'local/apikey.ts', 'create', '--scope', DEMO_ACCOUNT, '--label', 'screenshots'], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir },
@@ -76,6 +82,45 @@ async function feed(send: (channel: SampleChannel, body: object, wrong?: boolean
   await send('diagnostics', { transactionID: 'tx-9', device: { id: DEVICE, kind: 'imei' }, attributes: [] }, true);
 }
 
+/** The job's status records of a run where one service's registration failed (locally no job runs without the ThingSpace double). */
+async function registrations(dataDir: string): Promise<void> {
+  const { endpoint, tableName } = JSON.parse(readFileSync(join(dataDir, ENGINE_FILE), 'utf8')) as { endpoint: string; tableName: string };
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  const store = new RegistrationStatusStore(db, tableName);
+  const now = new Date().toISOString();
+  const since = new Date(Date.now() - 26 * HOUR).toISOString();
+  const url = (channel: string) => `https://abc123.execute-api.us-east-1.amazonaws.com/webhooks/thingspace/${DEMO_ACCOUNT}/${channel}`;
+  await store.put({
+    account: DEMO_ACCOUNT,
+    service: 'Diagnostics',
+    endpoint: url('diagnostics'),
+    state: 'registered',
+    lastCheckedOn: now,
+    lastChangedOn: since,
+  });
+  await store.put({
+    account: DEMO_ACCOUNT,
+    service: 'DeviceLocation',
+    endpoint: url('device-location'),
+    state: 'registered',
+    lastCheckedOn: now,
+    lastChangedOn: since,
+  });
+  await store.put({
+    account: DEMO_ACCOUNT,
+    service: 'Location',
+    endpoint: url('location'),
+    state: 'error',
+    lastCheckedOn: now,
+    lastChangedOn: now,
+    lastError: 'UnauthorizedAccess while registering the callback',
+    needsRegistration: true,
+  });
+  db.destroy();
+}
+
 async function shoot(chromium: string, base: string, key: string): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const browser = await launchChromium(chromium);
@@ -96,7 +141,7 @@ async function shoot(chromium: string, base: string, key: string): Promise<void>
     await page.screenshot({ path: join(OUT, 'raw-body.png') });
     for (const [view, ready] of [
       ['', '#view tbody tr'],
-      ['/registrations', '#view .note'],
+      ['/registrations', '#view tbody tr'],
       ['/rejections', '#view tbody tr'],
     ] as const) {
       await open(page, `${base}/console#/${DEMO_ACCOUNT}${view}`, ready);

@@ -3,7 +3,7 @@ import { h, note, replace, section } from '../dom';
 import type { Device, DeviceEvent, Notification, Operation } from '../model';
 import { numericSeries, positionsPlot, seriesChart } from '../plot';
 import { hashOf } from '../router';
-import { ago, when } from '../time';
+import { ago, stamp, when } from '../time';
 import { row, table } from './table';
 
 /** How often live mode asks for new events: a new callback shows within 5 s. */
@@ -115,8 +115,8 @@ function eventRow(base: string, e: DeviceEvent, isNew = false): HTMLTableRowElem
       tr.after(detail);
     },
     cells: [
-      h('span', {}, when(e.receivedOn), h('small', {}, ` ${ago(e.receivedOn)}`)),
-      when(e.sentOn),
+      stamp(e.receivedOn, true),
+      stamp(e.sentOn),
       `${e.provider ?? ''} ${e.channel ?? ''}`.trim(),
       `${e.callbackAction ?? ''} ${e.action ? `(${e.action})` : ''}`.trim(),
       e.operationId ?? '',
@@ -188,9 +188,9 @@ function operationsOf(base: string, operations: Operation[]): HTMLElement {
           h('strong', { class: o.status === 'COMPLETED' ? 'ok' : o.status === 'FAILED' ? 'bad' : undefined }, o.status ?? ''),
           o.progress ?? '',
           o.resource ?? '',
-          when(o.startedOn),
-          when(o.endedOn),
-          when(o.lastSentOn),
+          stamp(o.startedOn),
+          stamp(o.endedOn),
+          stamp(o.lastSentOn),
         ],
       };
     }),
@@ -204,7 +204,7 @@ async function notificationsOf(base: string, o: Operation): Promise<HTMLElement>
       `Notifications of ${o.operationId}`,
       table(
         ['Sent', 'Status', 'Progress', 'Resource', 'Message'],
-        items.map((n) => ({ cells: [when(n.sentOn), n.status ?? '', n.progress ?? '', n.resource ?? '', n.message ?? ''] })),
+        items.map((n) => ({ cells: [stamp(n.sentOn), n.status ?? '', n.progress ?? '', n.resource ?? '', n.message ?? ''] })),
       ),
     );
   } catch (error) {

@@ -2,7 +2,7 @@ import { api, seg, type ListResult } from '../api';
 import { h, note, section } from '../dom';
 import type { Device } from '../model';
 import { hashOf } from '../router';
-import { ago, when } from '../time';
+import { stamp } from '../time';
 import { table } from './table';
 
 /** A scope's devices, most recently heard first (the API's default order). */
@@ -26,9 +26,9 @@ export async function devicesView(scope: string): Promise<HTMLElement> {
         cells: [
           h('a', { href: hashOf({ view: 'device', scope, deviceId: d.id }) }, d.displayName ?? d.id),
           d.deviceKind ?? '',
-          h('span', {}, when(d.lastEventOn), h('small', {}, ` ${ago(d.lastEventOn)}`)),
+          stamp(d.lastEventOn, true),
           d.lastEventType ?? '',
-          when(d.createdOn),
+          stamp(d.createdOn),
         ],
       })),
     ),

@@ -1,7 +1,7 @@
 import { api, seg, type ListResult } from '../api';
 import { h, note, section } from '../dom';
 import type { Registration } from '../model';
-import { ago, when } from '../time';
+import { stamp } from '../time';
 import { table } from './table';
 
 /** The re-registration job's status of each ThingSpace callback service of the scope. */
@@ -26,16 +26,18 @@ export async function registrationsView(scope: string): Promise<HTMLElement> {
     `Registrations of ${scope}`,
     help,
     table(
-      ['Service', 'Status', 'Endpoint', 'Last checked', 'Last changed', 'Failures', 'Last error'],
+      ['Service', 'Status', 'Endpoint', 'Last checked', 'Last changed', 'Last error'],
       items.map((r) => ({
         cells: [
           r.service ?? '',
           h('strong', { class: r.status === 'REGISTERED' ? 'ok' : 'bad' }, r.status ?? ''),
           h('code', {}, r.endpoint ?? ''),
-          h('span', {}, when(r.lastCheckedOn), h('small', {}, ` ${ago(r.lastCheckedOn)}`)),
-          when(r.lastChangedOn),
-          String(r.consecutiveFailures ?? 0),
-          r.lastError ?? (r.needsRegistration ? 'needs registration' : ''),
+          stamp(r.lastCheckedOn, true),
+          stamp(r.lastChangedOn),
+          // Failures in a row are counted for the account's login (`_login`) only.
+          [r.lastError ?? (r.needsRegistration ? 'needs registration' : ''), r.consecutiveFailures ? `(${r.consecutiveFailures} failures in a row)` : '']
+            .filter(Boolean)
+            .join(' '),
         ],
       })),
     ),

@@ -1,7 +1,7 @@
 import { api, seg, type ListResult } from '../api';
 import { h, note, section } from '../dom';
 import type { Rejection } from '../model';
-import { ago, when } from '../time';
+import { stamp } from '../time';
 import { table } from './table';
 
 /** Requests the webhooks refused for the scope, newest first, each with its reason. */
@@ -21,7 +21,7 @@ export async function rejectionsView(scope: string): Promise<HTMLElement> {
       ['Received', 'Channel', 'Status', 'Reason', 'Source', 'Body bytes'],
       items.map((r) => ({
         cells: [
-          h('span', {}, when(r.receivedOn), h('small', {}, ` ${ago(r.receivedOn)}`)),
+          stamp(r.receivedOn, true),
           `${r.provider ?? ''} ${r.channel ?? ''}`.trim(),
           h('strong', { class: 'bad' }, `${r.httpStatus ?? ''} ${r.errorCode ?? ''}`.trim()),
           r.reason ?? '',

@@ -1,8 +1,12 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page, Request } from 'playwright-core';
+import { ENGINE_FILE } from '../../local/gateway';
+import { RegistrationStatusStore } from '../../shared/reregister/status';
 import { DEMO_ACCOUNT, DEMO_APP_ID } from '../../local/secrets-file';
 import { findChromium, launchChromium } from '../support/browser';
 import { ROOT, startNpmStart } from '../support/npm-start';
@@ -39,6 +43,35 @@ function run(script: string, ...args: string[]): string {
 const send = (...args: string[]) => expect(run('local/send.ts', ...args)).toMatch(/-> 2\d\d/);
 const lastLine = (text: string) => text.trim().split('\n').pop()!;
 
+/** Two status records as the re-registration job writes them (no job runs locally without the ThingSpace double). */
+async function recordRegistrations(): Promise<void> {
+  const { endpoint, tableName } = JSON.parse(readFileSync(join(dataDir, ENGINE_FILE), 'utf8')) as { endpoint: string; tableName: string };
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  const store = new RegistrationStatusStore(db, tableName);
+  const now = new Date().toISOString();
+  const endpointOf = (channel: string) => `https://gateway.example/webhooks/thingspace/${DEMO_ACCOUNT}/${channel}`;
+  await store.put({
+    account: DEMO_ACCOUNT,
+    service: 'Diagnostics',
+    endpoint: endpointOf('diagnostics'),
+    state: 'registered',
+    lastCheckedOn: now,
+    lastChangedOn: now,
+  });
+  await store.put({
+    account: DEMO_ACCOUNT,
+    service: 'Location',
+    endpoint: endpointOf('location'),
+    state: 'error',
+    lastCheckedOn: now,
+    lastError: 'UnauthorizedAccess while registering the callback',
+    needsRegistration: true,
+  });
+  db.destroy();
+}
+
 async function newPage(): Promise<Page> {
   const page = await browser!.newPage({ viewport: { width: 1200, height: 800 } });
   page.on('request', (request) => requests.push(request));
@@ -65,6 +98,7 @@ suite('the console in a real browser', () => {
     for (const channel of ['diagnostics', 'diagnostics', 'location', 'device-location', 'sensoro']) send(channel);
     // A callback signed with a wrong key: refused, and recorded as a rejection.
     expect(run('local/send.ts', 'diagnostics', '--wrong')).toContain('-> 401');
+    await recordRegistrations();
     browser = await launchChromium(executable!);
   }, 120_000);
 
@@ -80,6 +114,9 @@ suite('the console in a real browser', () => {
     await expect(page.title()).resolves.toBe('IoT callback gateway');
     await enterKey(page, 'not-a-key', DEMO_ACCOUNT);
     await expect(page.getByRole('alert').textContent()).resolves.toContain('The API key was not accepted (401)');
+    // A refused key is dropped: the form is back for the right one.
+    await expect(page.evaluate<string | null>("sessionStorage.getItem('iot-gateway.apiKey')")).resolves.toBeNull();
+    await expect(page.getByLabel('API key').isVisible()).resolves.toBe(true);
     await page.close();
   }, 30_000);
 
@@ -190,8 +227,13 @@ suite('the console in a real browser', () => {
     await expect(rejection.textContent()).resolves.toContain('401');
     await page.getByRole('link', { name: 'Registrations' }).click();
     await page.getByRole('heading', { name: `Registrations of ${DEMO_ACCOUNT}` }).waitFor();
-    // No job has run locally: the empty state says why and what to do.
-    await expect(page.locator('#view').textContent()).resolves.toContain('the re-registration job has not run');
+    const registrations = await page.locator('#view tbody tr').allTextContents();
+    expect(registrations).toHaveLength(2);
+    expect(registrations.find((r) => r.includes('Diagnostics'))).toContain('REGISTERED');
+    expect(registrations.find((r) => r.includes('Location'))).toMatch(/ERROR.*UnauthorizedAccess while registering the callback/);
+    // A scope the job never ran for: the empty state says why and what to do.
+    await page.goto(`${base}/console#/${DEMO_APP_ID}/registrations`);
+    await expect(page.locator('#view .note').textContent()).resolves.toContain('the re-registration job has not run');
     await page.close();
   }, 30_000);
 
