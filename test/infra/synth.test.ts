@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FUNCTIONS, REREGISTER_ID } from '../../shared/routes';
+import { CONSOLE_ID, FUNCTIONS, REREGISTER_ID } from '../../shared/routes';
 import type { Json } from './support';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -43,6 +43,11 @@ test('cdk synth bundles one function per function definition, schedules the re-r
       // A CommonJS bundle that exports the handler the function is configured with.
       expect(readFileSync(bundle, 'utf8')).toMatch(/module\.exports/);
     }
+    // The console's asset carries its built page beside the bundle (the bundling hook of infra/gateway-function.ts).
+    const consoleFn = functions.find((fn) => fn.Metadata['aws:cdk:path'].includes(`/${CONSOLE_ID}/Function/`))!;
+    expect(JSON.parse(readFileSync(path.join(outDir, consoleFn.Metadata['aws:asset:path'], 'console.json'), 'utf8')).index).toContain(
+      '<title>IoT callback gateway</title>',
+    );
     // Each function is bundled from its own entry: the assets differ.
     expect(new Set(functions.map((fn) => fn.Metadata['aws:asset:path'])).size).toBe(FUNCTIONS.length);
     // The authorizer made it through synth with no identity source and no gateway cache.
