@@ -180,6 +180,11 @@ suite('the console in a real browser', () => {
     expect(inked).toBe(true);
     // The device-location result's position, as a point of the SVG scatter (no map tiles).
     await expect(page.locator('svg.positions circle').count()).resolves.toBe(1);
+    // A SENSORO sensor's data fields, plotted by name (the same key holds its scope too).
+    await page.goto(`${base}/console#/${DEMO_APP_ID}/devices/0117C9XXXX`);
+    await expect(page.locator('figure[data-series="temperature"]').getAttribute('data-points')).resolves.toBe('1');
+    await expect(page.locator('figure[data-series="battery"] canvas').count()).resolves.toBe(1);
+    await expect(page.locator('svg.positions').count()).resolves.toBe(0);
     await page.close();
   }, 30_000);
 
