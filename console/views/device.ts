@@ -2,12 +2,10 @@ import { api, ApiError, seg, type ListResult } from '../api';
 import { h, note, replace, section } from '../dom';
 import type { Device, DeviceEvent, Notification, Operation } from '../model';
 import { numericSeries, positionsPlot, seriesChart } from '../plot';
+import { liveMode } from '../live';
 import { hashOf } from '../router';
 import { ago, stamp, when } from '../time';
 import { row, table } from './table';
-
-/** How often live mode asks for new events: a new callback shows within 5 s. */
-export const LIVE_INTERVAL_MS = 2000;
 
 /** A device view and what stops it (live mode's timer) when the page leaves it. */
 export interface DeviceView {
@@ -45,36 +43,17 @@ export async function deviceView(scope: string, deviceId: string): Promise<Devic
   };
   drawEvents();
 
-  const status = h('span', { class: 'live-status', role: 'status' }, 'Live mode off.');
-  const liveButton = h('button', { type: 'button', id: 'live', 'aria-pressed': 'false' }, 'Live');
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const poll = async () => {
-    try {
-      const latest = await api<ListResult<DeviceEvent>>(`${base}/events?limit=50`);
-      const fresh = latest.items.filter((e) => !shown.has(e.id));
-      for (const e of fresh.reverse()) {
-        shown.set(e.id, e);
-        tbody.prepend(eventRow(base, e, true));
-      }
-      if (fresh.length > 0) drawEvents();
-      status.textContent = `Live: checked ${when(new Date().toISOString())}${fresh.length ? `, ${fresh.length} new` : ''}.`;
-    } catch (error) {
-      status.textContent = `Live: ${error instanceof Error ? error.message : String(error)}`;
+  // Live mode: the newest events, the ones not shown yet added on top (highlighted) and plotted.
+  const live = liveMode(async () => {
+    const latest = await api<ListResult<DeviceEvent>>(`${base}/events?limit=50`);
+    const fresh = latest.items.filter((e) => !shown.has(e.id));
+    for (const e of [...fresh].reverse()) {
+      shown.set(e.id, e);
+      tbody.prepend(eventRow(base, e, true));
     }
-  };
-  const toggleLive = () => {
-    if (timer) {
-      clearInterval(timer);
-      timer = undefined;
-      status.textContent = 'Live mode off.';
-    } else {
-      timer = setInterval(() => void poll(), LIVE_INTERVAL_MS);
-      status.textContent = `Live: checking every ${LIVE_INTERVAL_MS / 1000} s.`;
-      void poll();
-    }
-    liveButton.setAttribute('aria-pressed', String(timer !== undefined));
-  };
-  liveButton.addEventListener('click', toggleLive);
+    if (fresh.length > 0) drawEvents();
+    return fresh.length;
+  });
 
   const element = h(
     'div',
@@ -86,12 +65,12 @@ export async function deviceView(scope: string, deviceId: string): Promise<Devic
       deviceId,
       h('small', {}, ` ${device.deviceKind ?? ''} · last heard ${when(device.lastEventOn)} (${ago(device.lastEventOn)}), ${device.lastEventType ?? ''}`),
     ),
-    h('p', { class: 'controls' }, liveButton, ' ', status),
+    live.controls,
     section('Plots', plots),
     section('Events', h('p', { class: 'hint' }, 'Newest first. Enter or click shows the normalised payload and the raw body.'), eventsBox),
     section('Operations', operationsOf(base, operations.items)),
   );
-  return { element, toggleLive, stop: () => clearInterval(timer) };
+  return { element, toggleLive: live.toggle, stop: live.stop };
 }
 
 function plotsOf(events: DeviceEvent[]): HTMLElement[] {
