@@ -199,6 +199,11 @@ suite('the console in a real browser', () => {
     expect(text).toContain('\n  "transactionID"');
     expect(text).toContain('RADIO_SIGNAL_STRENGTH');
     await expect(page.locator('.payload pre').textContent()).resolves.toContain('"attributes"');
+    // The copy button puts the raw body, as shown, on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await page.locator('.raw-body button.copy').click();
+    await page.locator('.raw-body button.copy', { hasText: 'Copied' }).waitFor({ timeout: 5000 });
+    await expect(page.evaluate<string>('navigator.clipboard.readText()')).resolves.toBe(text);
     await page.close();
   }, 30_000);
 
