@@ -44,8 +44,12 @@ export function numericSeries(events: DeviceEvent[]): Series[] {
   });
 }
 
+/** A colour of the stylesheet's palette (style.css `:root`). */
+const color = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
 /** A uPlot line chart of one series (a canvas), sized to its container. */
 export function seriesChart(series: Series): HTMLElement {
+  const single = series.times.length === 1 ? series.times[0] : undefined;
   const box = h('figure', { class: 'chart', 'data-series': series.name, 'data-points': series.values.length }, h('figcaption', {}, series.name));
   // Two charts side by side on a wide screen, one on a narrow one.
   const width = Math.max(280, Math.min(540, ((document.getElementById('view')?.clientWidth ?? 1100) - 80) / 2));
@@ -54,11 +58,16 @@ export function seriesChart(series: Series): HTMLElement {
       width,
       height: 180,
       legend: { show: true },
-      // One point would span uPlot's default range of years: an hour around it instead.
-      scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 1800, max + 1800] : [min, max]) } },
-      series: [{}, { label: series.name, stroke: '#2563eb', width: 2, points: { show: true, size: 6 } }],
-      // Room between time labels, so "10:50pm" and "10:55pm" never run together.
-      axes: [{ space: 90 }, { size: 60 }],
+      // One point would span uPlot's default range (it widens a single time by 86,400 / 1e-3 seconds,
+      // years): an hour around it instead. More points keep uPlot's range, zoom included.
+      scales: { x: { time: true, range: (_u, min, max) => (single === undefined ? [min, max] : [single - 1800, single + 1800]) } },
+      series: [{}, { label: series.name, stroke: color('--accent'), width: 2, points: { show: true, size: 6 } }],
+      // Room between time labels, so "10:50pm" and "10:55pm" never run together; the page's colours
+      // (light or dark), which a canvas cannot take from the stylesheet.
+      axes: [
+        { space: 90, stroke: color('--muted'), grid: { stroke: color('--line') }, ticks: { stroke: color('--line') } },
+        { size: 60, stroke: color('--muted'), grid: { stroke: color('--line') }, ticks: { stroke: color('--line') } },
+      ],
     },
     [series.times, series.values],
     box,
