@@ -93,7 +93,7 @@ async function main(): Promise<CostProbeResult> {
     RETENTION_DAYS: String(RETENTION_DAYS),
     API_KEY_CACHE_TTL_SECONDS: '300',
   });
-  const gateway = await startGateway({ port: 0, dataDir: dir });
+  const gateway = await startGateway({ port: 0, dataDir: dir, archive: false });
   const raw = new DynamoDBClient({ endpoint: local.endpoint });
   const documents = createDynamoClient();
   try {
