@@ -9,7 +9,7 @@ import type { ArchiveRow } from '../../shared/archive/row';
 import { fillQuery, QUERIES } from '../../shared/archive/sql';
 import { buildCallback } from '../../local/callbacks';
 import { DEMO_ACCOUNT } from '../../local/secrets-file';
-import { ROOT, startNpmStart } from '../support/npm-start';
+import { ROOT, startNpmStart, stopNpmStart } from '../support/npm-start';
 
 // Issue 21, locally: callbacks through the real `npm start` land in DATA_DIR/archive in the deployed
 // layout, and `npm run archive -- query` (DuckDB) returns them with the SQL Athena runs: bodies as
@@ -104,8 +104,8 @@ beforeAll(async () => {
   expect(started.output()).toMatch(/Archive: +\S*archive-it-\w+\/archive \(npm run archive -- query/);
 }, 90_000);
 
-afterAll(() => {
-  gateway?.kill('SIGTERM');
+afterAll(async () => {
+  await stopNpmStart(gateway);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
