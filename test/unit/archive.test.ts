@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -6,7 +6,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LocalArchiveSink } from '../../shared/archive/local';
+import { LocalArchiver, LocalArchiveSink } from '../../shared/archive/local';
 import { objectsOf } from '../../shared/archive/objects';
 import type { ArchiveRow } from '../../shared/archive/row';
 import { S3ArchiveSink } from '../../shared/archive/s3';
@@ -204,6 +204,41 @@ describe('LocalArchiveSink', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('LocalArchiver (npm start)', () => {
+  it('buffers what the store wrote and archives it on close: events only, in the same layout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'archive-local-'));
+    try {
+      // Prepare: an hour-long interval, so only close() flushes.
+      const archiver = new LocalArchiver(dir, noBodies, 3_600);
+      archiver.listener(itemsOf('connectivity', CONNECTIVITY));
+
+      // Act
+      await archiver.close();
+
+      // Assess: the two devices' events, in one object of the scope's day; no notification.
+      const day = join(dir, 'callbacks', `scope=${SCOPE}`, 'day=2026-11-21');
+      const [file, ...more] = readdirSync(day);
+      expect(more).toEqual([]);
+      const rows = gunzipSync(readFileSync(join(day, file!)))
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as ArchiveRow);
+      expect(rows.map((r) => r.device).sort()).toEqual(['354403064522046', '89148000000800139708']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a row whose body is undecodable is archived without it, marked, never dropped', async () => {
+    const [event] = itemsOf('diagnostics', diagnostics(6)).filter(isEvent);
+    const damaged = { ...event!, [ATTR.body]: Buffer.from([9, 1, 2, 3]) };
+    await archiver()({ Records: [record(damaged)] });
+    expect(puts()[0]!.rows).toEqual([expect.objectContaining({ bodyError: 'undecodable', device: '990013907835001' })]);
+    expect(puts()[0]!.rows[0]).not.toHaveProperty('body');
   });
 });
 
