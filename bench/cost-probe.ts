@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCallback, type SampleChannel } from '../local/callbacks';
+import { diagnosticsBody } from './bodies';
 import { startGateway } from '../local/gateway';
 import { DEMO_ACCOUNT, DEMO_APP_ID } from '../local/secrets-file';
 import { ApiKeyStore } from '../shared/apikeys/store';
@@ -61,29 +62,6 @@ export interface CostProbeResult {
 /** The retention the probe's gateway runs with (RETENTION_DAYS). */
 const RETENTION_DAYS = 365;
 
-const ATTRIBUTE_NAMES = [
-  'RADIO_SIGNAL_STRENGTH',
-  'LINK_QUALITY',
-  'CELL_ID',
-  'BATTERY_LEVEL',
-  'SIGNAL_STRENGTH',
-  'TEMPERATURE',
-  'NETWORK_TYPE',
-  'RSRP',
-  'RSRQ',
-  'SINR',
-];
-
-/** A Diagnostics observation body with `n` attributes (10: about 1 KB), optionally of an operation. */
-export function diagnosticsBody(device: string, n: number, at: number, transactionID?: string): string {
-  return JSON.stringify({
-    accountName: DEMO_ACCOUNT,
-    ...(transactionID ? { transactionID } : {}),
-    device: { id: device, kind: 'imei' },
-    attributes: ATTRIBUTE_NAMES.slice(0, n).map((name, i) => ({ name, value: String(-71 + i * 3), createdOn: new Date(at + i * 1000).toISOString() })),
-  });
-}
-
 async function main(): Promise<CostProbeResult> {
   const local = await startDynamoDbLocal();
   const dir = mkdtempSync(join(tmpdir(), 'bench-cost-'));
@@ -93,7 +71,7 @@ async function main(): Promise<CostProbeResult> {
     RETENTION_DAYS: String(RETENTION_DAYS),
     API_KEY_CACHE_TTL_SECONDS: '300',
   });
-  const gateway = await startGateway({ port: 0, dataDir: dir });
+  const gateway = await startGateway({ port: 0, dataDir: dir, archive: false });
   const raw = new DynamoDBClient({ endpoint: local.endpoint });
   const documents = createDynamoClient();
   try {

@@ -7,9 +7,9 @@ import { fmt, ratio, ROOT, target, withTimeout, type GroupResult, type Target } 
 const GROUP = 'cost';
 
 /** On-demand prices (us-east-1) the issue fixes for the comparison. */
-const PRICE = { perMillionWrites: 0.625, perMillionReads: 0.125, storagePerGbMonth: 0.25, pitrPerGbMonth: 0.2 };
+export const PRICE = { perMillionWrites: 0.625, perMillionReads: 0.125, storagePerGbMonth: 0.25, pitrPerGbMonth: 0.2 };
 /** The reference fleet: 10,000 devices, a 10-attribute Diagnostics a minute and a DeviceLocation an hour each. */
-const FLEET = { devices: 10_000, diagnosticsPerDay: 1_440, locationsPerDay: 24, daysPerMonth: 30 };
+export const FLEET = { devices: 10_000, diagnosticsPerDay: 1_440, locationsPerDay: 24, daysPerMonth: 30 };
 /**
  * The devices resource at the reference fleet (assumptions): each warm webhook container writes a
  * device's item when it first hears of it and then at most once per refresh interval (an hour), so

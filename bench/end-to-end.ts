@@ -133,7 +133,7 @@ export async function runEndToEnd(): Promise<GroupResult> {
   });
   const warnings = { lines: 0 };
   const restoreStderr = filterStderr(warnings);
-  const gateway = await startGateway({ port: 0, dataDir: dir });
+  const gateway = await startGateway({ port: 0, dataDir: dir, archive: false });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: gateway.dynamoEndpoint }));
   const storeClient = createDynamoClient(process.env);
   const store = new CallbackStore(storeClient, { tableName: gateway.tableName, retentionDays: 365 });

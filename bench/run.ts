@@ -2,6 +2,7 @@
 import './quiet';
 import { relative } from 'node:path';
 import { runColdStart } from './cold-start';
+import { runArchiveCost } from './archive-cost';
 import { runCost } from './cost';
 import { runEndToEnd } from './end-to-end';
 import { runHotPath } from './hot-path';
@@ -18,11 +19,13 @@ const GROUPS: Record<string, { aliases: string[]; run: () => Promise<GroupResult
   'cold-start': { aliases: ['cold'], run: runColdStart },
   paging: { aliases: ['page'], run: runPaging },
   cost: { aliases: ['wru', 'dynamodb'], run: runCost },
+  // Reads the cost group's DynamoDB figures (bench/results/cost.json): `cost` runs it right after.
+  'archive-cost': { aliases: ['archive'], run: runArchiveCost },
 };
 
 function selected(args: string[]): string[] {
   if (args.length === 0) return Object.keys(GROUPS);
-  return args.map((arg) => {
+  return args.flatMap((arg) => {
     const name = Object.keys(GROUPS).find((g) => g === arg || GROUPS[g]!.aliases.includes(arg));
     if (!name) {
       console.error(
@@ -32,7 +35,7 @@ function selected(args: string[]): string[] {
       );
       process.exit(2);
     }
-    return name;
+    return name === 'cost' && !args.some((a) => ['archive-cost', 'archive'].includes(a)) ? [name, 'archive-cost'] : [name];
   });
 }
 

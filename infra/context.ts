@@ -62,6 +62,12 @@ export function settingsFromContext(node: Node): GatewaySettings {
     queryThrottle: throttleContext('queryThrottle', get('queryThrottle'), DEFAULT_SETTINGS.queryThrottle),
     alarmEmail: emailContext(stringContext(get('alarmEmail'), '')),
     rejectionAlarmThreshold: int('rejectionAlarmThreshold', 1, 1_000_000),
+    archive: boolContext('archive', get('archive'), DEFAULT_SETTINGS.archive),
+    archiveRetentionDays: int('archiveRetentionDays', 0, 36_500),
+    archiveColdAfterDays: int('archiveColdAfterDays', 0, 36_500),
+    archiveObjectLockDays: int('archiveObjectLockDays', 0, 36_500),
+    // Athena's own floor is 10 MB per query.
+    archiveScanLimitMb: int('archiveScanLimitMb', 10, 1_048_576),
   };
 }
 
@@ -197,6 +203,14 @@ function intContext(key: string, value: unknown, fallback: number, min = 0, max 
     throw new Error(`Context ${key} must be an integer in [${min}, ${max}], got "${textOf(value)}"`);
   }
   return n;
+}
+
+/** `true`/`false` (a JSON boolean in cdk.json, a string from `-c`). */
+function boolContext(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null || textOf(value).trim() === '') return fallback;
+  const text = textOf(value).trim().toLowerCase();
+  if (text !== 'true' && text !== 'false') throw new Error(`Context ${key} must be true or false, got "${textOf(value)}"`);
+  return text === 'true';
 }
 
 function listContext(value: unknown): string[] {

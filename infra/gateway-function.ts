@@ -6,11 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONSOLE_ID, type FunctionDefinition } from '../shared/routes';
 import { accessEnvironment, providerEnvironment, requestEnvironment, reservedConcurrency, webhookEnvironment } from './function-environment';
-import { grantChannelSecrets, registrationSecretStatements, tableStatements } from './grants';
+import { archiveStatements, grantChannelSecrets, registrationSecretStatements, tableStatements } from './grants';
 import type { GatewayFunctionSettings } from './settings';
 
 /** Repository root: function entries and the lock file are relative to it. */
@@ -23,8 +24,10 @@ export interface GatewayFunctionProps {
   definition: FunctionDefinition;
   table: dynamodb.ITable;
   settings: GatewayFunctionSettings;
-  /** The bus a stream function publishes to (required for one, unused by the others). */
+  /** The bus the publisher publishes to (required for it, unused by the others). */
   eventBus?: events.IEventBus;
+  /** The bucket the archiver writes to (required for it, unused by the others). */
+  archiveBucket?: s3.IBucket;
 }
 
 /**
@@ -42,7 +45,8 @@ export class GatewayFunction extends Construct {
   /** Scheduled and stream functions only: where invocations (stream batches) that still fail after their retries end up. */
   readonly deadLetterQueue?: sqs.Queue;
 
-  constructor(scope: Construct, id: string, { definition, table, settings, eventBus }: GatewayFunctionProps) {
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
+    const { definition, settings, archiveBucket, eventBus } = props;
     super(scope, id);
 
     // An explicit log group sets retention without the CDK's custom-resource log-retention helper Lambda.
@@ -56,18 +60,15 @@ export class GatewayFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    if (definition.stream && !eventBus) throw new Error(`Function "${definition.id}" runs on the table's stream and needs the event bus`);
+    if (definition.table === 'publish-events' && !eventBus) throw new Error(`Function "${definition.id}" publishes events and needs the event bus`);
+    if (definition.table === 'archive-events' && !archiveBucket) throw new Error(`Function "${definition.id}" archives events and needs the archive bucket`);
     this.deadLetterQueue = deadLetterQueueOf(this, definition);
-    this.function = new NodejsFunction(
-      this,
-      'Function',
-      functionProps({ definition, table, settings, eventBus }, this.role, this.logGroup, this.deadLetterQueue),
-    );
-    this.grant({ definition, table, settings, eventBus });
+    this.function = new NodejsFunction(this, 'Function', functionProps(props, this.role, this.logGroup, this.deadLetterQueue));
+    this.grant(props);
   }
 
   /** The function's IAM: its own secrets, the job's account secrets, its table access, and its bus. */
-  private grant({ definition, table, settings, eventBus }: GatewayFunctionProps): void {
+  private grant({ definition, table, settings, eventBus, archiveBucket }: GatewayFunctionProps): void {
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -87,7 +88,9 @@ export class GatewayFunction extends Construct {
       });
     }
     // events:PutEvents on its own bus, nothing else of EventBridge.
-    if (definition.stream) eventBus!.grantPutEventsTo(this.function);
+    if (definition.table === 'publish-events') eventBus!.grantPutEventsTo(this.function);
+    if (definition.table === 'archive-events')
+      for (const statement of archiveStatements(this, this.role, archiveBucket!)) this.function.addToRolePolicy(statement);
   }
 }
 
@@ -116,7 +119,7 @@ function deadLetterQueueOf(scope: Construct, definition: FunctionDefinition): sq
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
-        "This queue is a dead-letter queue: the on-failure destination of the publisher's stream event source mapping, which " +
+        "This queue is a dead-letter queue: the on-failure destination of a stream function's event source mapping, which " +
         'cdk-nag does not recognise (it looks for redrive policies and function DeadLetterConfig only). It receives the description ' +
         'of stream batches that failed after their retries; a queue behind it would add nothing.',
     });
@@ -126,7 +129,7 @@ function deadLetterQueueOf(scope: Construct, definition: FunctionDefinition): sq
 
 /** The Lambda of a definition: runtime, limits, bundling and environment (only its own settings). */
 function functionProps(
-  { definition, table, settings, eventBus }: GatewayFunctionProps,
+  { definition, table, settings, eventBus, archiveBucket }: GatewayFunctionProps,
   role: iam.IRole,
   logGroup: logs.ILogGroup,
   deadLetterQueue: sqs.IQueue | undefined,
@@ -143,8 +146,10 @@ function functionProps(
     // Far under API Gateway's 30 s integration limit, so the function, not the gateway, answers on a stall.
     // A scheduled job is behind no gateway: 5 minutes covers logins, listings and registrations of
     // every configured account, each ThingSpace and AWS call bounded by its own client timeout.
-    // The publisher neither: a minute covers a batch's PutEvents calls with their resends.
-    timeout: definition.scheduled ? Duration.minutes(5) : definition.stream ? Duration.minutes(1) : Duration.seconds(10),
+    // The publisher neither: a minute covers a batch's PutEvents calls with their resends. The
+    // archiver's batches are up to 10,000 records (a few shared-body reads, a few PUTs): 5 minutes.
+    timeout:
+      definition.scheduled || definition.table === 'archive-events' ? Duration.minutes(5) : definition.stream ? Duration.minutes(1) : Duration.seconds(10),
     // A cap and a guarantee per function, so a burst on one channel cannot exhaust the account (see the helper).
     reservedConcurrentExecutions: reservedConcurrency(definition, settings),
     // The narrow role above, instead of the CDK's default one with the AWS managed execution policy.
@@ -175,7 +180,8 @@ function functionProps(
       ...providerEnvironment(definition, settings),
       ...accessEnvironment(definition, settings),
       ...webhookEnvironment(definition, settings),
-      ...(definition.stream ? { EVENT_BUS_NAME: eventBus!.eventBusName } : {}),
+      ...(definition.table === 'publish-events' ? { EVENT_BUS_NAME: eventBus!.eventBusName } : {}),
+      ...(definition.table === 'archive-events' ? { ARCHIVE_BUCKET: archiveBucket!.bucketName } : {}),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',

@@ -2,7 +2,9 @@ import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { ARCHIVE_PREFIX } from '../shared/archive/objects';
 import { CHANNELS } from '../shared/channels';
 
 import { thingspaceApiSecretName } from '../shared/secret-names';
@@ -134,6 +136,8 @@ export function tableStatements(definition: FunctionDefinition, table: dynamodb.
     case 'read-apikeys':
       return authorizerTableStatements(table);
     case 'publish-events':
+    case 'archive-events':
+      // The archiver reads what the publisher reads: the stream, and a further device's shared body.
       return publisherTableStatements(definition, table);
     case 'write-registrations':
       return jobTableStatements(table);
@@ -220,7 +224,7 @@ function authorizerTableStatements(table: dynamodb.ITable): iam.PolicyStatement[
   ];
 }
 
-/** The publisher's table access: the stream and shared bodies. */
+/** A stream function's table access (the publisher's, the archiver's): the stream and shared bodies. */
 function publisherTableStatements(definition: FunctionDefinition, table: dynamodb.ITable): iam.PolicyStatement[] {
   if (!table.tableStreamArn) throw new Error(`Function "${definition.id}" reads the table's stream: the table needs one`);
   return [
@@ -277,4 +281,19 @@ export function secretArn(scope: Construct, prefix: string, pattern: string): st
     resourceName: `${prefix}${pattern}-??????`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
+}
+
+/**
+ * The archiver's one S3 right: PutObject under `callbacks/` of the archive bucket. No read, no
+ * delete, no other prefix: a leaked archiver can add objects, never read or remove the archive.
+ */
+export function archiveStatements(scope: Construct, role: iam.IRole, bucket: s3.IBucket): iam.PolicyStatement[] {
+  const objects = bucket.arnForObjects(`${ARCHIVE_PREFIX}*`);
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${flattenArn(scope, objects)}]`,
+    reason:
+      'Object keys name the scope, the day and the batch (callbacks/scope=…/day=…/<id>-<digest>.jsonl.gz), unknown until a batch ' +
+      'arrives: the grant is PutObject only, under the callbacks/ prefix of this one bucket.',
+  });
+  return [new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] })];
 }

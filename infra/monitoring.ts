@@ -118,9 +118,11 @@ export class GatewayMonitoring extends Construct {
     for (const { definition, gateway } of withDeadLetters) {
       this.alarm(
         `${pascalCase(definition.id)}DeadLetters`,
-        definition.stream
-          ? `Stored records ${definition.id} could not publish after its retries: their stream batches are described in its dead-letter queue (publish them again with npm run replay)`
-          : `Runs of ${definition.id} failed after their retries (or were never delivered): their events wait in its dead-letter queue`,
+        definition.table === 'archive-events'
+          ? `Stored events ${definition.id} could not archive after its retries: their stream batches are described in its dead-letter queue (the records stay in the table for its retention)`
+          : definition.stream
+            ? `Stored records ${definition.id} could not publish after its retries: their stream batches are described in its dead-letter queue (publish them again with npm run replay)`
+            : `Runs of ${definition.id} failed after their retries (or were never delivered): their events wait in its dead-letter queue`,
         gateway.deadLetterQueue!.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES }),
         1,
         AT_LEAST,

@@ -74,6 +74,16 @@ export interface GatewaySettings extends GatewayFunctionSettings {
   alarmEmail: string;
   /** Rejected callbacks in 5 minutes (all channels and reasons) above which the rejection alarm fires. */
   rejectionAlarmThreshold: number;
+  /** Archive every stored callback to S3 (the archiver, its bucket, the Glue table and the Athena workgroup). */
+  archive: boolean;
+  /** Days an archived callback is kept (S3 lifecycle expiration); 0 keeps it forever. */
+  archiveRetentionDays: number;
+  /** Days after which archive objects move to S3 Glacier Instant Retrieval; 0 never moves them. */
+  archiveColdAfterDays: number;
+  /** Days of S3 Object Lock (governance mode) on every archive object; 0: no Object Lock (versioning only). */
+  archiveObjectLockDays: number;
+  /** Most data one Athena query of the workgroup may scan, in MB (Athena cancels it past that). */
+  archiveScanLimitMb: number;
 }
 
 /** Settings used when neither cdk.json nor `-c` gives a value. */
@@ -106,4 +116,9 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
   queryThrottle: { rate: 50, burst: 100 },
   alarmEmail: '',
   rejectionAlarmThreshold: 100,
+  archive: true,
+  archiveRetentionDays: 0,
+  archiveColdAfterDays: 90,
+  archiveObjectLockDays: 0,
+  archiveScanLimitMb: 10_240,
 };

@@ -7,6 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionDefinition } from '../shared/routes';
 import { addHttpApi, addRoutes, apiKeyAuthorizer } from './api';
+import { CallbackArchive } from './archive';
 import { GatewayFunction } from './gateway-function';
 import { GatewayMonitoring } from './monitoring';
 import { addSchedules } from './schedule';
@@ -40,22 +41,49 @@ export class IotCallbackGatewayStack extends Stack {
   readonly stage: HttpStage;
   readonly accessLogs: logs.LogGroup;
   readonly monitoring: GatewayMonitoring;
+  /** Present when the archiver is deployed: the archive bucket, its Glue table and view, the Athena workgroup. */
+  readonly archive?: CallbackArchive;
 
   constructor(scope: Construct, id: string, props: IotCallbackGatewayStackProps) {
     super(scope, id, props);
-    const { functions = FUNCTIONS, reregisterRateMinutes, webhookThrottle, queryThrottle, alarmEmail, rejectionAlarmThreshold, ...configured } = props;
+    const {
+      functions: requested = FUNCTIONS,
+      reregisterRateMinutes,
+      webhookThrottle,
+      queryThrottle,
+      alarmEmail,
+      rejectionAlarmThreshold,
+      archive,
+      archiveRetentionDays,
+      archiveColdAfterDays,
+      archiveObjectLockDays,
+      archiveScanLimitMb,
+      ...configured
+    } = props;
+    // `archive: false` deploys no archiver, and so no bucket, table or workgroup.
+    const functions = requested.filter((definition) => archive || definition.table !== 'archive-events');
     checkSourceAllowList(functions, configured.sourceAllowList);
 
     this.table = addCallbackTable(this, { stream: functions.some((definition) => definition.stream) });
-    this.eventBus = addEventBus(this, this.table);
+    // The bus only for the publisher: the archiver reads the stream too, but publishes nothing.
+    this.eventBus = functions.some((definition) => definition.table === 'publish-events') ? addEventBus(this, this.table) : undefined;
     const gatewayApi = addHttpApi(this, configured.logRetentionDays);
     this.api = gatewayApi.api;
     this.accessLogs = gatewayApi.accessLogs;
     this.stage = gatewayApi.stage;
 
+    if (functions.some((definition) => definition.table === 'archive-events')) {
+      this.archive = new CallbackArchive(this, 'Archive', { archiveRetentionDays, archiveColdAfterDays, archiveObjectLockDays, archiveScanLimitMb });
+    }
     const settings = this.functionSettings(configured);
     for (const definition of functions) {
-      this.functions[definition.id] = new GatewayFunction(this, definition.id, { definition, table: this.table, settings, eventBus: this.eventBus });
+      this.functions[definition.id] = new GatewayFunction(this, definition.id, {
+        definition,
+        table: this.table,
+        settings,
+        eventBus: this.eventBus,
+        archiveBucket: this.archive?.bucket,
+      });
     }
     this.authorizer = apiKeyAuthorizer(functions, this.functions);
     addRoutes(gatewayApi, { functions, built: this.functions, authorizer: this.authorizer, webhookThrottle, queryThrottle });

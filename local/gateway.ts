@@ -7,6 +7,9 @@ import dynalite from 'dynalite';
 import { createDynamoClient } from '../shared/aws/clients';
 import { localPublisher, settleLocalPublications, targetUrl } from '../shared/events/local';
 import { onStoredItems } from '../shared/store/callback-store';
+import { LocalArchiver } from '../shared/archive/local';
+import { envInt } from '../shared/config';
+import { tableBodyReader } from '../shared/store/published';
 import { ROUTES } from '../shared/routes';
 import { ensureSecretsFile } from './secrets-file';
 import { createLocalServer } from './server';
@@ -19,10 +22,14 @@ export interface GatewayOptions {
   host?: string;
   /** Where the embedded engine keeps its data. Default: DATA_DIR or `.local`. */
   dataDir?: string;
+  /** Archive every stored callback under DATA_DIR/archive. Default: on, unless ARCHIVE=off. */
+  archive?: boolean;
 }
 
 export interface RunningGateway {
   url: string;
+  /** Where every stored callback is archived (DATA_DIR/archive), the layout of the deployed archive; undefined when off. */
+  archiveDir?: string;
   /** Where the engine's data, the secrets file and the running record live. */
   dataDir: string;
   /** The DynamoDB endpoint the handlers write to. */
@@ -36,6 +43,9 @@ export interface RunningGateway {
 
 const ROOT = resolve(__dirname, '..');
 
+/** The archive's folder under DATA_DIR: `npm run archive` reads it. */
+export const ARCHIVE_DIR = 'archive';
+
 /** Written into DATA_DIR while `npm start` runs its embedded engine: `{endpoint, tableName}`. */
 export const ENGINE_FILE = 'engine.json';
 
@@ -48,6 +58,7 @@ export const ENGINE_FILE = 'engine.json';
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = process.env;
   const dataDir = resolve(options.dataDir ?? env.DATA_DIR ?? '.local');
+  const archiveDir = join(dataDir, ARCHIVE_DIR);
   const tableName = (env.TABLE_NAME ||= 'iot-gateway');
   const secretsFile = (env.SECRETS_FILE ||= join(dataDir, 'secrets.json'));
   env.AWS_REGION ||= 'us-east-1';
@@ -68,10 +79,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   let engine: Server | undefined;
   const engineFile = join(dataDir, ENGINE_FILE);
   let stopPublishing = () => undefined as void;
+  let stopArchiving = () => undefined as void;
+  let archiver: LocalArchiver | undefined;
   // A start that fails after the engine came up leaves nothing behind: no engine, no engine.json
   // (a later `npm run apikey` would look for an engine that is gone).
   const undo = async () => {
     stopPublishing();
+    stopArchiving();
+    await archiver?.close();
     if (engine) await closeServer(engine);
     await rm(engineFile, { force: true });
   };
@@ -96,6 +111,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     // publishing code the stack's stream publisher runs (in AWS the table's stream does this).
     if (env.EVENTS_TARGET_URL) {
       stopPublishing = onStoredItems(localPublisher(env.EVENTS_TARGET_URL, createDynamoClient({ ...env, DYNAMODB_ENDPOINT: dynamoEndpoint }), tableName));
+    }
+    // Every stored callback to DATA_DIR/archive, through the stack's archiver code (in AWS the table's stream does this).
+    if (options.archive ?? env.ARCHIVE !== 'off') {
+      archiver = new LocalArchiver(
+        archiveDir,
+        tableBodyReader(createDynamoClient({ ...env, DYNAMODB_ENDPOINT: dynamoEndpoint }), tableName),
+        envInt('ARCHIVE_FLUSH_SECONDS', 5, { min: 1, max: 3_600 }, env),
+      );
+      stopArchiving = onStoredItems(archiver.listener);
     }
     const wanted = options.port ?? Number(env.PORT ?? 3000);
     try {
@@ -132,6 +156,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   return {
     url,
+    ...(archiver ? { archiveDir } : {}),
     dataDir,
     dynamoEndpoint,
     tableName,
@@ -140,8 +165,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     close: async () => {
       await closeServer(server);
       stopPublishing();
-      // Events of callbacks already answered still reach EVENTS_TARGET_URL (they may read the engine).
+      stopArchiving();
+      // Events of callbacks already answered still reach EVENTS_TARGET_URL, and the archive (they may read the engine).
       await settleLocalPublications();
+      await archiver?.close();
       await rm(gatewayFile, { force: true });
       if (engine) {
         await closeServer(engine);

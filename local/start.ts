@@ -25,6 +25,9 @@ async function main(): Promise<void> {
       process.env.EVENTS_TARGET_URL
         ? `Events:          each stored record is POSTed to ${shownUrl(process.env.EVENTS_TARGET_URL)}`
         : 'Events:          EVENTS_TARGET_URL=<url> npm start POSTs each stored record there',
+      gateway.archiveDir
+        ? `Archive:         ${shown(gateway.archiveDir)} (npm run archive -- query "SELECT channel, count(*) FROM callbacks GROUP BY channel")`
+        : 'Archive:         off (ARCHIVE=off)',
       'Ctrl-C stops it. The README walks through every channel and query.',
     ].join('\n'),
   );

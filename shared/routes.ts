@@ -21,10 +21,11 @@ export interface RouteDefinition {
  * body (PutItem on `MB#`); the authorizer reads API keys (GetItem on the key partition only); the re-registration
  * job reads and writes its status records (GetItem/PutItem on the `REG#` partitions only); the
  * event publisher reads the table's stream, and a shared body (GetItem on `EV#`/`MB#` partitions
- * only); the console serves static files and touches no item (`none`). shared/store/ holds every
- * key and command; infra/ grants these.
+ * only); the archiver the same (it puts objects in the archive bucket, not events on the bus); the
+ * console serves static files and touches no item (`none`). shared/store/ holds every key and
+ * command; infra/ grants these.
  */
-export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys' | 'write-registrations' | 'publish-events' | 'none';
+export type TableAccess = 'write-callbacks' | 'read-callbacks' | 'read-apikeys' | 'write-registrations' | 'publish-events' | 'archive-events' | 'none';
 
 export interface FunctionDefinition {
   /** Function id: also the folder under `functions/`. */
@@ -42,7 +43,7 @@ export interface FunctionDefinition {
   authorized: boolean;
   /** Run on a schedule (the re-registration job) rather than by a route. */
   scheduled?: boolean;
-  /** Run by the table's stream (the event publisher) rather than by a route. */
+  /** Run by the table's stream (the event publisher, the archiver) rather than by a route. */
   stream?: boolean;
 }
 
@@ -91,6 +92,9 @@ export const PUBLISHER_ID = 'publisher';
 
 /** Id of the function that serves the operator console (a static page calling the query API). */
 export const CONSOLE_ID = 'console';
+
+/** Id of the function that archives every stored event from the table's stream to the archive bucket. */
+export const ARCHIVER_ID = 'archiver';
 
 /** The webhook channel (route and secret) a ThingSpace service is registered to. */
 export function channelOfService(service: string): 'diagnostics' | 'location' | 'device-location' | 'connectivity' {
@@ -157,6 +161,15 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/console/{proxy+}' },
     ],
     authorized: false,
+  },
+  {
+    id: ARCHIVER_ID,
+    entry: 'functions/archiver/handler.ts',
+    secrets: [],
+    table: 'archive-events',
+    routes: [],
+    authorized: false,
+    stream: true,
   },
 ];
 

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { envInt } from '../config';
@@ -37,4 +38,12 @@ export function createSecretsManagerClient(env: NodeJS.ProcessEnv = process.env)
 /** EventBridge client of the stream publisher and replay (EVENTS_* limits). */
 export function createEventBridgeClient(env: NodeJS.ProcessEnv = process.env): EventBridgeClient {
   return new EventBridgeClient(limits('EVENTS', env));
+}
+
+/**
+ * S3 client of the archiver (S3_* limits; the request timeout longer by default: an object of a
+ * 10,000-record batch is a few hundred KB, and the archiver is behind no gateway).
+ */
+export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+  return new S3Client(limits('S3', { S3_REQUEST_TIMEOUT_MS: '30000', ...env }));
 }

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { channelOfCode, type Channel } from '../channels';
+import { logger } from '../log';
 import type { TableClient } from './client';
 import {
   eventOf,
@@ -116,4 +117,42 @@ export function insertedItem(record: DynamoDBRecord): StoredItem | undefined {
   const image = record.dynamodb?.NewImage;
   const published = pk !== undefined && PUBLISHED_PK_PREFIXES.some((prefix) => pk.startsWith(prefix));
   return record.eventName === 'INSERT' && published && image ? itemOfImage(image) : undefined;
+}
+
+/** What became of one stored item in a stream consumer: done (published, archived), not its kind of record, or failed (logged). */
+export type ItemOutcome = 'done' | 'skipped' | 'failed';
+
+/**
+ * The one stream-batch loop of every stream consumer (the publisher, the archiver): the records
+ * that inserted an event or a notification become items, `handle` says what became of each, and
+ * every record that is unreadable or failed is reported as a batch item failure. Lambda then
+ * retries the shard from the lowest one reported (records after it are handled again: delivery is
+ * at least once), bisecting and, past its retries, sending the batch's description to the
+ * on-failure queue.
+ */
+export async function handleStreamBatch(
+  records: readonly DynamoDBRecord[],
+  handle: (items: StoredItem[]) => Promise<readonly ItemOutcome[]>,
+  what: string,
+): Promise<DynamoDBBatchResponse> {
+  const failures = new Set<DynamoDBRecord>();
+  const inserted: { record: DynamoDBRecord; item: StoredItem }[] = [];
+  for (const record of records) {
+    try {
+      const item = insertedItem(record);
+      if (item) inserted.push({ record, item });
+    } catch (error) {
+      logger.error('stream record not readable', { sequenceNumber: record.dynamodb?.SequenceNumber, cause: (error as Error).message });
+      failures.add(record);
+    }
+  }
+  const outcomes = await handle(inserted.map((r) => r.item));
+  outcomes.forEach((outcome, i) => {
+    if (outcome === 'failed') failures.add(inserted[i]!.record);
+  });
+  const done = outcomes.filter((o) => o === 'done').length;
+  logger.info(`stream batch ${what}`, { records: records.length, [what]: done, failed: failures.size });
+  return {
+    batchItemFailures: records.filter((r) => failures.has(r)).map((r) => ({ itemIdentifier: r.dynamodb!.SequenceNumber! })),
+  };
 }

@@ -218,6 +218,8 @@ export function resolver(resources: Record<string, Json>, tableName: string): (v
         return `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:${name}`;
       case 'AWS::ApiGatewayV2::Api.ApiEndpoint':
         return `https://${id.toLowerCase()}.execute-api.${REGION}.amazonaws.com`;
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:${PARTITION}:s3:::${name}`;
       case 'AWS::SNS::Topic.TopicArn':
         return `arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:${name}`;
       default:

@@ -68,6 +68,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     SECRET_PREFIX: env('thingspace-diagnostics').SECRET_PREFIX,
     EVENT_BUS_NAME: env('publisher').EVENT_BUS_NAME,
+    ARCHIVE_BUCKET: env('archiver').ARCHIVE_BUCKET,
     REGISTRATIONS: env('reregister').REGISTRATIONS,
     THINGSPACE_BASE_URL: double.url,
     UWS_BASE_URL: `${double.url}/api/v2`,
@@ -361,6 +362,14 @@ describe('the functions run their scenarios (every SDK call recorded)', () => {
     const event: DynamoDBStreamEvent = { Records: records };
     expect(await handler(event, lambdaContext('publisher'))).toEqual({ batchItemFailures: [] });
     expect(recorder.publishedEntries).toHaveLength(records.length);
+
+    // The archiver, on what its mapping's filter lets through (INSERTs of events): its PutObject calls
+    // and the shared bodies it reads are simulated with its own role below.
+    const archiver = (await import('../../functions/archiver/handler')).handler;
+    const events = records.filter((r) => r.dynamodb!.Keys![TABLE.partitionKey]!.S!.startsWith('EV#'));
+    expect(await archiver({ Records: events }, lambdaContext('archiver'))).toEqual({ batchItemFailures: [] });
+    expect(recorder.putObjects.length).toBeGreaterThan(0);
+    expect(recorder.putObjects.every((o) => o.bucket === process.env.ARCHIVE_BUCKET && o.key.startsWith('callbacks/scope='))).toBe(true);
   });
 });
 
@@ -534,7 +543,34 @@ describe('IAM simulation of the synthesised role policies', () => {
         item('PutItem', ev),
         item('Query', ev),
         secret('GetSecretValue', `thingspace/${A}/diagnostics`),
+        {
+          action: 's3:PutObject',
+          resource: `arn:aws:s3:::${process.env.ARCHIVE_BUCKET!}/callbacks/x.jsonl.gz`,
+          context: {},
+          origin: 'forbidden: only the archiver archives',
+        },
       ],
+      'archive-events': () => {
+        const bucket = process.env.ARCHIVE_BUCKET!;
+        const s3 = (action: string, key: string, why: string): IamRequest => ({
+          action,
+          resource: `arn:aws:s3:::${bucket}/${key}`,
+          context: {},
+          origin: `forbidden: ${why}`,
+        });
+        return [
+          ...['NO#', 'RC#', 'REJ#', 'REG#', 'DV#'].map((p) => item('GetItem', `${p}${A}#iam-dev-1`)),
+          item('GetItem', 'APIKEY'),
+          item('PutItem', ev),
+          item('Query', ev),
+          secret('GetSecretValue', `thingspace/${A}/diagnostics`),
+          { action: 'events:PutEvents', resource: busArn(deployed.busName!), context: {}, origin: 'forbidden: only the publisher publishes' },
+          s3('s3:GetObject', `callbacks/scope=${A}/day=2026-11-21/x.jsonl.gz`, 'the archiver never reads the archive'),
+          s3('s3:DeleteObject', `callbacks/scope=${A}/day=2026-11-21/x.jsonl.gz`, 'the archiver never deletes from the archive'),
+          s3('s3:PutObject', 'elsewhere/x.jsonl.gz', 'objects outside callbacks/'),
+          { action: 's3:PutObject', resource: 'arn:aws:s3:::another-bucket/callbacks/x.jsonl.gz', context: {}, origin: 'forbidden: another bucket' },
+        ];
+      },
     };
     const allowed: string[] = [];
     let checked = 0;

@@ -161,6 +161,10 @@ export function requestsOf(call: RecordedCall): IamRequest[] {
         },
       ];
     }
+    case 's3': {
+      if (call.operation !== 'PutObject') throw new Error(`No IAM mapping for s3 ${call.operation}: extend test/iam/simulate.ts`);
+      return [{ action: 's3:PutObject', resource: `arn:aws:s3:::${String(input.Bucket)}/${String(input.Key)}`, context: {}, origin }];
+    }
     case 'events': {
       if (call.operation !== 'PutEvents') throw new Error(`No IAM mapping for events ${call.operation}: extend test/iam/simulate.ts`);
       const seen = new Map<string, IamRequest>();

@@ -29,6 +29,7 @@ const environment = (id: string): NodeJS.ProcessEnv => ({
   TABLE_NAME: 'iot-gateway',
   SECRET_PREFIX: 'iot-gateway/',
   EVENT_BUS_NAME: 'iot-gateway',
+  ARCHIVE_BUCKET: 'iot-gateway-archive',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
   ...(id === REREGISTER_ID ? { PUBLIC_BASE_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com', REGISTRATIONS: '[]' } : {}),

@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnEventBus } from 'aws-cdk-lib/aws-events';
 import type { IotCallbackGatewayStack } from '../../infra/stack';
 import { BODY_PK_PREFIXES, PUBLISHED_PK_PREFIXES } from '../../shared/store/table';
-import { FUNCTIONS, PUBLISHER_ID } from '../../shared/routes';
+import { ARCHIVER_ID, FUNCTIONS, PUBLISHER_ID } from '../../shared/routes';
 import { TABLE } from '../../shared/store/table';
 import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
@@ -85,9 +85,10 @@ describe('events out: the bus, the stream and the publisher', () => {
     }
   });
 
-  test("one event source mapping: the table's stream to the publisher, batch item failures, bisection, retries, on-failure queue", () => {
-    expect(mappings).toHaveLength(1);
-    const [mapping] = mappings;
+  test("the publisher's event source mapping: the table's stream to the publisher, batch item failures, bisection, retries, on-failure queue", () => {
+    // The other one is the archiver's (test/infra/archive.test.ts).
+    expect(mappings).toHaveLength(2);
+    const mapping = mappings.find((m) => m.FunctionName.Ref === publisherId);
     expect(mapping).toEqual({
       FunctionName: { Ref: publisherId },
       EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
@@ -153,10 +154,12 @@ describe('events out: the bus, the stream and the publisher', () => {
     expect([role.Policies, role.ManagedPolicyArns]).toEqual([undefined, undefined]);
   });
 
-  test("no other role may put events, read the stream or use the publisher's queue", () => {
+  test("no other role may put events, read the stream (but the archiver) or use the publisher's queue", () => {
+    const archiverRole = resources[logicalIdOf(stack, ARCHIVER_ID)].Properties.Role['Fn::GetAtt'][0];
     for (const s of statementsByRole(template).filter((s) => s.role !== publisherRole)) {
       expect({ role: s.role, events: s.actions.filter((a) => a.startsWith('events:')) }).toEqual({ role: s.role, events: [] });
-      expect({ role: s.role, stream: s.resources.filter((r) => r.includes('StreamArn') || r.includes(busId) || r.includes(queueId)) }).toEqual({
+      const streamRead = s.role === archiverRole ? [] : s.resources.filter((r) => r.includes('StreamArn'));
+      expect({ role: s.role, stream: [...streamRead, ...s.resources.filter((r) => r.includes(busId) || r.includes(queueId))] }).toEqual({
         role: s.role,
         stream: [],
       });
@@ -181,9 +184,9 @@ describe('events out: the bus, the stream and the publisher', () => {
   });
 });
 
-describe('a stack without the publisher', () => {
+describe('a stack without the publisher (and without the archive)', () => {
   const stack: IotCallbackGatewayStack = buildStack(
-    {},
+    { archive: false },
     FUNCTIONS.filter((f) => f.id !== PUBLISHER_ID),
   );
   const template = Template.fromStack(stack);

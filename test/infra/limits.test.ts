@@ -25,8 +25,8 @@ describe('timeouts', () => {
 
   test('every function API Gateway waits for (routes and the authorizer) times out far under its 30 s limit', () => {
     const behindGateway = FUNCTIONS.filter((f) => f.routes.length > 0 || f.id === AUTHORIZER_ID);
-    // All but the scheduled job and the stream publisher.
-    expect(behindGateway.length).toBe(FUNCTIONS.length - 2);
+    // All but the scheduled job and the stream functions (the publisher, the archiver).
+    expect(behindGateway.length).toBe(FUNCTIONS.length - 3);
     for (const { id } of behindGateway) {
       const timeout = lambdaOf(stack, template, id).Timeout as number;
       expect({ id, timeout }).toEqual({ id, timeout: 10 });

@@ -5,7 +5,7 @@ import { DIMENSIONS, METRIC_NAMESPACE, SERVER_ERROR_MIN_REQUESTS } from '../../i
 import { settingsFromContext } from '../../infra/context';
 import { IotCallbackGatewayStack } from '../../infra/stack';
 import { emit, METRIC } from '../../shared/metrics';
-import { FUNCTIONS, PUBLISHER_ID, REREGISTER_ID } from '../../shared/routes';
+import { ARCHIVER_ID, FUNCTIONS, PUBLISHER_ID, REREGISTER_ID } from '../../shared/routes';
 import { buildStack, logicalIdOf, queueIdOf, type Json } from './support';
 
 const idOf = (stack: IotCallbackGatewayStack, construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
@@ -77,7 +77,15 @@ describe('alarms', () => {
       return [`${id}Errors`, `${id}Throttles`];
     });
     expect(Object.keys(alarms).sort()).toEqual(
-      ['ApiServerErrorRate', 'CallbackRejections', 'RegistrationFailures', 'ReregisterDeadLetters', 'PublisherDeadLetters', ...perFunction].sort(),
+      [
+        'ApiServerErrorRate',
+        'CallbackRejections',
+        'RegistrationFailures',
+        'ReregisterDeadLetters',
+        'PublisherDeadLetters',
+        'ArchiverDeadLetters',
+        ...perFunction,
+      ].sort(),
     );
     template.resourceCountIs('AWS::CloudWatch::Alarm', Object.keys(alarms).length);
     for (const [id, alarm] of Object.entries(alarms)) {
@@ -278,8 +286,9 @@ describe('dashboard', () => {
     expect(depth.map((m) => m.slice(0, 2))).toEqual([
       ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
       ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
     ]);
-    expect(depth.map((m) => m[3])).toEqual([REREGISTER_ID, PUBLISHER_ID].map((id) => `\${${queueIdOf(stack, id)}.QueueName}`));
+    expect(depth.map((m) => m[3])).toEqual([REREGISTER_ID, PUBLISHER_ID, ARCHIVER_ID].map((id) => `\${${queueIdOf(stack, id)}.QueueName}`));
     expect(byTitle('Alarms').alarms).toHaveLength(stack.monitoring.alarms.length);
   });
 });

@@ -13,7 +13,7 @@ import type { IConstruct } from 'constructs';
 import { addSecurityChecks } from '../../infra/checks';
 import { DEFAULT_SETTINGS } from '../../infra/settings';
 import { IotCallbackGatewayStack, type IotCallbackGatewayStackProps } from '../../infra/stack';
-import { CONSOLE_ID, FUNCTIONS, PUBLISHER_ID } from '../../shared/routes';
+import { ARCHIVER_ID, CONSOLE_ID, FUNCTIONS, PUBLISHER_ID } from '../../shared/routes';
 
 interface Finding {
   rule: string;
@@ -217,19 +217,24 @@ describe('cdk-nag AwsSolutions', () => {
           .sort(),
       );
       expect(byRule(/^AwsSolutions-L1$/)).toEqual(FUNCTIONS.map((f) => `${STACK}/${f.id}/Function`).sort());
-      // The webhooks' one-segment secret patterns (suffixed and bare name, two each); the publisher's ListStreams
-      // (no resource type); the table has no index, so no index wildcard anywhere.
+      // The webhooks' one-segment secret patterns (suffixed and bare name, two each); the stream functions' ListStreams
+      // (no resource type); the archiver's object keys under callbacks/; the table has no index, so no index wildcard anywhere.
       expect(byRule(/^AwsSolutions-IAM5\[/)).toEqual(
-        [...WEBHOOKS.flatMap((f) => [`${STACK}/${f.id}/Role`, `${STACK}/${f.id}/Role`]), `${STACK}/${PUBLISHER_ID}/Role`].sort(),
+        [
+          ...WEBHOOKS.flatMap((f) => [`${STACK}/${f.id}/Role`, `${STACK}/${f.id}/Role`]),
+          `${STACK}/${PUBLISHER_ID}/Role`,
+          `${STACK}/${ARCHIVER_ID}/Role`,
+          `${STACK}/${ARCHIVER_ID}/Role`,
+        ].sort(),
       );
-      // The stream mapping's on-failure queue, which cdk-nag does not recognise as a dead-letter queue.
-      expect(byRule(/^AwsSolutions-SQS3$/)).toEqual([`${STACK}/${PUBLISHER_ID}/DeadLetters`]);
+      // The stream mappings' on-failure queues, which cdk-nag does not recognise as dead-letter queues.
+      expect(byRule(/^AwsSolutions-SQS3$/)).toEqual([`${STACK}/${ARCHIVER_ID}/DeadLetters`, `${STACK}/${PUBLISHER_ID}/DeadLetters`]);
       expect(acks.filter((a) => !/^AwsSolutions-(APIG4|L1|SQS3|IAM5\[Resource::.+\])$/.test(a.id))).toEqual([]);
       // Never on the app or the stack, where one acknowledgement would hide every later finding of its rule.
       expect(acks.filter((a) => a.path === '' || a.path === STACK)).toEqual([]);
     });
 
-    test('the IAM5 acknowledgements name the exact wildcard resource, "*" itself only for the publisher\'s ListStreams', () => {
+    test('the IAM5 acknowledgements name the exact wildcard resource, "*" itself only for the stream functions\' ListStreams', () => {
       const named = (a: { id: string }) => a.id.replace(/^AwsSolutions-IAM5\[Resource::(.*)\]$/, '$1');
       const iam5 = acks.filter((a) => a.id.startsWith('AwsSolutions-IAM5'));
       const secret = (f: (typeof WEBHOOKS)[number]) => `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:iot-gateway/${f.secrets[0]}`;
@@ -238,8 +243,13 @@ describe('cdk-nag AwsSolutions', () => {
           .filter((a) => named(a) !== '*')
           .map(named)
           .sort(),
-      ).toEqual(WEBHOOKS.flatMap((f) => [`${secret(f)}-??????`, secret(f)]).sort());
-      expect(iam5.filter((a) => named(a) === '*').map((a) => a.path)).toEqual([`${STACK}/${PUBLISHER_ID}/Role`]);
+      ).toEqual([...WEBHOOKS.flatMap((f) => [`${secret(f)}-??????`, secret(f)]), '<ArchiveBucket49F1AC64.Arn>/callbacks/*'].sort());
+      expect(
+        iam5
+          .filter((a) => named(a) === '*')
+          .map((a) => a.path)
+          .sort(),
+      ).toEqual([`${STACK}/${ARCHIVER_ID}/Role`, `${STACK}/${PUBLISHER_ID}/Role`]);
     });
 
     test('every acknowledgement has a reason a reviewer can check', () => {

@@ -10,7 +10,7 @@ import { IotCallbackGatewayStack } from '../../infra/stack';
 import { jobConfig } from '../../shared/reregister/config';
 import type { RegistrationsConfig } from '../../shared/reregister/config';
 import { BODY_PK_PREFIXES } from '../../shared/store/table';
-import { AUTHORIZER_ID, channelOfService, FUNCTIONS, PUBLISHER_ID, REREGISTER_ID, ROUTES } from '../../shared/routes';
+import { ARCHIVER_ID, AUTHORIZER_ID, channelOfService, FUNCTIONS, PUBLISHER_ID, REREGISTER_ID, ROUTES } from '../../shared/routes';
 import {
   API_KEY_PK,
   CALLBACK_PK_PREFIXES,
@@ -239,8 +239,8 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
   const tableStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
   const may = (action: string, pk: string, resource = tableArn, returnValues = 'NONE') =>
     canAccess(tableStatements, `dynamodb:${action}`, resource, pk, returnValues);
-  // The table has no index: no statement names one; only the publisher's names the table's stream.
-  const tableResources = definition.table === 'publish-events' ? [tableArn, streamArnOf(template), '*'] : [tableArn];
+  // The table has no index: no statement names one; only the stream functions' name the table's stream.
+  const tableResources = definition.stream ? [tableArn, streamArnOf(template), '*'] : [tableArn];
   expect(tableStatements.flatMap((s) => s.resources).every((r) => tableResources.includes(r))).toBe(true);
   switch (definition.table) {
     case 'write-callbacks':
@@ -362,6 +362,7 @@ function assertNarrowGrants(template: Template, functionId: string, fnId: string
       }
       break;
     case 'publish-events':
+    case 'archive-events':
       expect(tableStatements).toEqual([
         {
           actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
@@ -400,7 +401,7 @@ describe('IotCallbackGatewayStack', () => {
   const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
 
   test('one Lambda function per function definition, and no CDK helper functions', () => {
-    expect(FUNCTIONS).toHaveLength(11);
+    expect(FUNCTIONS).toHaveLength(12);
     expect(Object.keys(lambdas)).toHaveLength(FUNCTIONS.length);
     expect(Object.keys(lambdas).sort()).toEqual(FUNCTIONS.map((f) => logicalIdOf(stack, f.id)).sort());
     expect(Object.keys(template.findResources('Custom::LogRetention'))).toHaveLength(0);
@@ -412,8 +413,9 @@ describe('IotCallbackGatewayStack', () => {
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.MemorySize).toBe(512);
     const definition = definitionOf(fnId);
-    // Behind API Gateway: 10 s. The scheduled job: 5 minutes, one run at a time. The publisher: a minute per stream batch.
-    expect(fn.Timeout).toBe(definition.scheduled ? 300 : definition.stream ? 60 : 10);
+    // Behind API Gateway: 10 s. The scheduled job: 5 minutes, one run at a time. The publisher: a minute per stream
+    // batch; the archiver 5 minutes per batch of up to 10,000 records.
+    expect(fn.Timeout).toBe(definition.scheduled || definition.table === 'archive-events' ? 300 : definition.stream ? 60 : 10);
     // Reserved: 50 per webhook, 20 for the query API, 1 for the job; the authorizer shares the account pool.
     const reserved = definition.scheduled ? 1 : definition.provider ? 50 : definition.table === 'read-callbacks' ? 20 : undefined;
     expect(fn.ReservedConcurrentExecutions).toBe(reserved);
@@ -483,8 +485,8 @@ describe('IotCallbackGatewayStack', () => {
     // Names and limits only: nothing named or shaped like a key, password or token value.
     for (const [name, value] of Object.entries(env)) {
       expect(name).not.toMatch(/(KEY|SECRET|PASSWORD|TOKEN|CREDENTIALS?)$/);
-      // Only the table name, the API's own URL (the job's, SENSORO's) and the bus are references, resolved at deploy time.
-      if (!['TABLE_NAME', 'PUBLIC_BASE_URL', 'SENSORO_PUBLIC_BASE_URL', 'EVENT_BUS_NAME'].includes(name)) expect(typeof value).toBe('string');
+      // Only the table name, the API's own URL (the job's, SENSORO's), the bus and the archive bucket are references, resolved at deploy time.
+      if (!['TABLE_NAME', 'PUBLIC_BASE_URL', 'SENSORO_PUBLIC_BASE_URL', 'EVENT_BUS_NAME', 'ARCHIVE_BUCKET'].includes(name)) expect(typeof value).toBe('string');
       // Key-shaped: a long unbroken base64/hex run with digits in it.
       if (typeof value === 'string') expect(/^[A-Za-z0-9+/=]{20,}$/.test(value) && /\d/.test(value)).toBe(false);
     }
@@ -506,7 +508,7 @@ describe('IotCallbackGatewayStack', () => {
       FUNCTIONS.filter((f) => f.routes.length === 0)
         .map((f) => f.id)
         .sort(),
-    ).toEqual([AUTHORIZER_ID, REREGISTER_ID, PUBLISHER_ID].sort());
+    ).toEqual([AUTHORIZER_ID, REREGISTER_ID, PUBLISHER_ID, ARCHIVER_ID].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
   });
 
@@ -611,9 +613,9 @@ describe('IotCallbackGatewayStack', () => {
       expect({ id: fn.id, DeadLetterConfig }).toEqual({ id: fn.id });
     }
 
-    // Its queue, and the publisher's (test/infra/events.test.ts): no other.
+    // Its queue, and the stream functions' (test/infra/events.test.ts, test/infra/archive.test.ts): no other.
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues).sort()).toEqual([queueId, queueIdOf(stack, PUBLISHER_ID)].sort());
+    expect(Object.keys(queues).sort()).toEqual([queueId, queueIdOf(stack, PUBLISHER_ID), queueIdOf(stack, ARCHIVER_ID)].sort());
     expect(queues[queueId].Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
     const queuePolicy = queuePolicyOf(template, queueId);
     expect(queuePolicy.PolicyDocument.Statement).toContainEqual({
@@ -1211,6 +1213,11 @@ describe('settings', () => {
           queryThrottle: '{"rate":5,"burst":10}',
           alarmEmail: ' ops@example.com ',
           rejectionAlarmThreshold: '1000',
+          archive: 'false',
+          archiveRetentionDays: '3650',
+          archiveColdAfterDays: '30',
+          archiveObjectLockDays: '365',
+          archiveScanLimitMb: '1024',
         }),
       ),
     ).toEqual({
@@ -1242,11 +1249,18 @@ describe('settings', () => {
       queryThrottle: { rate: 5, burst: 10 },
       alarmEmail: 'ops@example.com',
       rejectionAlarmThreshold: 1000,
+      archive: false,
+      archiveRetentionDays: 3650,
+      archiveColdAfterDays: 30,
+      archiveObjectLockDays: 365,
+      archiveScanLimitMb: 1024,
     });
   });
 
   test.each([
     [{ retentionDays: 'ninety' }],
+    [{ archive: 'yes' }],
+    [{ archiveScanLimitMb: '5' }],
     [{ retentionDays: '-1' }],
     [{ maxBodyBytes: '0' }],
     [{ secretCacheTtlSeconds: '1.5' }],

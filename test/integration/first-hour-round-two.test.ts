@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startNpmStart } from '../support/npm-start';
+import { ROOT, startNpmStart, stopNpmStart } from '../support/npm-start';
 import { startEventTarget, type EventTarget } from '../support/event-target';
 
 // Issue 22 ("the first hour, round two"): each refusal says why, each helper finds the running
@@ -71,7 +71,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  gateway?.kill('SIGTERM');
+  await stopNpmStart(gateway);
   await target.close();
   rmSync(dataDir, { recursive: true, force: true });
 });

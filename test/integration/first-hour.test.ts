@@ -2,7 +2,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startNpmStart } from '../support/npm-start';
+import { ROOT, startNpmStart, stopNpmStart } from '../support/npm-start';
 
 // A new user's first commands, as separate programs in separate "terminals": `npm start` on a
 // port of its own choosing, then the helper commands with no PORT set, a second `npm start` on the
@@ -32,8 +32,8 @@ beforeAll(async () => {
   firstOutput = started.output();
 }, 90_000);
 
-afterAll(() => {
-  first?.kill('SIGTERM');
+afterAll(async () => {
+  await stopNpmStart(first);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

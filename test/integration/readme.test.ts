@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startNpmStart } from '../support/npm-start';
+import { ROOT, startNpmStart, stopNpmStart } from '../support/npm-start';
 import { startEventTarget, type EventTarget } from '../support/event-target';
 
 // The README's walk-through, every shell block as pasted: each block runs in a fresh terminal,
@@ -163,6 +163,18 @@ const RUN: Array<{
     },
   },
   {
+    has: 'npm run --silent archive -- query ',
+    name: 'Archive: SQL over the local archive, and an export',
+    // The export's progress (a line per day) and its summary.
+    stderr:
+      /^( {2}\d{4}-\d{2}-\d{2} +\d+ rows +\(1\/1 days, \d+ rows\)|\d+ rows of 0212312345-00001, .* written to \/tmp\/callbacks\.csv \(csv\) in [\d.]+ s)$/,
+    check: (out) => {
+      // Every channel the walk-through sent to the demo account is in the archive, one row per event.
+      expect(out.stdout).toMatch(/^channel +callbacks$/m);
+      for (const channel of ['connectivity', 'diagnostics', 'location', 'soap']) expect(out.stdout).toMatch(new RegExp(`^${channel} +\\d+$`, 'm'));
+    },
+  },
+  {
     has: 'npm run reregister                # registers',
     name: 'Keep the registrations alive: two runs and a delivery',
     check: (out) => {
@@ -237,7 +249,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  gateway?.kill('SIGTERM');
+  await stopNpmStart(gateway);
   double?.kill('SIGTERM');
   await target.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -25,3 +25,14 @@ export async function startNpmStart(env: NodeJS.ProcessEnv): Promise<{ child: Ch
   });
   return { child, output: () => out };
 }
+
+/**
+ * Stops an `npm start` as Ctrl-C would and waits for it to exit: on its way out it still writes
+ * (the archive's last flush), so its data directory may only be removed after that.
+ */
+export async function stopNpmStart(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  child.kill('SIGTERM');
+  await exited;
+}

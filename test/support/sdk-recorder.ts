@@ -11,8 +11,8 @@ import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
  *
  * The wrappers build the real clients (shared/aws/clients.ts, unchanged) and add one middleware to
  * each. DynamoDB commands are recorded and then sent to the engine as usual; Secrets Manager and
- * EventBridge commands are recorded and answered here (an in-memory Secrets Manager, an event bus
- * that accepts everything), so no AWS endpoint is ever called. Production code is not changed.
+ * EventBridge and S3 commands are recorded and answered here (an in-memory Secrets Manager, an event
+ * bus and a bucket that accept everything), so no AWS endpoint is ever called. Production code is not changed.
  *
  * Each client is attributed to the function whose handler module built it (`functions/<id>/handler`
  * on the stack when the client was created: every function builds its clients when its module
@@ -23,7 +23,7 @@ import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 
 export const UNATTRIBUTED = '(not a function)';
 
-export type Service = 'dynamodb' | 'secretsmanager' | 'events';
+export type Service = 'dynamodb' | 'secretsmanager' | 'events' | 's3';
 
 export interface RecordedCall {
   /** The function (folder under functions/) whose module built the client. */
@@ -90,10 +90,13 @@ export class SdkRecorder {
   readonly secretsManager = new FakeSecretsManager();
   /** PutEvents entries accepted, in order. */
   readonly publishedEntries: Record<string, unknown>[] = [];
+  /** PutObject calls accepted: bucket and key. */
+  readonly putObjects: { bucket: string; key: string }[] = [];
 
   reset(): void {
     this.calls.length = 0;
     this.publishedEntries.length = 0;
+    this.putObjects.length = 0;
   }
 
   /** Adds the recording middleware to a client built by `fn`. */
@@ -105,6 +108,8 @@ export class SdkRecorder {
         const input = { ...(args.input as Record<string, unknown>) };
         delete input.SecretString;
         delete input.SecretBinary;
+        // An object's bytes are archived callbacks: not needed to authorize the call.
+        delete input.Body;
         const call: RecordedCall = { fn, service, operation, input };
         if (service === 'secretsmanager') {
           const name = secretNameOf(args.input as Record<string, unknown>);
@@ -115,6 +120,7 @@ export class SdkRecorder {
         try {
           if (service === 'secretsmanager') return { output: this.secretsManager.handle(operation, args.input as Record<string, unknown>), response: {} };
           if (service === 'events') return { output: this.putEvents(operation, args.input as Record<string, unknown>), response: {} };
+          if (service === 's3') return { output: this.putObject(operation, args.input as Record<string, unknown>), response: {} };
           return await next(args);
         } catch (error) {
           call.error = (error as Error).name ?? 'Error';
@@ -131,6 +137,12 @@ export class SdkRecorder {
     const entries = (input.Entries as Record<string, unknown>[]) ?? [];
     this.publishedEntries.push(...entries);
     return { $metadata: { httpStatusCode: 200 }, FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
+  }
+
+  private putObject(operation: string, input: Record<string, unknown>): MetadataBearer & Record<string, unknown> {
+    if (operation !== 'PutObject') throw new Error(`The test's S3 does not implement ${operation}`);
+    this.putObjects.push({ bucket: String(input.Bucket), key: String(input.Key) });
+    return { $metadata: { httpStatusCode: 200 }, ETag: `"${randomUUID()}"` };
   }
 }
 
@@ -164,6 +176,11 @@ export function recordingClients() {
     createEventBridgeClient: (env?: NodeJS.ProcessEnv) => {
       const client = actual.createEventBridgeClient(env);
       recorder.attach(client, 'events', functionOnStack());
+      return client;
+    },
+    createS3Client: (env?: NodeJS.ProcessEnv) => {
+      const client = actual.createS3Client(env);
+      recorder.attach(client, 's3', functionOnStack());
       return client;
     },
   };
