@@ -2,10 +2,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import type { ConsoleFiles } from './files';
 
 /** The page's sources: index.html, style.css and main.ts with its modules. */
 const SOURCE = resolve(__dirname, '..', '..', 'console');
+
+/** The built console: index.html and the assets it names (file name → text). */
+export interface ConsoleFiles {
+  index: string;
+  assets: Record<string, string>;
+}
 
 /** A file name that changes with its content, so an asset can be cached for good. */
 const hashed = (name: string, ext: string, text: string) => `${name}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.${ext}`;

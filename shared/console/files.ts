@@ -1,11 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** The built console: index.html and the assets it names (file name → text). */
-export interface ConsoleFiles {
-  index: string;
-  assets: Record<string, string>;
-}
+import type { ConsoleFiles } from './build';
 
 /** Where the stack's bundling writes the built console, beside the function's index.js. */
 export const BUILT_FILE = 'console.json';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { ConsoleFiles } from './files';
+import type { ConsoleFiles } from './build';
 
 /** A served file: status, headers, and the body (base64 when gzipped). */
 export interface ConsoleResponse {

@@ -1,7 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { buildConsole } from '../../shared/console/build';
-import type { ConsoleFiles } from '../../shared/console/files';
+import { buildConsole, type ConsoleFiles } from '../../shared/console/build';
 import { consoleHandler } from '../../shared/console/handler';
 import { CONTENT_SECURITY_POLICY, consoleServer, type ConsoleServer } from '../../shared/console/serve';
 import { CONSOLE_ID, FUNCTIONS } from '../../shared/routes';
