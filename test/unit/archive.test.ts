@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LocalArchiver, LocalArchiveSink } from '../../shared/archive/local';
 import { objectsOf } from '../../shared/archive/objects';
@@ -13,12 +11,11 @@ import { S3ArchiveSink } from '../../shared/archive/s3';
 import { fillQuery, QUERIES } from '../../shared/archive/sql';
 import { createStreamArchiver } from '../../shared/archive/stream';
 import type { Channel } from '../../shared/channels';
-import { toRecords } from '../../shared/mapping';
-import { factsOf } from '../../shared/query/derive';
-import { CallbackStore } from '../../shared/store/callback-store';
 import type { BodyReader } from '../../shared/store/published';
 import { storedBodyOf } from '../../shared/store/records';
 import { ATTR, TABLE } from '../../shared/store/table';
+import * as stream from '../support/stream';
+import type { Item } from '../support/stream';
 
 // The stream archiver on hand-built stream events (the items the real store writes, in DynamoDB
 // JSON as Lambda delivers them); S3 mocked, the local sink on a temporary directory.
@@ -27,35 +24,8 @@ const SCOPE = '0212312345-00001';
 const BUCKET = 'archive-bucket';
 const s3 = mockClient(S3Client);
 
-type Item = Record<string, unknown>;
-
-function itemsOf(channel: Channel, body: string, receivedOn = new Date('2026-11-21T10:00:05.000Z')): Item[] {
-  const store = new CallbackStore({} as DynamoDBDocumentClient, { tableName: 't', retentionDays: 30 });
-  const provider = channel === 'sensoro' ? 'sensoro' : 'thingspace';
-  const received = { provider, channel, scopeId: SCOPE, body: Buffer.from(body), receivedOn } as const;
-  return store.itemsOf(toRecords(received, factsOf(channel, received.body, SCOPE)));
-}
-
-function imageOf(item: Item): Record<string, AttributeValue> {
-  return Object.fromEntries(
-    Object.entries(item).map(([name, v]) => [
-      name,
-      typeof v === 'string' ? { S: v } : typeof v === 'number' ? { N: String(v) } : { B: Buffer.from(v as Uint8Array).toString('base64') },
-    ]),
-  );
-}
-
-let sequence = 1000;
-function record(item: Item): DynamoDBRecord {
-  return {
-    eventName: 'INSERT',
-    dynamodb: {
-      Keys: { [TABLE.partitionKey]: { S: String(item[TABLE.partitionKey]) }, [TABLE.sortKey]: { S: String(item[TABLE.sortKey]) } },
-      NewImage: imageOf(item),
-      SequenceNumber: String(sequence++),
-    },
-  };
-}
+const itemsOf = (channel: Channel, body: string, receivedOn?: Date) => stream.itemsOf(SCOPE, channel, body, receivedOn);
+const record = (item: Item) => stream.streamRecord(item);
 
 const diagnostics = (minute: number, device = '990013907835001', signal = '-71') =>
   JSON.stringify({

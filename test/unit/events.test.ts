@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import Ajv2020 from 'ajv/dist/2020';
-import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Channel } from '../../shared/channels';
 import type { BodyReader } from '../../shared/store/published';
@@ -11,12 +10,10 @@ import { EVENT_SOURCE, MAX_ENTRY_BYTES } from '../../shared/events/contract';
 import { EventBridgeSink } from '../../shared/events/eventbridge';
 import { createStreamPublisher } from '../../shared/events/stream';
 import { itemOfImage } from '../../shared/store/published';
-import { toRecords } from '../../shared/mapping';
-import { factsOf } from '../../shared/query/derive';
 import { storedBodyOf } from '../../shared/store/records';
-import { CallbackStore } from '../../shared/store/callback-store';
 import { ATTR, TABLE } from '../../shared/store/table';
 import { logger } from '../../shared/log';
+import * as stream from '../support/stream';
 
 // The stream publisher on hand-built stream events: records in DynamoDB JSON, as Lambda delivers
 // them, made from the items the real store writes; EventBridge mocked (no local engine exists).
@@ -31,43 +28,8 @@ const ajv = new Ajv2020({ strict: true, strictRequired: false, allErrors: true }
 ajv.addFormat('date-time', { type: 'string', validate: (s: string) => !Number.isNaN(Date.parse(s)) });
 const validateDetail = ajv.compile(schema);
 
-type Item = Record<string, unknown>;
-
-/** The items the store writes for a callback (the client is never used by itemsOf). */
-function itemsOf(channel: Channel, body: string, receivedOn = new Date('2026-11-21T10:00:05.000Z')): Item[] {
-  const store = new CallbackStore({} as DynamoDBDocumentClient, { tableName: 't', retentionDays: 30 });
-  const provider = channel === 'sensoro' ? 'sensoro' : 'thingspace';
-  const received = { provider, channel, scopeId: SCOPE, body: Buffer.from(body), receivedOn } as const;
-  return store.itemsOf(toRecords(received, factsOf(channel, received.body, SCOPE)));
-}
-
-/** An item in DynamoDB JSON as a stream record carries it (binary as base64), written here independently of the code under test. */
-function imageOf(item: Item): Record<string, AttributeValue> {
-  return Object.fromEntries(
-    Object.entries(item).map(([name, v]) => [
-      name,
-      typeof v === 'string' ? { S: v } : typeof v === 'number' ? { N: String(v) } : { B: Buffer.from(v as Uint8Array).toString('base64') },
-    ]),
-  );
-}
-
-let sequence = 1000;
-function record(item: Item, eventName: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT'): DynamoDBRecord {
-  const keys = { [TABLE.partitionKey]: { S: String(item[TABLE.partitionKey]) }, [TABLE.sortKey]: { S: String(item[TABLE.sortKey]) } };
-  return {
-    eventID: `e${sequence}`,
-    eventName,
-    eventSource: 'aws:dynamodb',
-    awsRegion: 'eu-west-1',
-    dynamodb: {
-      Keys: keys,
-      ...(eventName === 'REMOVE' ? {} : { NewImage: imageOf(item) }),
-      SequenceNumber: String(sequence++),
-      SizeBytes: 100,
-      StreamViewType: 'NEW_IMAGE',
-    },
-  };
-}
+const itemsOf = (channel: Channel, body: string, receivedOn?: Date) => stream.itemsOf(SCOPE, channel, body, receivedOn);
+const { imageOf, streamRecord: record } = stream;
 
 const streamEvent = (records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records: records });
 
