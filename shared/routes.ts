@@ -58,6 +58,17 @@ const webhook = (channel: ChannelDefinition): FunctionDefinition => ({
   authorized: false,
 });
 
+/** A function run by the table's stream: no route, no secret. */
+const streamFunction = (id: string, table: TableAccess): FunctionDefinition => ({
+  id,
+  entry: `functions/${id}/handler.ts`,
+  secrets: [],
+  table,
+  routes: [],
+  authorized: false,
+  stream: true,
+});
+
 /** The five Kapua verbs under a collection path. */
 const kapuaVerbs = (collection: string, idParam: string): RouteDefinition[] => [
   { method: 'GET', path: collection },
@@ -141,15 +152,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     authorized: false,
     scheduled: true,
   },
-  {
-    id: PUBLISHER_ID,
-    entry: 'functions/publisher/handler.ts',
-    secrets: [],
-    table: 'publish-events',
-    routes: [],
-    authorized: false,
-    stream: true,
-  },
+  streamFunction(PUBLISHER_ID, 'publish-events'),
   {
     id: CONSOLE_ID,
     entry: 'functions/console/handler.ts',
@@ -162,15 +165,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     ],
     authorized: false,
   },
-  {
-    id: ARCHIVER_ID,
-    entry: 'functions/archiver/handler.ts',
-    secrets: [],
-    table: 'archive-events',
-    routes: [],
-    authorized: false,
-    stream: true,
-  },
+  streamFunction(ARCHIVER_ID, 'archive-events'),
 ];
 
 /** One served route with the function behind it. */

@@ -1,34 +1,26 @@
 import { api, seg, type ListResult } from '../api';
-import { h, note, section } from '../dom';
+import { h } from '../dom';
 import type { Rejection } from '../model';
 import { stamp } from '../time';
-import { table } from './table';
+import { listSection } from './table';
 
 /** Requests the webhooks refused for the scope, newest first, each with its reason. */
 export async function rejectionsView(scope: string): Promise<HTMLElement> {
   const { items } = await api<ListResult<Rejection>>(`${seg(scope)}/rejections`);
-  const help = h(
-    'p',
-    { class: 'hint' },
+  return listSection(
+    `Rejections of ${scope}`,
     'A row here means the provider does call, but the gateway refused the request: a wrong key or password (401) usually means the secret differs from what the provider signs with. ' +
       'No rows and no new events means the provider stopped calling: look at the registrations.',
-  );
-  if (items.length === 0) return section(`Rejections of ${scope}`, help, note('No rejected request recorded for this scope.'));
-  return section(
-    `Rejections of ${scope}`,
-    help,
-    table(
-      ['Received', 'Channel', 'Status', 'Reason', 'Source', 'Body bytes'],
-      items.map((r) => ({
-        cells: [
-          stamp(r.receivedOn, true),
-          `${r.provider ?? ''} ${r.channel ?? ''}`.trim(),
-          h('strong', { class: 'bad' }, `${r.httpStatus ?? ''} ${r.errorCode ?? ''}`.trim()),
-          r.reason ?? '',
-          `${r.sourceIp ?? ''}${r.fromPublishedSource === false ? ' (not a published provider address)' : ''}`,
-          String(r.bodyBytes ?? ''),
-        ],
-      })),
-    ),
+    'No rejected request recorded for this scope.',
+    ['Received', 'Channel', 'Status', 'Reason', 'Source', 'Body bytes'],
+    items,
+    (r) => [
+      stamp(r.receivedOn, true),
+      `${r.provider ?? ''} ${r.channel ?? ''}`.trim(),
+      h('strong', { class: 'bad' }, `${r.httpStatus ?? ''} ${r.errorCode ?? ''}`.trim()),
+      r.reason ?? '',
+      `${r.sourceIp ?? ''}${r.fromPublishedSource === false ? ' (not a published provider address)' : ''}`,
+      String(r.bodyBytes ?? ''),
+    ],
   );
 }

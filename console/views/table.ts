@@ -1,4 +1,4 @@
-import { h, type Child } from '../dom';
+import { h, note, section, type Child } from '../dom';
 
 export interface Row {
   cells: Child[];
@@ -29,4 +29,19 @@ export function row({ cells, href, open, kind }: Row): HTMLTableRowElement {
     });
   }
   return tr;
+}
+
+/** A titled list with a hint above it: a table of the items, or the empty state saying what to do. */
+export function listSection<T>(title: string, hint: string, empty: string, headers: string[], items: T[], cells: (item: T) => Child[]): HTMLElement {
+  const help = h('p', { class: 'hint' }, hint);
+  return section(
+    title,
+    help,
+    items.length === 0
+      ? note(empty)
+      : table(
+          headers,
+          items.map((item) => ({ cells: cells(item) })),
+        ),
+  );
 }
