@@ -107,18 +107,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     await ensureTable(admin, tableName);
     admin.destroy();
     createdSecrets = await ensureSecretsFile(secretsFile);
+    // The local stream consumers read shared bodies back from the engine, as their Lambdas do.
+    const dynamo = createDynamoClient({ ...env, DYNAMODB_ENDPOINT: dynamoEndpoint });
     // EVENTS_TARGET_URL: every record a handler stores is published there once durable, through the
     // publishing code the stack's stream publisher runs (in AWS the table's stream does this).
-    if (env.EVENTS_TARGET_URL) {
-      stopPublishing = onStoredItems(localPublisher(env.EVENTS_TARGET_URL, createDynamoClient({ ...env, DYNAMODB_ENDPOINT: dynamoEndpoint }), tableName));
-    }
+    if (env.EVENTS_TARGET_URL) stopPublishing = onStoredItems(localPublisher(env.EVENTS_TARGET_URL, dynamo, tableName));
     // Every stored callback to DATA_DIR/archive, through the stack's archiver code (in AWS the table's stream does this).
     if (options.archive ?? env.ARCHIVE !== 'off') {
-      archiver = new LocalArchiver(
-        archiveDir,
-        tableBodyReader(createDynamoClient({ ...env, DYNAMODB_ENDPOINT: dynamoEndpoint }), tableName),
-        envInt('ARCHIVE_FLUSH_SECONDS', 5, { min: 1, max: 3_600 }, env),
-      );
+      archiver = new LocalArchiver(archiveDir, tableBodyReader(dynamo, tableName), envInt('ARCHIVE_FLUSH_SECONDS', 5, { min: 1, max: 3_600 }, env));
       stopArchiving = onStoredItems(archiver.listener);
     }
     const wanted = options.port ?? Number(env.PORT ?? 3000);
