@@ -15,22 +15,26 @@ export interface Live {
  * Live mode around `check` (which adds what is new and says how many): one check at a time, the
  * next one LIVE_INTERVAL_MS after the last answer, so a slow API never stacks requests up.
  */
-export function liveMode(check: () => Promise<number>): Live {
+export function liveMode(check: () => Promise<number | string>): Live {
   const status = h('span', { class: 'live-status', role: 'status' }, 'Live mode off.');
   const button = h('button', { type: 'button', 'aria-pressed': 'false' }, 'Live');
   let timer: ReturnType<typeof setTimeout> | undefined;
   let on = false;
-  const run = async () => {
+  // Each turn-on starts a new run; a check still in flight from an earlier one ends its loop.
+  let generation = 0;
+  const run = async (mine: number) => {
     try {
       const fresh = await check();
-      if (on) status.textContent = `Live: checked ${when(new Date().toISOString())}${fresh ? `, ${fresh} new` : ''}.`;
+      if (mine === generation)
+        status.textContent = `Live: checked ${when(new Date().toISOString())}${fresh ? `, ${fresh}${typeof fresh === 'number' ? ' new' : ''}` : ''}.`;
     } catch (error) {
-      if (on) status.textContent = `Live: ${error instanceof Error ? error.message : String(error)}`;
+      if (mine === generation) status.textContent = `Live: ${error instanceof Error ? error.message : String(error)}`;
     }
-    if (on) timer = setTimeout(() => void run(), LIVE_INTERVAL_MS);
+    if (mine === generation) timer = setTimeout(() => void run(mine), LIVE_INTERVAL_MS);
   };
   const stop = () => {
     on = false;
+    generation++;
     clearTimeout(timer);
   };
   const toggle = () => {
@@ -40,7 +44,7 @@ export function liveMode(check: () => Promise<number>): Live {
     } else {
       on = true;
       status.textContent = `Live: checking every ${LIVE_INTERVAL_MS / 1000} s.`;
-      void run();
+      void run(++generation);
     }
     button.setAttribute('aria-pressed', String(on));
   };

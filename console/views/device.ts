@@ -43,16 +43,22 @@ export async function deviceView(scope: string, deviceId: string): Promise<Devic
   };
   drawEvents();
 
-  // Live mode: the newest events, the ones not shown yet added on top (highlighted) and plotted.
+  // Live mode: the events received last (a late callback, sent long ago, is new too), each put in
+  // its place in the newest-first (sentOn) table, highlighted, and plotted. Receive order is sorted
+  // at query time for up to 2,000 events; past that the API says 400 and live mode takes the
+  // newest 50 by sentOn instead, and says so.
+  let bySentOnOnly = false;
   const live = liveMode(async () => {
-    const latest = await api<ListResult<DeviceEvent>>(`${base}/events?limit=50`);
-    const fresh = latest.items.filter((e) => !shown.has(e.id));
-    for (const e of [...fresh].reverse()) {
+    const recent = bySentOnOnly ? undefined : await receivedLast(`${base}/events?limit=50&sortParam=receivedOn&sortDir=DESCENDING`);
+    if (!recent) bySentOnOnly = true;
+    const latest = recent ?? (await api<ListResult<DeviceEvent>>(`${base}/events?limit=50`)).items;
+    const fresh = latest.filter((e) => !shown.has(e.id));
+    for (const e of fresh) {
       shown.set(e.id, e);
-      tbody.prepend(eventRow(base, e, true));
+      placeBySentOn(tbody, eventRow(base, e, true), e);
     }
     if (fresh.length > 0) drawEvents();
-    return fresh.length;
+    return bySentOnOnly ? `${fresh.length} new (newest 50 by sent time: over 2,000 events)` : fresh.length;
   });
 
   const element = h(
@@ -71,6 +77,23 @@ export async function deviceView(scope: string, deviceId: string): Promise<Devic
     section('Operations', operationsOf(base, operations.items)),
   );
   return { element, toggleLive: live.toggle, stop: live.stop };
+}
+
+/** The events received last, or undefined when the device has too many to sort by receive time (400). */
+async function receivedLast(path: string): Promise<DeviceEvent[] | undefined> {
+  try {
+    return (await api<ListResult<DeviceEvent>>(path)).items;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400) return undefined;
+    throw error;
+  }
+}
+
+/** Puts an event's row before the first row sent earlier (ids sort as their sentOn), so the table stays newest first. */
+function placeBySentOn(tbody: HTMLElement, tr: HTMLTableRowElement, e: DeviceEvent): void {
+  const later = [...tbody.querySelectorAll<HTMLTableRowElement>('tr[data-event-id]')].find((other) => other.dataset.eventId! < e.id);
+  if (later) later.before(tr);
+  else tbody.append(tr);
 }
 
 function plotsOf(events: DeviceEvent[]): HTMLElement[] {

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page, Request } from 'playwright-core';
 import { ENGINE_FILE } from '../../local/gateway';
 import { RegistrationStatusStore } from '../../shared/reregister/status';
+import { deviceUpdate } from '../../shared/store/devices';
 import { DEMO_ACCOUNT, DEMO_APP_ID } from '../../local/secrets-file';
 import { findChromium, launchChromium } from '../support/browser';
 import { ROOT, startNpmStart } from '../support/npm-start';
@@ -43,12 +44,18 @@ function run(script: string, ...args: string[]): string {
 const send = (...args: string[]) => expect(run('local/send.ts', ...args)).toMatch(/-> 2\d\d/);
 const lastLine = (text: string) => text.trim().split('\n').pop()!;
 
-/** Two status records as the re-registration job writes them (no job runs locally without the ThingSpace double). */
-async function recordRegistrations(): Promise<void> {
+/** The running gateway's engine and table. */
+function engine(): { db: DynamoDBDocumentClient; tableName: string } {
   const { endpoint, tableName } = JSON.parse(readFileSync(join(dataDir, ENGINE_FILE), 'utf8')) as { endpoint: string; tableName: string };
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
+  return { db, tableName };
+}
+
+/** Two status records as the re-registration job writes them (no job runs locally without the ThingSpace double). */
+async function recordRegistrations(): Promise<void> {
+  const { db, tableName } = engine();
   const store = new RegistrationStatusStore(db, tableName);
   const now = new Date().toISOString();
   const endpointOf = (channel: string) => `https://gateway.example/webhooks/thingspace/${DEMO_ACCOUNT}/${channel}`;
@@ -161,6 +168,32 @@ suite('the console in a real browser', () => {
     await page.close();
   }, 30_000);
 
+  it('lists a scope of more than 2,000 devices by device id, and says it shows the first 200', async () => {
+    const scope = 'big-scope';
+    const bigKey = lastLine(run('local/apikey.ts', 'create', '--scope', scope, '--label', 'big'));
+    // The device items as the webhooks write them (2,001 callbacks would take minutes).
+    const { db, tableName } = engine();
+    const now = Date.now();
+    for (let i = 0; i < 2001; i += 100)
+      await Promise.all(
+        Array.from({ length: Math.min(100, 2001 - i) }, (_, j) =>
+          db.send(
+            deviceUpdate(tableName, { scopeId: scope, deviceId: `dev-${String(i + j).padStart(4, '0')}`, deviceKind: 'imei' }, now - (i + j) * 1000, undefined),
+          ),
+        ),
+      );
+    const page = await newPage();
+    await page.goto(`${base}/console`);
+    await enterKey(page, bigKey, scope);
+    await page.waitForSelector('#view tbody tr');
+    await expect(page.locator('#view .hint').first().textContent()).resolves.toMatch(/The first 200 devices, by device id/);
+    const rows = await page.locator('#view tbody tr').allTextContents();
+    expect(rows).toHaveLength(200);
+    expect(rows[0]).toContain('dev-0000');
+    expect(rows[199]).toContain('dev-0199');
+    await page.close();
+  }, 60_000);
+
   it('opens a deep link once a key is given, and draws the plots: a canvas per numeric attribute and an SVG of positions', async () => {
     const page = await newPage();
     await page.goto(`${base}/console#/${DEMO_ACCOUNT}/devices/${DEVICE}`);
@@ -224,6 +257,14 @@ suite('the console in a real browser', () => {
     expect(Date.now() - sent).toBeLessThan(5000);
     await expect(events.count()).resolves.toBe(before + 1);
     await expect(page.locator('figure[data-series="RADIO_SIGNAL_STRENGTH"]').getAttribute('data-points')).resolves.toBe(String(before));
+    // A late callback (sent years ago, received now) is new too: shown in its sent-time place, the table still newest first.
+    const late = { device: { id: DEVICE, kind: 'imei' }, attributes: [{ name: 'RADIO_SIGNAL_STRENGTH', value: '-99', createdOn: '2020-01-02T03:04:05.000Z' }] };
+    send('diagnostics', '--body', JSON.stringify(late));
+    await page.locator('#view tbody tr.new').nth(1).waitFor({ timeout: 5000 });
+    await expect(events.count()).resolves.toBe(before + 2);
+    await expect(events.last().textContent()).resolves.toContain('2020');
+    const ids = await events.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event-id')!));
+    expect(ids).toEqual([...ids].sort().reverse());
     expect(loads).toBe(0);
     await page.close();
   }, 30_000);
