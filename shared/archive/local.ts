@@ -25,15 +25,21 @@ export class LocalArchiveSink implements ArchiveSink {
   }
 }
 
+/** How often local mode tries to archive an item (one try a flush) before it gives up on it, logged. */
+export const LOCAL_ARCHIVE_TRIES = 3;
+
 /**
  * The store listener of local mode's archive (onStoredItems, as the local event publisher): the
  * items just made durable are buffered and archived every `flushSeconds` and on close, through the
  * same path as the stream archiver (archiveItems), so a local archive has the layout, and the
- * batching, of the deployed one. An item that could not be archived is logged by its ids
- * (archiveItems; it stays in the table); the webhook never waits for any of it.
+ * batching, of the deployed one. An item that could not be archived (a full disk, the engine not
+ * answering a shared body's read) is tried again at the next flush, up to LOCAL_ARCHIVE_TRIES times
+ * in all, then logged by its ids (archiveItems; it stays in the table); the webhook never waits for
+ * any of it.
  */
 export class LocalArchiver {
   private buffer: StoredItem[] = [];
+  private readonly tries = new Map<StoredItem, number>();
   private flushing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
   private readonly sink: LocalArchiveSink;
@@ -54,27 +60,42 @@ export class LocalArchiver {
     this.buffer.push(...items);
   };
 
-  /** Archives what is buffered (one flush at a time, in order). */
+  /** Archives what is buffered (one flush at a time, in order); what failed waits for the next. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       const items = this.buffer;
       this.buffer = [];
       if (items.length === 0) return;
+      let outcomes: readonly string[];
       try {
         // Loaded on the first flush, as the local publisher loads its builder: every channel's parser.
         const { archiveItems } = await import('./archive');
-        await archiveItems(items, this.readBody, this.sink);
+        outcomes = await archiveItems(items, this.readBody, this.sink);
       } catch (error) {
         // archiveItems never rejects: this is the module failing to load.
         logger.error('local archive flush failed', { items: items.length, cause: (error as Error)?.name });
+        outcomes = items.map(() => 'failed');
       }
+      const again: StoredItem[] = [];
+      items.forEach((item, i) => {
+        if (outcomes[i] !== 'failed') return this.tries.delete(item);
+        const tried = (this.tries.get(item) ?? 0) + 1;
+        if (tried < LOCAL_ARCHIVE_TRIES) {
+          this.tries.set(item, tried);
+          again.push(item);
+        } else {
+          this.tries.delete(item);
+          logger.error('local archive gave up on an item', { tries: tried });
+        }
+      });
+      this.buffer.unshift(...again);
     });
     return this.flushing;
   }
 
-  /** Stops the timer and archives what is left. */
+  /** Stops the timer and archives what is left (each item given its remaining tries). */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    for (let i = 0; i < LOCAL_ARCHIVE_TRIES && (i === 0 || this.buffer.length > 0); i++) await this.flush();
   }
 }

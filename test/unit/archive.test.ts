@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LocalArchiver, LocalArchiveSink } from '../../shared/archive/local';
+import { LOCAL_ARCHIVE_TRIES, LocalArchiver, LocalArchiveSink } from '../../shared/archive/local';
 import { objectsOf } from '../../shared/archive/objects';
 import type { ArchiveRow } from '../../shared/archive/row';
 import { S3ArchiveSink } from '../../shared/archive/s3';
@@ -198,6 +198,33 @@ describe('LocalArchiver (npm start)', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as ArchiveRow);
       expect(rows.map((r) => r.device).sort()).toEqual(['354403064522046', '89148000000800139708']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps what a flush could not write for the next flush, and gives up after its tries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'archive-local-'));
+    try {
+      // The archive's `callbacks` is a file: no object can be written under it (as with a full disk).
+      writeFileSync(join(dir, 'callbacks'), '');
+      const archiver = new LocalArchiver(dir, noBodies, 3_600);
+      archiver.listener(itemsOf('diagnostics', diagnostics(1)));
+      await archiver.flush();
+      // The obstacle goes: the next flush (here, close) writes what failed.
+      rmSync(join(dir, 'callbacks'));
+      await archiver.close();
+      expect(readdirSync(join(dir, 'callbacks', `scope=${SCOPE}`, 'day=2026-11-21'))).toHaveLength(1);
+
+      // An obstacle that stays: tried LOCAL_ARCHIVE_TRIES times, then given up (close() ends).
+      rmSync(join(dir, 'callbacks'), { recursive: true });
+      writeFileSync(join(dir, 'callbacks'), '');
+      const stuck = new LocalArchiver(dir, noBodies, 3_600);
+      stuck.listener(itemsOf('diagnostics', diagnostics(2)));
+      for (let i = 0; i < LOCAL_ARCHIVE_TRIES; i++) await stuck.flush();
+      rmSync(join(dir, 'callbacks'));
+      await stuck.close();
+      expect(existsSync(join(dir, 'callbacks'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
