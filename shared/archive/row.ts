@@ -22,6 +22,8 @@ export interface ArchiveRow {
   body?: string;
   /** `undecodable` when the stored body could not be decoded: the row is archived without it, never dropped. */
   bodyError?: string;
+  /** SENSORO safe mode: the decrypted content the table keeps beside the encrypted body, so the readings outlive the day's AppSecret. */
+  content?: string;
 }
 
 /** The archive row of a published record; undefined for a notification (its event holds the same callback). */
@@ -43,6 +45,7 @@ export function archiveRowOf(published: PublishedRecord): ArchiveRow | undefined
     receivedOn: e.receivedOn,
     body: e.rawBody,
     bodyError: e.bodyError,
+    content: e.content,
   };
   // Absent fields are left out of the line (both engines read a missing key as NULL): fewer bytes per row.
   for (const key of Object.keys(row) as (keyof ArchiveRow)[]) if (row[key] === undefined) delete row[key];

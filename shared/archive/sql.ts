@@ -24,6 +24,7 @@ export const DATA_COLUMNS = [
   'receivedOn',
   'body',
   'bodyError',
+  'content',
 ] as const satisfies readonly Exclude<keyof ArchiveRow, 'scope'>[];
 
 /** The partition columns, from the object's path (`scope=…/day=…`): every query should name both. */

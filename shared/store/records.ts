@@ -63,6 +63,8 @@ export type DeviceEventRecord = {
   operationId?: string;
   /** `undecodable` when the stored body (or SENSORO's decrypted content) cannot be decoded. */
   bodyError?: typeof UNDECODABLE;
+  /** SENSORO safe mode: the decrypted content the table keeps beside the encrypted body (UTF-8); the archive keeps it too. */
+  content?: string;
 };
 
 const STATUS_OF_CODE = new Map(Object.entries(STATUS_CODES).map(([status, code]) => [code, status as OperationStatus]));
@@ -180,6 +182,7 @@ export function eventOf(item: Item, scopeId: string, deviceId: string, stored: S
   } catch (error) {
     return undecodable('plain', error);
   }
+  if (plaintext) event.content = plaintext.toString('utf8');
   try {
     const received = { provider: provider!, channel, scopeId, body, receivedOn: new Date(Number(receivedMs)), ...(plaintext ? { plaintext } : {}) };
     // The record's id is its sort key already: no message hash to compute for it.

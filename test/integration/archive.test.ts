@@ -179,7 +179,7 @@ describe('the local archive', () => {
     expect(done.stderr).toContain(`(2/2 days, 5 rows)`);
     expect(done.stderr).toContain(`5 rows of ${DEMO_ACCOUNT}`);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('scope,day,device,deviceKind,channel,provider,resource,id,operationId,sentOn,receivedOn,body,bodyError');
+    expect(lines[0]).toBe('scope,day,device,deviceKind,channel,provider,resource,id,operationId,sentOn,receivedOn,body,bodyError,content');
     // Five records; a body with a line break would span lines, and none has one.
     expect(lines).toHaveLength(6);
 

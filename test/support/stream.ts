@@ -11,12 +11,13 @@ import { TABLE } from '../../shared/store/table';
 
 export type Item = Record<string, unknown>;
 
-/** The items the store writes for a callback of `scope` (the client is never used by itemsOf). */
-export function itemsOf(scope: string, channel: Channel, body: string, receivedOn = new Date('2026-11-21T10:00:05.000Z')): Item[] {
+/** The items the store writes for a callback of `scope` (the client is never used by itemsOf); `plaintext`: SENSORO safe mode's decrypted content. */
+export function itemsOf(scope: string, channel: Channel, body: string, receivedOn = new Date('2026-11-21T10:00:05.000Z'), plaintext?: string): Item[] {
   const store = new CallbackStore({} as DynamoDBDocumentClient, { tableName: 't', retentionDays: 30 });
   const provider = channel === 'sensoro' ? 'sensoro' : 'thingspace';
-  const received = { provider, channel, scopeId: scope, body: Buffer.from(body), receivedOn } as const;
-  return store.itemsOf(toRecords(received, factsOf(channel, received.body, scope)));
+  const decrypted = plaintext === undefined ? undefined : Buffer.from(plaintext);
+  const received = { provider, channel, scopeId: scope, body: Buffer.from(body), receivedOn, ...(decrypted ? { plaintext: decrypted } : {}) } as const;
+  return store.itemsOf(toRecords(received, factsOf(channel, received.body, scope, decrypted)));
 }
 
 /** An item in DynamoDB JSON as a stream record carries it (binary as base64), written here independently of the code under test. */

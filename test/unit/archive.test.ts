@@ -13,6 +13,7 @@ import { createStreamArchiver } from '../../shared/archive/stream';
 import type { Channel } from '../../shared/channels';
 import type { BodyReader } from '../../shared/store/published';
 import { storedBodyOf } from '../../shared/store/records';
+import { encryptSensoro } from '../../shared/sensoro/crypto';
 import { ATTR, TABLE } from '../../shared/store/table';
 import * as stream from '../support/stream';
 import type { Item } from '../support/stream';
@@ -24,7 +25,7 @@ const SCOPE = '0212312345-00001';
 const BUCKET = 'archive-bucket';
 const s3 = mockClient(S3Client);
 
-const itemsOf = (channel: Channel, body: string, receivedOn?: Date) => stream.itemsOf(SCOPE, channel, body, receivedOn);
+const itemsOf = (channel: Channel, body: string, receivedOn?: Date, plaintext?: string) => stream.itemsOf(SCOPE, channel, body, receivedOn, plaintext);
 const record = (item: Item) => stream.streamRecord(item);
 
 const diagnostics = (minute: number, device = '990013907835001', signal = '-71') =>
@@ -89,6 +90,21 @@ describe('the stream archiver', () => {
     expect(conn.map((r) => r.device).sort()).toEqual(['354403064522046', '89148000000800139708']);
     // Both devices' rows carry the one stored body (the second read from the batch, not the table), with the operation.
     for (const row of conn) expect(row).toMatchObject({ body: CONNECTIVITY, operationId: 'req-1' });
+  });
+
+  it("keeps a SENSORO safe-mode push's decrypted content beside its encrypted body", async () => {
+    const reading = JSON.stringify({ temperature: 21.5, battery: 88 });
+    const push = JSON.stringify({
+      appId: SCOPE,
+      sn: '0A11SENSOR01',
+      type: 'text',
+      createdTime: 1795255200000,
+      encryptData: encryptSensoro('BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc', SCOPE, reading),
+    });
+    const [event] = itemsOf('sensoro', push, undefined, reading).filter(isEvent);
+    expect(event![ATTR.plain]).toBeDefined();
+    await archiver()({ Records: [record(event!)] });
+    expect(puts()[0]!.rows).toEqual([expect.objectContaining({ device: '0A11SENSOR01', body: push, content: reading })]);
   });
 
   it("reads a further device's shared body from the table when its holder is not in the batch", async () => {
